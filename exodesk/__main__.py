@@ -1,0 +1,3 @@
+from exodesk.cli import main_entry
+
+main_entry()

@@ -1,0 +1,313 @@
+"""The command line of shared/INTERCHANGE.md, on the same services as the GUI.
+Exit codes: 0 done, 2 invalid input, 3 the database cannot be opened safely."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from .db import Database, DatabaseRefused, open_database
+from .services import rules
+from .services.demo import demo_document
+from .services.export import dumps, export_document
+from .services.importer import import_bytes, import_document
+from .services.interchange import InvalidInput, validate_interchange
+from .services.queries import database_is_empty
+from .services.stock import stock_on_hand
+from .services.trace import UnknownLot, trace_lot
+from .textable import format_table
+
+EXIT_OK, EXIT_INVALID, EXIT_DATABASE = 0, 2, 3
+MAX_ERRORS_SHOWN = 200
+
+
+class Failure(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _iso_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (expected YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="TARGET",
+        help="database file or SQLAlchemy URL (default: $EXODESK_DB, then the data folder)",
+    )
+    common.add_argument(
+        "--user",
+        default=argparse.SUPPRESS,
+        help="who is acting, for the audit trail (default: the login name)",
+    )
+    dated = argparse.ArgumentParser(add_help=False)
+    dated.add_argument("--today", type=_iso_day, metavar="YYYY-MM-DD", help="fix 'today'")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print one JSON array")
+
+    parser = argparse.ArgumentParser(
+        prog="exodesk",
+        description="Exosome products, lots, treatments and compliance. "
+        "With no command, opens the window.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("import", parents=[common], help="validate a file, then add what is new")
+    p.add_argument("file", type=Path)
+    p = sub.add_parser("export", parents=[common], help="write the whole database as JSON")
+    p.add_argument("file", help="file to write, or - for standard output")
+    sub.add_parser("check", parents=[common, dated, as_json], help="every compliance flag")
+    sub.add_parser("stock", parents=[common, dated, as_json], help="stock on hand per lot")
+    p = sub.add_parser("trace", parents=[common, as_json], help="every treatment from a lot")
+    p.add_argument("product")
+    p.add_argument("lot")
+    p = sub.add_parser("demo", parents=[common, dated], help="fill an empty database with a demo")
+    p.add_argument(
+        "--if-empty", action="store_true", help="do nothing (exit 0) if the database holds data"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    target: str | None = getattr(args, "db", None)
+    if args.command is None:
+        from .app import run_gui
+
+        return run_gui(target)
+    command = COMMANDS[args.command]
+    try:
+        db = open_database(target)
+    except DatabaseRefused as exc:
+        return _fail(EXIT_DATABASE, f"cannot open the database: {exc}")
+    try:
+        return command(db, args)
+    except Failure as exc:
+        return _fail(exc.code, str(exc))
+    except OperationalError as exc:
+        return _fail(EXIT_DATABASE, f"{db.display_name}: {_database_trouble(exc)}")
+    except SQLAlchemyError as exc:
+        return _fail(EXIT_DATABASE, f"{db.display_name}: database error: {exc.__cause__ or exc}")
+    finally:
+        db.close()
+
+
+def main_entry() -> None:
+    sys.exit(main())
+
+
+def _database_trouble(exc: OperationalError) -> str:
+    text = str(exc.orig)
+    if "locked" in text or "busy" in text:
+        return "the database is busy: another workstation is writing to it; try again shortly"
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only here; nothing was written"
+    if "disk" in text and "full" in text:
+        return "the disk is full; nothing was written"
+    return f"database error: {text}"
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"exodesk: {message}", file=sys.stderr)
+    return code
+
+
+def _user(args: argparse.Namespace) -> str:
+    user = getattr(args, "user", None) or os.environ.get("EXODESK_USER")
+    if user:
+        return str(user)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _today(args: argparse.Namespace) -> dt.date:
+    return args.today or dt.date.today()
+
+
+def _print_json(rows: list[dict[str, Any]]) -> None:
+    print(json.dumps(rows, indent=2, ensure_ascii=False))
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def cmd_import(db: Database, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise Failure(EXIT_INVALID, f"{path}: cannot read the file ({exc.strerror})") from None
+    try:
+        with db.write() as session:
+            summary = import_bytes(session, raw, user=_user(args), source=path.name)
+    except InvalidInput as exc:
+        shown = exc.errors[:MAX_ERRORS_SHOWN]
+        for line in shown:
+            print(line, file=sys.stderr)
+        if len(exc.errors) > len(shown):
+            print(f"... and {len(exc.errors) - len(shown)} more errors", file=sys.stderr)
+        print(
+            f"exodesk: {path}: {len(exc.errors)} error(s); nothing was imported", file=sys.stderr
+        )
+        return EXIT_INVALID
+    added = ", ".join(f"{n} {section}" for section, n in summary.added.items() if n)
+    already = sum(summary.unchanged.values())
+    print(f"Imported {path.name}: {added or 'nothing new'}; {already} record(s) already present.")
+    return EXIT_OK
+
+
+def cmd_export(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        text = dumps(export_document(session))
+    if args.file == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    path = Path(args.file)
+    try:
+        _write_atomically(path, text)
+    except OSError as exc:
+        raise Failure(EXIT_INVALID, f"{path}: cannot write the file ({exc.strerror})") from None
+    print(f"Exported to {path}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_check(db: Database, args: argparse.Namespace) -> int:
+    today = _today(args)
+    with db.read() as session:
+        flags = rules.check(session, today)
+    if args.json:
+        _print_json([f.as_json() for f in flags])
+        return EXIT_OK
+    counts = {s: sum(1 for f in flags if f.severity is s) for s in rules.Severity}
+    print(
+        f"{len(flags)} flag(s) as of {today}: "
+        + ", ".join(f"{n} {s.value}" for s, n in counts.items())
+    )
+    if flags:
+        print()
+        print(
+            format_table(
+                ["severity", "rule", "product", "lot", "treatment", "what to do"],
+                [
+                    [f.severity.value.upper(), f.rule, f.product, f.lot, f.treatment, f.message]
+                    for f in flags
+                ],
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_stock(db: Database, args: argparse.Namespace) -> int:
+    today = _today(args)
+    with db.read() as session:
+        rows = stock_on_hand(session)
+    if args.json:
+        _print_json([r.as_json() for r in rows])
+        return EXIT_OK
+    print(f"{len(rows)} lot(s), {sum(r.on_hand for r in rows)} vial(s) on hand as of {today}")
+    if rows:
+        print()
+        print(
+            format_table(
+                ["product", "lot", "expiry", "location", "status", "on hand", "note"],
+                [
+                    [r.product, r.lot, r.expiry, r.location, r.status.value, r.on_hand,
+                     _expiry_note(r.expiry, today)]
+                    for r in rows
+                ],
+            )
+        )
+    return EXIT_OK
+
+
+def _expiry_note(expiry: dt.date, today: dt.date) -> str:
+    days = (expiry - today).days
+    if days < 0:
+        return "EXPIRED"
+    if days <= rules.LOT_EXPIRING_DAYS:
+        return f"expires in {days} days"
+    return ""
+
+
+def cmd_trace(db: Database, args: argparse.Namespace) -> int:
+    try:
+        with db.read() as session:
+            rows = trace_lot(session, args.product, args.lot)
+    except UnknownLot as exc:
+        raise Failure(EXIT_INVALID, str(exc)) from None
+    if args.json:
+        _print_json([r.as_json() for r in rows])
+        return EXIT_OK
+    patients = len({r.patient for r in rows})
+    print(f"Lot {args.lot} of {args.product}: {len(rows)} treatment(s), {patients} patient(s)")
+    if rows:
+        print()
+        print(
+            format_table(
+                ["ref", "date", "patient", "practitioner", "route", "zone", "vials"],
+                [[r.ref, r.date, r.patient, r.practitioner, r.route, r.zone, r.vials]
+                 for r in rows],
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_demo(db: Database, args: argparse.Namespace) -> int:
+    with db.write() as session:
+        if not database_is_empty(session):
+            if args.if_empty:
+                return EXIT_OK
+            raise Failure(
+                EXIT_INVALID,
+                f"{db.display_name} already holds data; the demo goes into an empty database",
+            )
+        document = validate_interchange(demo_document(_today(args)))
+        summary = import_document(session, document, user=_user(args), source="the demo clinic")
+    print(f"Demo clinic created in {db.display_name}: {summary.total_added} records.")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[Database, argparse.Namespace], int]] = {
+    "import": cmd_import,
+    "export": cmd_export,
+    "check": cmd_check,
+    "stock": cmd_stock,
+    "trace": cmd_trace,
+    "demo": cmd_demo,
+}

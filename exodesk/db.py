@@ -1,0 +1,234 @@
+"""Opening a database: a file path or SQLAlchemy URL, checked read-only before anything is
+written, then migrated to the newest schema. SQLite connections get foreign keys, WAL, a busy
+timeout and transactions that really begin (SQLAlchemy's documented pysqlite BEGIN fix)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .settings import default_database_path
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseRefused(Exception):
+    """The database cannot be opened safely; nothing was written to it. CLI exit 3."""
+
+
+def resolve_target(target: str | None) -> str:
+    """--db, then EXODESK_DB, then the per-user data folder."""
+    if target:
+        return target
+    env = os.environ.get("EXODESK_DB")
+    if env:
+        return env
+    return str(default_database_path())
+
+
+def _is_url(target: str) -> bool:
+    return "://" in target
+
+
+def target_url(target: str) -> URL:
+    if _is_url(target):
+        try:
+            return make_url(target)
+        except ArgumentError as exc:
+            raise DatabaseRefused(f"{target}: not a database file path or URL ({exc})") from exc
+    return URL.create("sqlite+pysqlite", database=str(Path(target).expanduser().resolve()))
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None for a server or in-memory database."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def make_engine(target: str) -> Engine:
+    url = target_url(target)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    file_backed = sqlite_file(url) is not None
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below decide
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if file_backed:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock at BEGIN so two writers queue on the busy timeout
+        # instead of failing with a deadlock when both upgrade from a read lock.
+        mode = conn.get_execution_options().get("exodesk_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _schema_state(conn: Connection, where: str) -> str | None:
+    """The stored revision, None for an empty database; refuses foreign or newer ones."""
+    tables = set(inspect(conn).get_table_names())
+    if not tables:
+        return None
+    if "alembic_version" not in tables:
+        raise DatabaseRefused(
+            f"{where}: not an ExoDesk database (it has tables ExoDesk did not make)"
+        )
+    revision = MigrationContext.configure(conn).get_current_revision()
+    if revision is None:
+        return None
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except CommandError as exc:
+        raise DatabaseRefused(
+            f"{where}: made by a newer ExoDesk (schema {revision}); update ExoDesk to open it"
+        ) from exc
+    return revision
+
+
+def _check_sqlite_file(path: Path) -> str | None:
+    """Read-only checks of an existing file: integrity, ExoDesk schema, known revision."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    if path.is_dir():
+        raise DatabaseRefused(f"{path}: is a folder, not a database file")
+    # With no -wal beside it, no other connection has the file open: `immutable` then reads
+    # it without creating -wal/-shm files. Otherwise read-only beside the other connections.
+    flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
+    ro = create_engine(
+        URL.create("sqlite+pysqlite", database=f"file:{path}?{flags}", query={"uri": "true"})
+    )
+    try:
+        with ro.connect() as conn:
+            problems = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise DatabaseRefused(
+                    f"{path}: the database file is damaged ({'; '.join(problems[:3])})"
+                )
+            return _schema_state(conn, str(path))
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", exc)
+        if "not a database" in str(reason):
+            raise DatabaseRefused(f"{path}: not an ExoDesk database (not a SQLite file)") from exc
+        raise DatabaseRefused(f"{path}: cannot be read as a database ({reason})") from exc
+    finally:
+        ro.dispose()
+
+
+@dataclass
+class Database:
+    """An open, checked and migrated database, and the sessions the caller runs work in."""
+
+    target: str
+    engine: Engine
+
+    def __post_init__(self) -> None:
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            self.engine.execution_options(exodesk_begin="IMMEDIATE"), expire_on_commit=False
+        )
+
+    @property
+    def display_name(self) -> str:
+        url = target_url(self.target)
+        path = sqlite_file(url)
+        return str(path) if path else url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read.begin() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One user action: commits on success, rolls everything back on any error."""
+        with self._write.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every migration not yet applied (batch mode needs foreign keys off in SQLite)."""
+    cfg = alembic_config()
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        raw = conn.connection.driver_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            if sqlite:
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseRefused(f"migration left broken references: {broken[:3]}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
+def open_database(target: str | None = None) -> Database:
+    """Check, create if new, and migrate to head. Refusals raise DatabaseRefused."""
+    resolved = resolve_target(target)
+    url = target_url(resolved)
+    path = sqlite_file(url)
+    if path is not None:
+        revision = _check_sqlite_file(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseRefused(f"{path}: cannot create its folder ({exc.strerror})") from exc
+    engine = make_engine(resolved)
+    try:
+        if path is None:
+            with engine.connect() as conn:
+                revision = _schema_state(conn, url.render_as_string(hide_password=True))
+        if revision != head_revision():
+            upgrade(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        where = path or url.render_as_string(hide_password=True)
+        reason = getattr(exc, "orig", exc)
+        raise DatabaseRefused(f"{where}: cannot open the database ({reason})") from exc
+    except DatabaseRefused:
+        engine.dispose()
+        raise
+    return Database(resolved, engine)

@@ -1,0 +1,116 @@
+"""Every vocabulary of the interchange contract; the strings are the enum values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SourceType(StrEnum):
+    MSC = "msc"
+    PLACENTA = "placenta"
+    PLATELET = "platelet"
+    PLANT = "plant"
+    CONDITIONED_MEDIA = "conditioned_media"
+    OTHER = "other"
+
+
+class Form(StrEnum):
+    LYOPHILISED = "lyophilised"
+    LIQUID = "liquid"
+    SERUM = "serum"
+    CREAM = "cream"
+
+
+class RegulatoryClass(StrEnum):
+    COSMETIC = "cosmetic"
+    DEVICE_I = "device_i"
+    DEVICE_IIA = "device_iia"
+    DEVICE_IIB = "device_iib"
+    DEVICE_III = "device_iii"
+    ATMP = "atmp"
+    UNKNOWN = "unknown"
+
+
+class Route(StrEnum):
+    TOPICAL_POST_PROCEDURE = "topical_post_procedure"
+    INTRADERMAL = "intradermal"
+    SUBDERMAL_SCALP = "subdermal_scalp"
+    INTRAVENOUS = "intravenous"
+    INTRAMUSCULAR = "intramuscular"
+    NEBULISED = "nebulised"
+    NASAL = "nasal"
+    EYE_DROPS = "eye_drops"
+
+
+class Zone(StrEnum):
+    FACE = "face"
+    PERIORBITAL = "periorbital"
+    NECK = "neck"
+    DECOLLETAGE = "decolletage"
+    SCALP = "scalp"
+    HANDS = "hands"
+    BODY = "body"
+
+
+class DocumentKind(StrEnum):
+    CE_CERTIFICATE = "ce_certificate"
+    DECLARATION_OF_CONFORMITY = "declaration_of_conformity"
+    IFU = "ifu"
+    CERTIFICATE_OF_ANALYSIS = "certificate_of_analysis"
+    ATMP_AUTHORISATION = "atmp_authorisation"
+    MFDS_REGISTRATION = "mfds_registration"
+    SAFETY_REPORT = "safety_report"
+
+
+class DocumentStatus(StrEnum):
+    ISSUED = "issued"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+
+
+class LotStatus(StrEnum):
+    QUARANTINE = "quarantine"
+    RELEASED = "released"
+    ON_HOLD = "on_hold"
+    RECALLED = "recalled"
+    DAMAGED = "damaged"
+    DESTROYED = "destroyed"
+
+
+class MovementKind(StrEnum):
+    """Ledger rows. The interchange file's `movements` carry the last four kinds;
+    receipts come from `lots` and uses from `treatments`."""
+
+    RECEIPT = "receipt"
+    USE = "use"
+    WASTE = "waste"
+    ADJUSTMENT = "adjustment"
+    STATUS_CHANGE = "status_change"
+    TRANSFER = "transfer"
+
+
+FILE_MOVEMENT_KINDS = (
+    MovementKind.WASTE,
+    MovementKind.ADJUSTMENT,
+    MovementKind.STATUS_CHANGE,
+    MovementKind.TRANSFER,
+)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PRACTITIONER = "practitioner"
+    STOCK_MANAGER = "stock_manager"
+    AUDITOR = "auditor"
+
+
+class Severity(StrEnum):
+    BLOCK = "block"
+    WARN = "warn"
+    INFO = "info"
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"

@@ -1,0 +1,66 @@
+"""Lots, the stock movement ledger and treatments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, EnumText
+from .enums import LotStatus, MovementKind, Route, Zone
+
+
+class Lot(Base):
+    """A lot of one product. `initial_status` and `location_id` hold from `received`;
+    later changes are status_change and transfer movements in the ledger."""
+
+    __tablename__ = "lot"
+    __table_args__ = (UniqueConstraint("product_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    code: Mapped[str] = mapped_column(String(100))
+    expiry: Mapped[dt.date] = mapped_column(index=True)
+    received: Mapped[dt.date | None]
+    initial_status: Mapped[LotStatus] = mapped_column(EnumText(LotStatus))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+
+
+class Treatment(Base):
+    __tablename__ = "treatment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(100), unique=True)
+    date: Mapped[dt.date]
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), index=True)
+    patient: Mapped[str] = mapped_column(String(100), index=True)
+    practitioner: Mapped[str] = mapped_column(String(200))
+    route: Mapped[Route] = mapped_column(EnumText(Route))
+    zone: Mapped[Zone | None] = mapped_column(EnumText(Zone))
+    vials: Mapped[int]
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime]
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Movement(Base):
+    """One row of the stock ledger. Stock on hand of a lot is the sum of its quantities."""
+
+    __tablename__ = "movement"
+    __table_args__ = (Index("ix_movement_lot_id_date", "lot_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(100), unique=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"))
+    date: Mapped[dt.date]
+    kind: Mapped[MovementKind] = mapped_column(EnumText(MovementKind))
+    quantity: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[LotStatus | None] = mapped_column(EnumText(LotStatus))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    treatment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment.id", ondelete="CASCADE"), unique=True
+    )
+    recorded_at: Mapped[dt.datetime]
+    recorded_by: Mapped[str | None] = mapped_column(String(200))

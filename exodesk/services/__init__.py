@@ -1,0 +1,1 @@
+"""What the clinic does, as plain functions over a Session. No Qt here, ever."""

@@ -1,0 +1,295 @@
+"""The interchange file (`exodesk/1`) as pydantic models, and plain-word validation errors
+that name their JSON path (`lots[3].expiry: not a date`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Annotated, Any
+
+from biip import ParseError
+from biip.gtin import Gtin
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from exodesk.models.enums import (
+    DocumentKind,
+    DocumentStatus,
+    Form,
+    LotStatus,
+    MovementKind,
+    RegulatoryClass,
+    Route,
+    SourceType,
+    Zone,
+)
+
+FORMAT = "exodesk/1"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class InvalidInput(Exception):
+    """The input is refused as a whole; `errors` are 'path: what is wrong' lines."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def _iso_date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError(f"not a date (expected YYYY-MM-DD, got {json.dumps(value)})")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"not a date ({value}: {exc})") from None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"not text (got {json.dumps(value)})")
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Text = Annotated[str, BeforeValidator(_text), Field(max_length=200)]
+LongText = Annotated[str, BeforeValidator(_text), Field(max_length=2000)]
+Market = Annotated[str, Field(pattern=r"^(EU|[A-Z]{2})$")]
+Count = Annotated[StrictInt, Field(ge=0)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClinicIn(Record):
+    name: Text
+    market: Market
+
+
+class LocationIn(Record):
+    name: Text
+
+
+class ProductIn(Record):
+    name: Text
+    manufacturer: Text | None = None
+    country: Market | None = None
+    gtin: Annotated[str, Field(pattern=r"^\d{14}$")] | None = None
+    source_type: SourceType
+    form: Form
+    regulatory_class: RegulatoryClass
+    intended_routes: list[Route] = []
+    periorbital_approved: StrictBool = False
+    markets: list[Market] = []
+    composition_documented: StrictBool = False
+    reconstitution_hours: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = None
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin_check_digit(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Gtin.parse(value)
+            except ParseError as exc:
+                raise ValueError(f"not a valid GTIN: {exc}") from None
+        return value
+
+    @field_validator("intended_routes")
+    @classmethod
+    def _routes_in_vocabulary_order(cls, value: list[Route]) -> list[Route]:
+        order = list(Route)
+        return sorted(set(value), key=order.index)
+
+    @field_validator("markets")
+    @classmethod
+    def _markets_sorted(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class DocumentIn(Record):
+    kind: DocumentKind
+    number: Text
+    issuer: Text | None = None
+    issued: IsoDate | None = None
+    expires: IsoDate | None = None
+    products: list[Text] = []
+    lot: Text | None = None
+    status: DocumentStatus = DocumentStatus.ISSUED
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+    @field_validator("products")
+    @classmethod
+    def _products_sorted(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _coa_names_lot(self) -> DocumentIn:
+        if self.kind is DocumentKind.CERTIFICATE_OF_ANALYSIS and self.lot is None:
+            raise ValueError("a certificate_of_analysis must name its lot")
+        if self.lot is not None and not self.products:
+            raise ValueError("a document naming a lot must name the product in `products`")
+        if self.issued and self.expires and self.expires < self.issued:
+            raise ValueError(f"expires ({self.expires}) is before issued ({self.issued})")
+        return self
+
+
+class LotIn(Record):
+    product: Text
+    lot: Text
+    expiry: IsoDate
+    received: IsoDate | None = None
+    quantity: Count
+    location: Text | None = None
+    status: LotStatus = LotStatus.RELEASED
+
+
+class TreatmentIn(Record):
+    ref: Text
+    date: IsoDate
+    product: Text
+    lot: Text
+    patient: Text
+    practitioner: Text
+    route: Route
+    zone: Zone | None = None
+    vials: Annotated[StrictInt, Field(ge=1, le=1000)]
+
+
+class MovementIn(Record):
+    ref: Text
+    date: IsoDate
+    product: Text
+    lot: Text
+    kind: MovementKind
+    quantity: StrictInt = 0
+    reason: LongText
+    status: LotStatus | None = None
+    location: Text | None = None
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> MovementIn:
+        kind = self.kind
+        if kind not in (
+            MovementKind.WASTE,
+            MovementKind.ADJUSTMENT,
+            MovementKind.STATUS_CHANGE,
+            MovementKind.TRANSFER,
+        ):
+            raise ValueError(
+                f"kind {kind.value} is not a file movement (waste, adjustment, "
+                "status_change, transfer); receipts are lots and uses are treatments"
+            )
+        if kind is MovementKind.WASTE and self.quantity >= 0:
+            raise ValueError("a waste movement takes vials out: quantity must be negative")
+        if kind is MovementKind.ADJUSTMENT and self.quantity == 0:
+            raise ValueError("an adjustment must change the quantity (not 0)")
+        if kind in (MovementKind.STATUS_CHANGE, MovementKind.TRANSFER) and self.quantity != 0:
+            raise ValueError(f"a {kind.value} movement has quantity 0")
+        if kind is MovementKind.STATUS_CHANGE and self.status is None:
+            raise ValueError("a status_change must give the new status")
+        if kind is MovementKind.TRANSFER and self.location is None:
+            raise ValueError("a transfer must give the new location")
+        if kind is not MovementKind.STATUS_CHANGE and self.status is not None:
+            raise ValueError("only a status_change gives a status")
+        if kind is not MovementKind.TRANSFER and self.location is not None:
+            raise ValueError("only a transfer gives a location")
+        return self
+
+
+class InterchangeFile(Record):
+    format: str
+    clinic: ClinicIn | None = None
+    locations: list[LocationIn] = []
+    products: list[ProductIn] = []
+    documents: list[DocumentIn] = []
+    lots: list[LotIn] = []
+    treatments: list[TreatmentIn] = []
+    movements: list[MovementIn] = []
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value != FORMAT:
+            raise ValueError(f"unsupported format {value!r}; this ExoDesk reads {FORMAT!r}")
+        return value
+
+
+def json_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path or "(file)"
+
+
+def _plain(error: ErrorDetails) -> str:
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind == "missing":
+        return "required, but missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "enum":
+        return f"{json.dumps(error['input'])} is not one of: {ctx.get('expected', '')}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"not a whole number (got {json.dumps(error['input'])})"
+    if kind == "bool_type":
+        return f"not true or false (got {json.dumps(error['input'])})"
+    if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
+        expected = "a list" if kind == "list_type" else "an object"
+        return f"not {expected} (got {type(error['input']).__name__})"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"{error['msg'].replace('Input should be', 'must be')} (got {error['input']})"
+    if kind == "string_pattern_mismatch":
+        return f"{json.dumps(error['input'])} is not in the expected form ({ctx['pattern']})"
+    return str(error["msg"])
+
+
+def _json_paths(exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(p for p in error["loc"] if p not in ("function-after", "function-before"))
+        lines.append(f"{json_path(loc)}: {_plain(error)}")
+    return lines
+
+
+def parse_interchange(raw: bytes | str) -> InterchangeFile:
+    """Parse and validate a whole file; raise InvalidInput with every error found."""
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput([f"(file): not UTF-8 text ({exc.reason})"]) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            [f"(file): not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+        ) from None
+    return validate_interchange(data)
+
+
+def validate_interchange(data: Any) -> InterchangeFile:
+    if not isinstance(data, dict):
+        raise InvalidInput([f"(file): not an ExoDesk file (a JSON {type(data).__name__})"])
+    try:
+        return InterchangeFile.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(_json_paths(exc)) from None

@@ -1,0 +1,93 @@
+"""Stock on hand, derived from the ledger, with each lot's current status and location."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from exodesk.models import Location, Lot, LotStatus, Movement, MovementKind, Product
+
+
+@dataclass(frozen=True)
+class StockRow:
+    product: str
+    lot: str
+    expiry: dt.date
+    location: str | None
+    status: LotStatus
+    on_hand: int
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expiry < today
+
+    def as_json(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["expiry"] = self.expiry.isoformat()
+        row["status"] = self.status.value
+        return row
+
+
+def _latest(kind: MovementKind, column: Any) -> Any:
+    """The value of `column` on the lot's latest movement of this kind (by date, then entry)."""
+    return (
+        select(column)
+        .where(Movement.lot_id == Lot.id, Movement.kind == kind)
+        .order_by(Movement.date.desc(), Movement.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def on_hand_by_lot() -> Any:
+    return (
+        select(Movement.lot_id, func.sum(Movement.quantity).label("on_hand"))
+        .group_by(Movement.lot_id)
+        .subquery()
+    )
+
+
+def stock_query() -> Select[Any]:
+    """Every lot with its on-hand, current status and current location, as SQL columns, so
+    views can sort, filter and page in the database."""
+    totals = on_hand_by_lot()
+    initial_location = aliased(Location)
+    moved_to = aliased(Location)
+    latest_location = (
+        select(moved_to.name)
+        .join(Movement, Movement.location_id == moved_to.id)
+        .where(Movement.lot_id == Lot.id, Movement.kind == MovementKind.TRANSFER)
+        .order_by(Movement.date.desc(), Movement.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Product.name.label("product"),
+            Lot.code.label("lot"),
+            Lot.expiry.label("expiry"),
+            func.coalesce(latest_location, initial_location.name).label("location"),
+            func.coalesce(
+                _latest(MovementKind.STATUS_CHANGE, Movement.status), Lot.initial_status
+            ).label("status"),
+            func.coalesce(totals.c.on_hand, 0).label("on_hand"),
+        )
+        .join(Product, Product.id == Lot.product_id)
+        .outerjoin(initial_location, initial_location.id == Lot.location_id)
+        .outerjoin(totals, totals.c.lot_id == Lot.id)
+    )
+
+
+def stock_on_hand(session: Session, *, include_empty: bool = False) -> list[StockRow]:
+    """Lots with stock on hand (or every lot), soonest expiry first."""
+    query = stock_query()
+    if not include_empty:
+        query = query.where(func.coalesce(query.selected_columns.on_hand, 0) > 0)
+    query = query.order_by(Lot.expiry, Product.name, Lot.code)
+    return [
+        StockRow(r.product, r.lot, r.expiry, r.location, LotStatus(r.status), r.on_hand)
+        for r in session.execute(query)
+    ]

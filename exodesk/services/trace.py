@@ -1,0 +1,58 @@
+"""Recall: every treatment that used a lot, oldest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exodesk.models import Lot, Product, Treatment
+
+
+class UnknownLot(LookupError):
+    def __init__(self, product: str, lot: str) -> None:
+        super().__init__(f"no lot {lot!r} of product {product!r} in this database")
+
+
+@dataclass(frozen=True)
+class TraceRow:
+    ref: str
+    date: dt.date
+    patient: str
+    practitioner: str
+    route: str
+    zone: str | None
+    vials: int
+
+    def as_json(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["date"] = self.date.isoformat()
+        return row
+
+
+def trace_lot(session: Session, product: str, lot: str) -> list[TraceRow]:
+    lot_id = session.scalar(
+        select(Lot.id)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Product.name == product, Lot.code == lot)
+    )
+    if lot_id is None:
+        raise UnknownLot(product, lot)
+    rows = session.scalars(
+        select(Treatment).where(Treatment.lot_id == lot_id).order_by(Treatment.date, Treatment.ref)
+    )
+    return [
+        TraceRow(
+            t.ref,
+            t.date,
+            t.patient,
+            t.practitioner,
+            t.route.value,
+            t.zone.value if t.zone is not None else None,
+            t.vials,
+        )
+        for t in rows
+    ]

@@ -1,0 +1,1 @@
+"""Qt only: windows, table models and dialogs. Calls services; never writes SQL."""

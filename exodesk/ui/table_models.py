@@ -1,0 +1,122 @@
+"""Read-only table models over lists of frozen dataclasses, one column spec per column."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from exodesk.models.enums import Severity
+from exodesk.services.rules import Flag
+from exodesk.services.stock import StockRow
+
+T = TypeVar("T")
+Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+SEVERITY_COLOURS = {
+    Severity.BLOCK: QColor("#f8d7da"),
+    Severity.WARN: QColor("#fff3cd"),
+    Severity.INFO: QColor("#d1ecf1"),
+}
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    title: str
+    value: Callable[[T], Any]
+    align_right: bool = False
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class RowTableModel(QAbstractTableModel, Generic[T]):
+    """Rows are immutable records; SORT_ROLE gives raw values so dates and numbers sort."""
+
+    columns: Sequence[Column[T]] = ()
+
+    def __init__(self, rows: Sequence[T] = ()) -> None:
+        super().__init__()
+        self._rows: list[T] = list(rows)
+
+    def set_rows(self, rows: Sequence[T]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row(self, index: int) -> T:
+        return self._rows[index]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.columns)
+        ):
+            return self.columns[section].title
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        record, column = self._rows[index.row()], self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _display(column.value(record))
+        if role == SORT_ROLE:
+            value = column.value(record)
+            return value.isoformat() if isinstance(value, dt.date) else value
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return self.extra_data(record, index.column(), role)
+
+    def extra_data(self, record: T, column: int, role: int) -> Any:
+        return None
+
+
+class StockTableModel(RowTableModel[StockRow]):
+    columns = (
+        Column[StockRow]("Product", lambda r: r.product),
+        Column[StockRow]("Lot", lambda r: r.lot),
+        Column[StockRow]("Expiry", lambda r: r.expiry),
+        Column[StockRow]("Location", lambda r: r.location),
+        Column[StockRow]("Status", lambda r: r.status.value.replace("_", " ")),
+        Column[StockRow]("On hand", lambda r: r.on_hand, align_right=True),
+    )
+
+
+class FlagTableModel(RowTableModel[Flag]):
+    columns = (
+        Column[Flag]("Severity", lambda f: f.severity.value.upper()),
+        Column[Flag]("Rule", lambda f: f.rule),
+        Column[Flag]("Product", lambda f: f.product),
+        Column[Flag]("Lot", lambda f: f.lot),
+        Column[Flag]("Treatment", lambda f: f.treatment),
+        Column[Flag]("What is wrong and what to do", lambda f: f.message),
+    )
+
+    def extra_data(self, record: Flag, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.BackgroundRole and column == 0:
+            return QBrush(SEVERITY_COLOURS[record.severity])
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0:
+            return QBrush(QColor("#1a1a1a"))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return record.message
+        return None
