@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .db import Database, DatabaseRefused, open_database
+from .models.enums import Severity
 from .services import rules
 from .services.demo import demo_document
 from .services.export import dumps, export_document
@@ -25,6 +26,7 @@ from .services.interchange import InvalidInput, validate_interchange
 from .services.queries import database_is_empty
 from .services.stock import stock_on_hand
 from .services.trace import UnknownLot, trace_lot
+from .settings import LOT_EXPIRING_DAYS
 from .textable import format_table
 
 EXIT_OK, EXIT_INVALID, EXIT_DATABASE = 0, 2, 3
@@ -114,7 +116,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def main_entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (`| head`) went away: stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
 
 
 def _database_trouble(exc: OperationalError) -> str:
@@ -169,9 +180,7 @@ def cmd_import(db: Database, args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         if len(exc.errors) > len(shown):
             print(f"... and {len(exc.errors) - len(shown)} more errors", file=sys.stderr)
-        print(
-            f"exodesk: {path}: {len(exc.errors)} error(s); nothing was imported", file=sys.stderr
-        )
+        print(f"exodesk: {path}: {len(exc.errors)} error(s); nothing was imported", file=sys.stderr)
         return EXIT_INVALID
     added = ", ".join(f"{n} {section}" for section, n in summary.added.items() if n)
     already = sum(summary.unchanged.values())
@@ -214,7 +223,7 @@ def cmd_check(db: Database, args: argparse.Namespace) -> int:
     if args.json:
         _print_json([f.as_json() for f in flags])
         return EXIT_OK
-    counts = {s: sum(1 for f in flags if f.severity is s) for s in rules.Severity}
+    counts = {s: sum(1 for f in flags if f.severity is s) for s in Severity}
     print(
         f"{len(flags)} flag(s) as of {today}: "
         + ", ".join(f"{n} {s.value}" for s, n in counts.items())
@@ -223,11 +232,9 @@ def cmd_check(db: Database, args: argparse.Namespace) -> int:
         print()
         print(
             format_table(
-                ["severity", "rule", "product", "lot", "treatment", "what to do"],
-                [
-                    [f.severity.value.upper(), f.rule, f.product, f.lot, f.treatment, f.message]
-                    for f in flags
-                ],
+                ["severity", "rule", "product", "lot", "treatment"],
+                [[f.severity.value.upper(), f.rule, f.product, f.lot, f.treatment] for f in flags],
+                details=[f.message for f in flags],
             )
         )
     return EXIT_OK
@@ -247,8 +254,15 @@ def cmd_stock(db: Database, args: argparse.Namespace) -> int:
             format_table(
                 ["product", "lot", "expiry", "location", "status", "on hand", "note"],
                 [
-                    [r.product, r.lot, r.expiry, r.location, r.status.value, r.on_hand,
-                     _expiry_note(r.expiry, today)]
+                    [
+                        r.product,
+                        r.lot,
+                        r.expiry,
+                        r.location,
+                        r.status.value,
+                        r.on_hand,
+                        _expiry_note(r.expiry, today),
+                    ]
                     for r in rows
                 ],
             )
@@ -260,7 +274,7 @@ def _expiry_note(expiry: dt.date, today: dt.date) -> str:
     days = (expiry - today).days
     if days < 0:
         return "EXPIRED"
-    if days <= rules.LOT_EXPIRING_DAYS:
+    if days <= LOT_EXPIRING_DAYS:
         return f"expires in {days} days"
     return ""
 
@@ -281,8 +295,10 @@ def cmd_trace(db: Database, args: argparse.Namespace) -> int:
         print(
             format_table(
                 ["ref", "date", "patient", "practitioner", "route", "zone", "vials"],
-                [[r.ref, r.date, r.patient, r.practitioner, r.route, r.zone, r.vials]
-                 for r in rows],
+                [
+                    [r.ref, r.date, r.patient, r.practitioner, r.route, r.zone, r.vials]
+                    for r in rows
+                ],
             )
         )
     return EXIT_OK

@@ -190,7 +190,7 @@ def upgrade(engine: Engine) -> None:
     cfg = alembic_config()
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
-        raw = conn.connection.driver_connection
+        raw: Any = conn.connection.driver_connection
         if sqlite:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:

@@ -237,11 +237,11 @@ class _Planner:
         return new
 
     def _check_gtins(self, products: list[tuple[int, Rec]]) -> None:
-        owners: dict[str, str] = dict(
-            self.session.execute(
-                select(Product.gtin, Product.name).where(Product.gtin.is_not(None))
-            ).all()
-        )
+        owners: dict[str, str] = {
+            gtin: name
+            for gtin, name in self.session.execute(select(Product.gtin, Product.name))
+            if gtin is not None
+        }
         for i, rec in products:
             gtin = rec["gtin"]
             if gtin is None:

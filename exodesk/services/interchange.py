@@ -61,10 +61,10 @@ def _iso_date(value: Any) -> dt.date:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"not text (got {json.dumps(value)})")
-    value = value.strip()
-    if not value:
+    text: str = value.strip()
+    if not text:
         raise ValueError("must not be empty")
-    return value
+    return text
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]

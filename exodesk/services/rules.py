@@ -217,7 +217,8 @@ def load_snapshot(session: Session, *, with_treatments: bool = True) -> Snapshot
         .where(Movement.kind == MovementKind.STATUS_CHANGE)
         .order_by(Movement.date, Movement.id)
     ):
-        changes[lot_id].append((day, status))
+        if status is not None:
+            changes[lot_id].append((day, status))
     totals = on_hand_by_lot()
     lots = [
         LotFacts(lot_id, product_id, code, expiry, on_hand or 0, status, tuple(changes[lot_id]))

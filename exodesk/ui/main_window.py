@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,10 +21,10 @@ from exodesk.models.enums import Severity
 from exodesk.services import rules
 from exodesk.services.stock import stock_on_hand
 
-from .table_models import SORT_ROLE, FlagTableModel, RowTableModel, StockTableModel
+from .table_models import SORT_ROLE, FlagTableModel, StockTableModel
 
 
-def _table(model: RowTableModel[object] | RowTableModel[rules.Flag]) -> QTableView:
+def _table(model: QAbstractTableModel) -> QTableView:
     proxy = QSortFilterProxyModel()
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
