@@ -158,38 +158,24 @@ ALPINE = "Alpine Medical Certification AG, notified body 2913"
 CERTIMED = "Certimed Italia S.r.l., notified body 0591"
 BALTIC = "Baltic Conformity Services UAB, notified body 2874"
 NORDCERT = "Nordcert Notified Body Oy, notified body 2841"
+MHRA = "Medicines and Healthcare products Regulatory Agency (MHRA)"
+# fmt: off
 DOCUMENTS: tuple[DocSpec, ...] = (
+    # kind, number, issuer, issued, expires, product keys[, status]
     # CE certificates: valid for years, superseded, expiring soon, expired, withdrawn
     D("ce_certificate", "CE 2913-MDR-04417", ALPINE, -420, 3 * YEAR + 40, ("CEL",)),
     D("ce_certificate", "CE 2913-MDD-01982", ALPINE, -5 * YEAR, -415, ("CEL",)),
     D("ce_certificate", "CE 0591-MDR-7731", CERTIMED, -5 * YEAR + 45, 45, ("HXO",)),
     D("ce_certificate", "CE 2874-MDD-2209", BALTIC, -4 * YEAR - 40, -40, ("PLX",)),
-    D("ce_certificate", "CE 2841-MDR-0356", NORDCERT, -2 * YEAR, 2 * YEAR, ("LAC",), "withdrawn"),
+    D("ce_certificate", "CE 2841-MDR-0356", NORDCERT, -2 * YEAR, 2 * YEAR, ("LAC",),
+      "withdrawn"),
     # Declarations of conformity (none for the class I AutoPlate)
-    D(
-        "declaration_of_conformity",
-        "DoC CEL-L50-2024",
-        "Celvia Biotech Co., Ltd.",
-        -420,
-        None,
-        ("CEL",),
-    ),
-    D(
-        "declaration_of_conformity",
-        "DoC DB-HX-07",
-        "Daon Bioscience Inc.",
-        -3 * YEAR,
-        None,
-        ("HXO",),
-    ),
-    D(
-        "declaration_of_conformity",
-        "DoC HB-PLX-03",
-        "Hanbit Life Science Co., Ltd.",
-        -4 * YEAR,
-        None,
-        ("PLX",),
-    ),
+    D("declaration_of_conformity", "DoC CEL-L50-2024", "Celvia Biotech Co., Ltd.",
+      -420, None, ("CEL",)),
+    D("declaration_of_conformity", "DoC DB-HX-07", "Daon Bioscience Inc.",
+      -3 * YEAR, None, ("HXO",)),
+    D("declaration_of_conformity", "DoC HB-PLX-03", "Hanbit Life Science Co., Ltd.",
+      -4 * YEAR, None, ("PLX",)),
     # Instructions for use (none for Rosalis)
     D("ifu", "IFU CEL-L50 rev 4", "Celvia Biotech Co., Ltd.", -420, None, ("CEL",)),
     D("ifu", "IFU HX-SB rev 2", "Daon Bioscience Inc.", -2 * YEAR, None, ("HXO",)),
@@ -205,18 +191,13 @@ DOCUMENTS: tuple[DocSpec, ...] = (
     D("mfds_registration", "MFDS 20-1186", MFDS, -5 * YEAR, None, ("HXO",)),
     D("mfds_registration", "MFDS 19-0932", MFDS, -6 * YEAR, None, ("PLX",)),
     # The ATMP's UK authorisation lapsed 60 days ago
-    D(
-        "atmp_authorisation",
-        "PLGB 54077/0003",
-        "Medicines and Healthcare products Regulatory Agency (MHRA)",
-        -YEAR - 60,
-        -60,
-        ("RGX",),
-    ),
-    # Safety reports: the field safety notice behind the Lactiva recall, and a periodic report
+    D("atmp_authorisation", "PLGB 54077/0003", MHRA, -YEAR - 60, -60, ("RGX",)),
+    # Safety reports: the field safety notice behind the Lactiva recall; a periodic report
     D("safety_report", "FSN-LAC-0142", "Lactiva Biologics B.V.", -42, None, ("LAC",)),
-    D("safety_report", "PSUR RGX-EV 2024", "Regenexa Therapeutics S.L.", -200, None, ("RGX",)),
+    D("safety_report", "PSUR RGX-EV 2024", "Regenexa Therapeutics S.L.", -200, None,
+      ("RGX",)),
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,14 +217,16 @@ class LotSpec:
 
 
 L = LotSpec
+# fmt: off
 LOTS: tuple[LotSpec, ...] = (
+    # product, code, received, expiry, quantity, location[, status, coa, keep]
     L("CEL", "CV-1170A", -400, -20, 30, FRIDGE_A, keep=3),  # expired, still in stock
     L("CEL", "CV-3012B", -300, 35, 30, FRIDGE_A, keep=3),  # expires within 60 days
     L("CEL", "CV-4208A", -210, 300, 25, FRIDGE_A),
     L("CEL", "CV-5118C", -120, 420, 25, ROOM),
     L("CEL", "CV-5907A", -45, 520, 20, FRIDGE_A),
     L("CEL", "CV-6233B", -6, 600, 20, FRIDGE_A, "quarantine", coa=False),  # awaiting CoA
-    L("HXO", "HX-0731", -380, -60, 24, FRIDGE_B),  # expired; the rest was disposed of
+    L("HXO", "HX-0731", -380, -60, 24, FRIDGE_B),  # expired; what was left was disposed of
     L("HXO", "HX-0802", -250, 150, 30, FRIDGE_B),
     L("HXO", "HX-0870", -200, 260, 20, FRIDGE_B, "quarantine"),  # released 4 days later
     L("HXO", "HX-0912", -150, 330, 30, FRIDGE_B),  # briefly on hold after an excursion
@@ -261,13 +244,14 @@ LOTS: tuple[LotSpec, ...] = (
     L("HNL", "HN-240702", -12, 500, 6, ROOM, "recalled", coa=False),  # booked in under recall
     L("RGX", "RGX-EV-0077", -330, 120, 8, FRIDGE_A),
     L("RSL", "RS-A118", -15, 700, 5, ROOM, "quarantine", coa=False),  # no classification
-    L("VRD", "VC-0411", -390, -100, 20, ROOM),  # expired; the rest was disposed of
+    L("VRD", "VC-0411", -390, -100, 20, ROOM),  # expired; what was left was disposed of
     L("VRD", "VC-0630", -280, 80, 20, ROOM),
     L("VRD", "VC-0815", -200, 160, 15, ROOM),
     L("VRD", "VC-0927", -130, 230, 15, ROOM),
     L("VRD", "VC-1104", -70, 300, 20, ROOM),
     L("VRD", "VC-1212", -10, 360, 20, FRIDGE_A),
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,61 +269,29 @@ class MoveSpec:
 
 
 M = MoveSpec
+# fmt: off
 MOVEMENTS: tuple[MoveSpec, ...] = (
-    M(
-        -196,
-        "HX-0870",
-        "status_change",
-        0,
-        "CoA and cold-chain log checked; lot released",
-        status="released",
-    ),
+    # date, lot, kind, quantity, reason[, status | location]
+    M(-196, "HX-0870", "status_change", 0, "CoA and cold-chain log checked; lot released",
+      status="released"),
     M(-180, "CV-3012B", "waste", -1, "Vial cracked during reconstitution"),
-    M(
-        -160,
-        "CV-1170A",
-        "transfer",
-        0,
-        "Moved to the treatment room for clinic days",
-        location=ROOM,
-    ),
-    M(
-        -100,
-        "HX-0912",
-        "status_change",
-        0,
-        "Fridge B temperature excursion (11 °C for 3 hours); on hold pending supplier advice",
-        status="on_hold",
-    ),
-    M(
-        -99,
-        "HX-0912",
-        "transfer",
-        0,
-        "Moved out of Fridge B while it is serviced",
-        location=FRIDGE_A,
-    ),
-    M(
-        -95,
-        "HX-0912",
-        "status_change",
-        0,
-        "Supplier's stability data covers the excursion; released",
-        status="released",
-    ),
+    M(-160, "CV-1170A", "transfer", 0, "Moved to the treatment room for clinic days",
+      location=ROOM),
+    M(-100, "HX-0912", "status_change", 0,
+      "Fridge B temperature excursion (11 °C for 3 hours); on hold pending supplier advice",
+      status="on_hold"),
+    M(-99, "HX-0912", "transfer", 0, "Moved out of Fridge B while it is serviced",
+      location=FRIDGE_A),
+    M(-95, "HX-0912", "status_change", 0,
+      "Supplier's stability data covers the excursion; released", status="released"),
     M(-75, "VC-0630", "waste", -1, "Jar dropped and broken"),
     M(-62, "CV-5118C", "waste", -1, "Reconstituted vial not used within 24 hours"),
     M(-60, "VC-0815", "adjustment", 1, "Stock count: one jar found behind the tray"),
     M(-60, "APL-0415", "adjustment", -2, "Stock count: two vials could not be found"),
-    M(
-        -40,
-        "LB-1034",
-        "status_change",
-        0,
-        "Manufacturer's recall (field safety notice FSN-LAC-0142)",
-        status="recalled",
-    ),
+    M(-40, "LB-1034", "status_change", 0,
+      "Manufacturer's recall (field safety notice FSN-LAC-0142)", status="recalled"),
 )
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -352,13 +304,14 @@ class ClearSpec:
     reason: str
 
 
+# fmt: off
 CLEAR_OUTS: tuple[ClearSpec, ...] = (
     ClearSpec(-98, "VC-0411", "waste", "Expired; disposed of as clinical waste"),
     ClearSpec(-58, "HX-0731", "waste", "Expired; disposed of as clinical waste"),
-    ClearSpec(
-        -30, "LB-1034", "adjustment", "Returned to the manufacturer under recall FSN-LAC-0142"
-    ),
+    ClearSpec(-30, "LB-1034", "adjustment",
+              "Returned to the manufacturer under recall FSN-LAC-0142"),
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,63 +333,23 @@ class Indication:
 
 
 FACE_ZONES = (("face", 6), ("neck", 2), ("decolletage", 1), ("hands", 1))
+# fmt: off
 INDICATIONS: tuple[Indication, ...] = (
-    Indication(
-        "skin quality",
-        30,
-        INTRADERMAL,
-        FACE_ZONES,
-        (("CEL", 6), ("PLX", 2), ("APL", 2), ("RGX", 1)),
-        (3, 3),
-        28,
-        ((HART, 3), (SHAH, 2), (PARK, 1)),
-        0.15,
-    ),
-    Indication(
-        "under-eye",
-        8,
-        INTRADERMAL,
-        (("periorbital", 1),),
-        (("CEL", 1),),
-        (2, 3),
-        28,
-        ((HART, 1),),
-        0.0,
-    ),
-    Indication(
-        "post-procedure recovery",
-        35,
-        TOPICAL,
-        FACE_ZONES,
-        (("VRD", 6), ("CEL", 2), ("LAC", 2), ("HNL", 2), ("APL", 1), ("VDX", 1)),
-        (1, 2),
-        90,
-        ((SHAH, 4), (HART, 1), (PARK, 1)),
-        0.0,
-    ),
-    Indication(
-        "hair",
-        22,
-        SCALP,
-        (("scalp", 1),),
-        (("HXO", 5), ("APL", 1)),
-        (4, 6),
-        30,
-        ((PARK, 4), (HART, 1)),
-        0.25,
-    ),
-    Indication(
-        "scalp post-microneedling",
-        5,
-        TOPICAL,
-        (("scalp", 1),),
-        (("HXO", 1),),
-        (1, 1),
-        0,
-        ((PARK, 1), (SHAH, 1)),
-        0.0,
-    ),
+    # name, weight, route, zones, products, sessions, interval, practitioners, two vials
+    Indication("skin quality", 30, INTRADERMAL, FACE_ZONES,
+               (("CEL", 6), ("PLX", 2), ("APL", 2), ("RGX", 1)),
+               (3, 3), 28, ((HART, 3), (SHAH, 2), (PARK, 1)), 0.15),
+    Indication("under-eye", 8, INTRADERMAL, (("periorbital", 1),), (("CEL", 1),),
+               (2, 3), 28, ((HART, 1),), 0.0),
+    Indication("post-procedure recovery", 60, TOPICAL, FACE_ZONES,
+               (("VRD", 6), ("CEL", 2), ("LAC", 2), ("HNL", 2), ("APL", 1), ("VDX", 1)),
+               (1, 2), 90, ((SHAH, 4), (HART, 1), (PARK, 1)), 0.0),
+    Indication("hair", 14, SCALP, (("scalp", 1),), (("HXO", 5), ("APL", 1)),
+               (4, 6), 30, ((PARK, 4), (HART, 1)), 0.25),
+    Indication("scalp post-microneedling", 5, TOPICAL, (("scalp", 1),), (("HXO", 1),),
+               (1, 1), 0, ((PARK, 1), (SHAH, 1)), 0.0),
 )
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -452,14 +365,17 @@ class ViolationSpec:
 
 
 V = ViolationSpec
+# fmt: off
 VIOLATIONS: tuple[ViolationSpec, ...] = (
-    V(-198, "HXO", "HX-0870", SCALP, "scalp", PARK),  # used_unreleased_lot (in quarantine)
-    V(-150, "VRD", None, INTRADERMAL, "face", SHAH),  # route_outside_intended_use
+    # date, product, lot, route, zone, practitioner     # the rule it breaks
+    V(-198, "HXO", "HX-0870", SCALP, "scalp", PARK),    # used_unreleased_lot (quarantine)
+    V(-150, "VRD", None, INTRADERMAL, "face", SHAH),    # route_outside_intended_use
     V(-120, "PLX", None, INTRADERMAL, "periorbital", HART),  # periorbital_not_approved
-    V(-90, "HXO", None, INTRADERMAL, "face", PARK),  # route_outside_intended_use
-    V(-37, "LAC", "LB-1034", TOPICAL, "face", SHAH),  # used_unreleased_lot (recalled)
+    V(-90, "HXO", None, INTRADERMAL, "face", PARK),     # route_outside_intended_use
+    V(-37, "LAC", "LB-1034", TOPICAL, "face", SHAH),    # used_unreleased_lot (recalled)
     V(-16, "CEL", "CV-1170A", INTRADERMAL, "face", HART),  # used_after_expiry
 )
+# fmt: on
 
 
 # --------------------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ class _Planner:
         known_locations = self.location_names | {r["name"] for _, r in new.locations}
         known_lots = self.lot_keys | {(r["product"], r["lot"]) for _, r in new.lots}
         for i, rec in new.lots:
-            self._need_product(f"lots[{i}]", rec["product"], known_products)
+            self._need_product(f"lots[{i}].product", rec["product"], known_products)
             if rec["location"] is not None and rec["location"] not in known_locations:
                 self.error(f"lots[{i}].location", f"unknown location {_show(rec['location'])}")
         new.documents = self._sift(
@@ -253,13 +253,14 @@ class _Planner:
                 )
 
     def _need_product(self, path: str, name: str, known: set[str]) -> bool:
+        """`path` is the JSON path of the field that names the product."""
         if name in known:
             return True
-        self.error(f"{path}.product", f"unknown product {_show(name)}")
+        self.error(path, f"unknown product {_show(name)}")
         return False
 
     def _need_lot(self, path: str, rec: Rec, products: set[str], lots: set[LotKey]) -> None:
-        if self._need_product(path, rec["product"], products) and (
+        if self._need_product(f"{path}.product", rec["product"], products) and (
             (rec["product"], rec["lot"]) not in lots
         ):
             self.error(
@@ -268,7 +269,7 @@ class _Planner:
 
     def _check_document_refs(self, i: int, rec: Rec, products: set[str], lots: set[LotKey]) -> None:
         for name in rec["products"]:
-            self._need_product(f"documents[{i}]", name, products)
+            self._need_product(f"documents[{i}].products", name, products)
         lot = rec["lot"]
         if lot is not None and not any((p, lot) in lots for p in rec["products"]):
             self.error(

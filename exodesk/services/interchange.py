@@ -47,6 +47,14 @@ class InvalidInput(Exception):
         self.errors = errors
 
 
+class FieldProblem(ValueError):
+    """A check across fields of one record that is about one field: the path names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def _iso_date(value: Any) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
@@ -142,11 +150,15 @@ class DocumentIn(Record):
     @model_validator(mode="after")
     def _coa_names_lot(self) -> DocumentIn:
         if self.kind is DocumentKind.CERTIFICATE_OF_ANALYSIS and self.lot is None:
-            raise ValueError("a certificate_of_analysis must name its lot")
+            raise FieldProblem("lot", "a certificate_of_analysis must name its lot")
         if self.lot is not None and not self.products:
-            raise ValueError("a document naming a lot must name the product in `products`")
+            raise FieldProblem(
+                "products", "a document naming a lot must name the product in `products`"
+            )
         if self.issued and self.expires and self.expires < self.issued:
-            raise ValueError(f"expires ({self.expires}) is before issued ({self.issued})")
+            raise FieldProblem(
+                "expires", f"expires ({self.expires}) is before issued ({self.issued})"
+            )
         return self
 
 
@@ -192,24 +204,27 @@ class MovementIn(Record):
             MovementKind.STATUS_CHANGE,
             MovementKind.TRANSFER,
         ):
-            raise ValueError(
+            raise FieldProblem(
+                "kind",
                 f"kind {kind.value} is not a file movement (waste, adjustment, "
-                "status_change, transfer); receipts are lots and uses are treatments"
+                "status_change, transfer); receipts are lots and uses are treatments",
             )
         if kind is MovementKind.WASTE and self.quantity >= 0:
-            raise ValueError("a waste movement takes vials out: quantity must be negative")
+            raise FieldProblem(
+                "quantity", "a waste movement takes vials out: quantity must be negative"
+            )
         if kind is MovementKind.ADJUSTMENT and self.quantity == 0:
-            raise ValueError("an adjustment must change the quantity (not 0)")
+            raise FieldProblem("quantity", "an adjustment must change the quantity (not 0)")
         if kind in (MovementKind.STATUS_CHANGE, MovementKind.TRANSFER) and self.quantity != 0:
-            raise ValueError(f"a {kind.value} movement has quantity 0")
+            raise FieldProblem("quantity", f"a {kind.value} movement has quantity 0")
         if kind is MovementKind.STATUS_CHANGE and self.status is None:
-            raise ValueError("a status_change must give the new status")
+            raise FieldProblem("status", "a status_change must give the new status")
         if kind is MovementKind.TRANSFER and self.location is None:
-            raise ValueError("a transfer must give the new location")
+            raise FieldProblem("location", "a transfer must give the new location")
         if kind is not MovementKind.STATUS_CHANGE and self.status is not None:
-            raise ValueError("only a status_change gives a status")
+            raise FieldProblem("status", "only a status_change gives a status")
         if kind is not MovementKind.TRANSFER and self.location is not None:
-            raise ValueError("only a transfer gives a location")
+            raise FieldProblem("location", "only a transfer gives a location")
         return self
 
 
@@ -269,6 +284,9 @@ def _json_paths(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors(include_url=False):
         loc = tuple(p for p in error["loc"] if p not in ("function-after", "function-before"))
+        problem = error.get("ctx", {}).get("error")
+        if isinstance(problem, FieldProblem):
+            loc += (problem.field,)
         lines.append(f"{json_path(loc)}: {_plain(error)}")
     return lines
 
