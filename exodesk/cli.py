@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,10 @@ from .services.interchange import InvalidInput, validate_interchange
 from .services.queries import database_is_empty
 from .services.stock import stock_on_hand
 from .services.trace import UnknownLot, trace_lot
-from .settings import LOT_EXPIRING_DAYS
+from .settings import LOT_EXPIRING_DAYS, data_dir
 from .textable import format_table
 
-EXIT_OK, EXIT_INVALID, EXIT_DATABASE = 0, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DATABASE = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 200
 
 
@@ -111,6 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(EXIT_DATABASE, f"{db.display_name}: {_database_trouble(exc)}")
     except SQLAlchemyError as exc:
         return _fail(EXIT_DATABASE, f"{db.display_name}: database error: {exc.__cause__ or exc}")
+    except Exception as exc:  # a bug of ours: say so plainly, keep the details in a log
+        log = _log_crash(exc)
+        return _fail(
+            EXIT_FAILED,
+            f"unexpected error ({type(exc).__name__}: {exc}); nothing was written. "
+            f"Details are in {log}",
+        )
     finally:
         db.close()
 
@@ -137,6 +145,18 @@ def _database_trouble(exc: OperationalError) -> str:
     if "disk" in text and "full" in text:
         return "the disk is full; nothing was written"
     return f"database error: {text}"
+
+
+def _log_crash(exc: Exception) -> Path:
+    log = data_dir() / "crash.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"--- {dt.datetime.now(dt.UTC).isoformat()} exodesk {sys.argv[1:]}\n")
+            out.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        pass
+    return log
 
 
 def _fail(code: int, message: str) -> int:

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from exodesk.models import AuditAction, AuditEvent
+
+AUDIT_TABLE = AuditEvent.metadata.tables[AuditEvent.__tablename__]
 
 
 def utc_now() -> dt.datetime:
@@ -59,5 +60,5 @@ def write_audit(
         for c in changes
     ]
     if rows:
-        session.execute(insert(AuditEvent), rows)
+        session.execute(AUDIT_TABLE.insert(), rows)
     return len(rows)
