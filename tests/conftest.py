@@ -29,3 +29,28 @@ def write_json(tmp_path: Path) -> Callable[[Any, str], Path]:
         return path
 
     return write
+
+
+DEMO_TODAY = __import__("datetime").date(2026, 11, 22)
+
+
+@pytest.fixture
+def demo_db(db_path: Path) -> Path:
+    """A real SQLite file holding the demo clinic as of DEMO_TODAY."""
+    from exodesk.cli import main
+
+    assert main(["demo", "--db", str(db_path), "--today", DEMO_TODAY.isoformat()]) == 0
+    return db_path
+
+
+@pytest.fixture
+def ctx(demo_db: Path, tmp_path: Path) -> Any:
+    """An AppContext (exodesk.ui.context) on the demo database, today fixed at DEMO_TODAY."""
+    from exodesk.db import open_database
+    from exodesk.ui.context import AppContext
+
+    db = open_database(str(demo_db))
+    yield AppContext(
+        db=db, user="tester", today=lambda: DEMO_TODAY, document_store=tmp_path / "documents"
+    )
+    db.close()

@@ -6,6 +6,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exodesk.models import Movement
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -31,3 +36,27 @@ def first_overdraw(entries: Iterable[Entry]) -> Overdraw | None:
         if balance < 0:
             return Overdraw(entry, balance)
     return None
+
+
+class Overdrawn(ValueError):
+    """A change would take a lot's stock on hand below zero."""
+
+
+def lot_ledger(session: Session, lot_id: int) -> list[Entry]:
+    rows = session.execute(
+        select(Movement.date, Movement.quantity, Movement.kind).where(
+            Movement.lot_id == lot_id, Movement.quantity != 0
+        )
+    )
+    return [Entry(day, quantity, kind.value) for day, quantity, kind in rows]
+
+
+def ensure_not_overdrawn(session: Session, lot_id: int, new: Iterable[Entry], lot: str) -> None:
+    """Raise Overdrawn, in plain words, if `new` ledger lines would overdraw the lot."""
+    new = list(new)
+    overdraw = first_overdraw(lot_ledger(session, lot_id) + new)
+    if overdraw is not None and overdraw.entry in new:
+        raise Overdrawn(
+            f"{overdraw.entry.label} would take lot {lot} below zero on "
+            f"{overdraw.entry.date.isoformat()} (stock on hand would be {overdraw.balance})"
+        )

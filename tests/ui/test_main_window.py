@@ -20,12 +20,6 @@ TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture
-def demo_db(db_path: Path) -> Path:
-    assert main(["demo", "--db", str(db_path), "--today", TODAY.isoformat()]) == 0
-    return db_path
-
-
-@pytest.fixture
 def window(qtbot: QtBot, demo_db: Path) -> MainWindow:
     db = open_database(str(demo_db))
     win = MainWindow(db, today=lambda: TODAY)
