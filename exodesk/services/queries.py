@@ -13,3 +13,24 @@ def database_is_empty(session: Session) -> bool:
         session.scalar(select(exists().select_from(model)))
         for model in (Clinic, Location, Product, Document, Lot, Treatment)
     )
+
+
+def product_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Product.name).order_by(Product.name)))
+
+
+def lot_codes(session: Session, product: str) -> list[str]:
+    """Every lot of a product, newest expiry first (recalls usually concern recent lots)."""
+    return list(
+        session.scalars(
+            select(Lot.code)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Product.name == product)
+            .order_by(Lot.expiry.desc(), Lot.code)
+        )
+    )
+
+
+def clinic_summary(session: Session) -> tuple[str, str] | None:
+    clinic = session.scalars(select(Clinic).order_by(Clinic.id)).first()
+    return None if clinic is None else (clinic.name, clinic.market)

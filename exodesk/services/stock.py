@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -42,18 +43,17 @@ def _latest(kind: MovementKind, column: Any) -> Any:
     )
 
 
-def on_hand_by_lot() -> Any:
-    return (
-        select(Movement.lot_id, func.sum(Movement.quantity).label("on_hand"))
-        .group_by(Movement.lot_id)
-        .subquery()
-    )
+def on_hand_by_lot(lot_ids: Sequence[int] | None = None) -> Any:
+    query = select(Movement.lot_id, func.sum(Movement.quantity).label("on_hand"))
+    if lot_ids is not None:
+        query = query.where(Movement.lot_id.in_(lot_ids))
+    return query.group_by(Movement.lot_id).subquery()
 
 
-def stock_query() -> Select[Any]:
-    """Every lot with its on-hand, current status and current location, as SQL columns, so
-    views can sort, filter and page in the database."""
-    totals = on_hand_by_lot()
+def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
+    """Every lot (or only these) with its on-hand, current status and current location, as
+    SQL columns, so views can sort, filter and page in the database."""
+    totals = on_hand_by_lot(lot_ids)
     initial_location = aliased(Location)
     moved_to = aliased(Location)
     latest_location = (
@@ -64,7 +64,7 @@ def stock_query() -> Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
-    return (
+    query = (
         select(
             Product.name.label("product"),
             Lot.code.label("lot"),
@@ -79,6 +79,7 @@ def stock_query() -> Select[Any]:
         .outerjoin(initial_location, initial_location.id == Lot.location_id)
         .outerjoin(totals, totals.c.lot_id == Lot.id)
     )
+    return query if lot_ids is None else query.where(Lot.id.in_(lot_ids))
 
 
 def stock_on_hand(session: Session, *, include_empty: bool = False) -> list[StockRow]:

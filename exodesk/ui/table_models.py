@@ -8,21 +8,19 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from exodesk.models.enums import Severity
 from exodesk.services.rules import Flag
 from exodesk.services.stock import StockRow
 
+from . import severity
+
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
-SEVERITY_COLOURS = {
-    Severity.BLOCK: QColor("#f8d7da"),
-    Severity.WARN: QColor("#fff3cd"),
-    Severity.INFO: QColor("#d1ecf1"),
-}
+SEVERITY_RANK = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}
 
 
 @dataclass(frozen=True)
@@ -80,12 +78,15 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
         record, column = self._rows[index.row()], self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(column.value(record))
+        extra = self.extra_data(record, index.column(), role)
+        if extra is not None:
+            return extra
         if role == SORT_ROLE:
             value = column.value(record)
             return value.isoformat() if isinstance(value, dt.date) else value
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return self.extra_data(record, index.column(), role)
+        return None
 
     def extra_data(self, record: T, column: int, role: int) -> Any:
         return None
@@ -104,7 +105,7 @@ class StockTableModel(RowTableModel[StockRow]):
 
 class FlagTableModel(RowTableModel[Flag]):
     columns = (
-        Column[Flag]("Severity", lambda f: f.severity.value.upper()),
+        Column[Flag]("Severity", lambda f: severity.WORD[f.severity]),
         Column[Flag]("Rule", lambda f: f.rule),
         Column[Flag]("Product", lambda f: f.product),
         Column[Flag]("Lot", lambda f: f.lot),
@@ -114,9 +115,13 @@ class FlagTableModel(RowTableModel[Flag]):
 
     def extra_data(self, record: Flag, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole and column == 0:
-            return QBrush(SEVERITY_COLOURS[record.severity])
+            return QBrush(severity.BACKGROUND[record.severity])
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
-            return QBrush(QColor("#1a1a1a"))
+            return QBrush(severity.TEXT_ON_BACKGROUND)
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return severity.icon(record.severity)
+        if role == SORT_ROLE and column == 0:
+            return SEVERITY_RANK[record.severity]
         if role == Qt.ItemDataRole.ToolTipRole:
             return record.message
         return None
