@@ -3,6 +3,7 @@ stock by location. Every item opens its detail (Enter or double-click)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -26,6 +27,15 @@ from .flags_view import target_of
 from .jobs import BackgroundRunner
 
 TARGET = Qt.ItemDataRole.UserRole + 2
+
+
+def _expiry_words(expiry: dt.date, today: dt.date) -> str:
+    days = (expiry - today).days
+    if days < 0:
+        return f"EXPIRED {-days} day(s) ago ({expiry.isoformat()})"
+    if days == 0:
+        return f"expires today ({expiry.isoformat()})"
+    return f"expires in {days} day(s) ({expiry.isoformat()})"
 
 
 def _list() -> QListWidget:
@@ -137,8 +147,8 @@ class DashboardView(QWidget):
             self.expiring,
             [
                 (
-                    f"{r.product} · lot {r.lot} — expires {r.expiry.isoformat()} "
-                    f"({(r.expiry - data.today).days} days) — {r.on_hand} on hand",
+                    f"{r.product} · lot {r.lot} — {_expiry_words(r.expiry, data.today)} — "
+                    f"{r.on_hand} on hand",
                     ("lot", (r.product, r.lot)),
                     Severity.WARN if r.expiry < data.today else Severity.INFO,
                 )

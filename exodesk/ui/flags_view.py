@@ -42,8 +42,9 @@ class FlagFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def set(self, severity: Severity | None, rule: str | None, text: str) -> None:
+        self.beginFilterChange()
         self.severity, self.rule, self.text = severity, rule, text.strip().lower()
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
@@ -121,6 +122,8 @@ class FlagsView(QWidget):
         self.open_button = QPushButton("&Open what this is about")
         self.open_button.setEnabled(False)
         self.summary = QLabel()
+        self.summary.setMinimumWidth(220)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         detail_box = QWidget()
         detail_layout = QVBoxLayout(detail_box)
         detail_layout.setContentsMargins(0, 0, 0, 0)
