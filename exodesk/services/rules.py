@@ -180,8 +180,34 @@ class Flag:
         return row
 
 
-def load_snapshot(session: Session, *, with_treatments: bool = True) -> Snapshot:
+def load_snapshot(
+    session: Session, *, with_treatments: bool = True, product_id: int | None = None
+) -> Snapshot:
+    """The facts of the whole database, or with `product_id` only those about that product:
+    it, the documents covering it, its lots and their treatments."""
     market = session.scalar(select(Clinic.market).order_by(Clinic.id).limit(1))
+    product_query = select(Product)
+    cover_query = select(document_product)
+    document_query = select(
+        Document.id,
+        Document.kind,
+        Document.number,
+        Document.status,
+        Document.expires,
+        Document.lot_id,
+    )
+    lot_ids: list[int] | None = None
+    if product_id is not None:
+        product_query = product_query.where(Product.id == product_id)
+        cover_query = cover_query.where(document_product.c.product_id == product_id)
+        document_query = document_query.where(
+            Document.id.in_(
+                select(document_product.c.document_id).where(
+                    document_product.c.product_id == product_id
+                )
+            )
+        )
+        lot_ids = list(session.scalars(select(Lot.id).where(Lot.product_id == product_id)))
     products = [
         ProductFacts(
             p.id,
@@ -193,50 +219,40 @@ def load_snapshot(session: Session, *, with_treatments: bool = True) -> Snapshot
             frozenset(p.markets),
             p.composition_documented,
         )
-        for p in session.scalars(select(Product))
+        for p in session.scalars(product_query)
     ]
     covers: dict[int, set[int]] = defaultdict(set)
-    for doc_id, product_id in session.execute(select(document_product)):
-        covers[doc_id].add(product_id)
+    for doc_id, covered in session.execute(cover_query):
+        covers[doc_id].add(covered)
     documents = [
         DocumentFacts(kind, number, status, expires, frozenset(covers[doc_id]), lot_id)
-        for doc_id, kind, number, status, expires, lot_id in session.execute(
-            select(
-                Document.id,
-                Document.kind,
-                Document.number,
-                Document.status,
-                Document.expires,
-                Document.lot_id,
-            )
-        )
+        for doc_id, kind, number, status, expires, lot_id in session.execute(document_query)
     ]
+    totals = on_hand_by_lot(lot_ids)
+    change_query = select(Movement.lot_id, Movement.date, Movement.status).where(
+        Movement.kind == MovementKind.STATUS_CHANGE
+    )
+    lot_query = select(
+        Lot.id, Lot.product_id, Lot.code, Lot.expiry, Lot.initial_status, totals.c.on_hand
+    ).outerjoin(totals, totals.c.lot_id == Lot.id)
+    treatment_query = select(
+        Treatment.ref, Treatment.date, Treatment.lot_id, Treatment.route, Treatment.zone
+    )
+    if lot_ids is not None:
+        change_query = change_query.where(Movement.lot_id.in_(lot_ids))
+        lot_query = lot_query.where(Lot.id.in_(lot_ids))
+        treatment_query = treatment_query.where(Treatment.lot_id.in_(lot_ids))
     changes: dict[int, list[tuple[dt.date, LotStatus]]] = defaultdict(list)
-    for lot_id, day, status in session.execute(
-        select(Movement.lot_id, Movement.date, Movement.status)
-        .where(Movement.kind == MovementKind.STATUS_CHANGE)
-        .order_by(Movement.date, Movement.id)
-    ):
+    change_query = change_query.order_by(Movement.date, Movement.id)
+    for lot_id, day, status in session.execute(change_query):
         if status is not None:
             changes[lot_id].append((day, status))
-    totals = on_hand_by_lot()
     lots = [
-        LotFacts(lot_id, product_id, code, expiry, on_hand or 0, status, tuple(changes[lot_id]))
-        for lot_id, product_id, code, expiry, status, on_hand in session.execute(
-            select(
-                Lot.id, Lot.product_id, Lot.code, Lot.expiry, Lot.initial_status, totals.c.on_hand
-            ).outerjoin(totals, totals.c.lot_id == Lot.id)
-        )
+        LotFacts(lot_id, of_product, code, expiry, on_hand or 0, status, tuple(changes[lot_id]))
+        for lot_id, of_product, code, expiry, status, on_hand in session.execute(lot_query)
     ]
     treatments = (
-        [
-            TreatmentFacts(*row)
-            for row in session.execute(
-                select(
-                    Treatment.ref, Treatment.date, Treatment.lot_id, Treatment.route, Treatment.zone
-                )
-            )
-        ]
+        [TreatmentFacts(*row) for row in session.execute(treatment_query)]
         if with_treatments
         else []
     )
@@ -245,6 +261,16 @@ def load_snapshot(session: Session, *, with_treatments: bool = True) -> Snapshot
 
 def check(session: Session, today: dt.date) -> list[Flag]:
     return evaluate(load_snapshot(session), today)
+
+
+def flags_for_use(snapshot: Snapshot, treatment: TreatmentFacts, today: dt.date) -> list[Flag]:
+    """The flags that concern one treatment, recorded or not: those of its product, of its lot
+    and its own, most severe first. `snapshot` must hold the lot and its product."""
+    lot = next(lot for lot in snapshot.lots if lot.id == treatment.lot_id)
+    product = next(p for p in snapshot.products if p.id == lot.product_id)
+    return evaluate(
+        Snapshot(snapshot.market, [product], snapshot.documents, [lot], [treatment]), today
+    )
 
 
 # -- evaluation --------------------------------------------------------------------------

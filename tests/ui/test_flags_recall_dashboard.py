@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from conftest import DEMO_TODAY
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -17,8 +18,6 @@ from exodesk.services import rules
 from exodesk.ui.dashboard_view import DashboardView
 from exodesk.ui.flags_view import FlagsView
 from exodesk.ui.recall_view import RecallView
-
-from conftest import DEMO_TODAY
 
 
 def _flags(ctx: Any) -> list[rules.Flag]:
