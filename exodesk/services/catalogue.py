@@ -27,7 +27,7 @@ from exodesk.models import (
 
 from . import rules
 from .audit import Change, write_audit
-from .interchange import InvalidInput, ProductIn, _json_paths
+from .interchange import InvalidInput, ProductIn, validation_messages
 from .rules import Flag
 
 Rec = dict[str, Any]
@@ -173,7 +173,7 @@ def validate_product(detail: ProductDetail) -> Rec:
     try:
         valid = ProductIn.model_validate(detail.record())
     except ValidationError as exc:
-        raise InvalidInput(_json_paths(exc)) from None
+        raise InvalidInput(validation_messages(exc)) from None
     return valid.model_dump(mode="json")
 
 

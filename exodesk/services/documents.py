@@ -33,7 +33,7 @@ from exodesk.models import (
 from exodesk.settings import CERTIFICATE_EXPIRING_DAYS
 
 from .audit import Change, write_audit
-from .interchange import DocumentIn, InvalidInput, _json_paths
+from .interchange import DocumentIn, InvalidInput, validation_messages
 
 Rec = dict[str, Any]
 DocumentKey = tuple[str, str]
@@ -341,7 +341,7 @@ def _validated(draft: DocumentDraft) -> Rec:
     try:
         return DocumentIn.model_validate(data).model_dump(mode="json")
     except ValidationError as exc:
-        raise InvalidInput(_json_paths(exc)) from None
+        raise InvalidInput(validation_messages(exc)) from None
 
 
 def _reference_errors(session: Session, rec: Rec) -> tuple[list[str], dict[str, int], int | None]:

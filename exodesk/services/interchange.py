@@ -280,7 +280,7 @@ def _plain(error: ErrorDetails) -> str:
     return str(error["msg"])
 
 
-def _json_paths(exc: ValidationError) -> list[str]:
+def validation_messages(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors(include_url=False):
         loc = tuple(p for p in error["loc"] if p not in ("function-after", "function-before"))
@@ -310,4 +310,4 @@ def validate_interchange(data: Any) -> InterchangeFile:
     try:
         return InterchangeFile.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(_json_paths(exc)) from None
+        raise InvalidInput(validation_messages(exc)) from None

@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         a[ActionId.NEW].triggered.connect(self.new_record)
         a[ActionId.RECEIVE].triggered.connect(self.receive_delivery)
         a[ActionId.RECORD_TREATMENT].triggered.connect(self.record_treatment)
-        a[ActionId.FIND].triggered.connect(self.find)
+        a[ActionId.FIND].triggered.connect(self.find_in_view)
         a[ActionId.REFRESH].triggered.connect(self.refresh)
         a[ActionId.ABOUT].triggered.connect(self.about)
 
@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         ):
             toolbar.addSeparator() if i is None else toolbar.addAction(a[i])
         self.addToolBar(toolbar)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.nav.setFocus)
+        QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.nav.setFocus)
 
     def _build_status_bar(self) -> None:
         self.database_label = QLabel(f"Database: {self.ctx.db.display_name}")
@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def find(self) -> None:
+    def find_in_view(self) -> None:
         self.current_view().focus_search()
 
     def new_record(self) -> None:

@@ -246,7 +246,7 @@ class ProductsView(QWidget):
         self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 4)
         self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([430, 470, 380])
+        self.splitter.setSizes([420, 440, 230])  # fits beside the navigation at 1280 wide
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 
