@@ -32,7 +32,7 @@ class Treatment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(100), unique=True)
-    date: Mapped[dt.date]
+    date: Mapped[dt.date] = mapped_column(index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), index=True)
     patient: Mapped[str] = mapped_column(String(100), index=True)
     practitioner: Mapped[str] = mapped_column(String(200))

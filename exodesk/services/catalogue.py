@@ -152,10 +152,6 @@ def get_product(session: Session, name: str) -> ProductDetail:
     return _detail(_product(session, name))
 
 
-def product_names(session: Session) -> list[str]:
-    return list(session.scalars(select(Product.name).order_by(Product.name)))
-
-
 def lots_by_product(session: Session) -> dict[str, list[str]]:
     """Every product's lot codes, in code order (products without lots left out)."""
     lots: dict[str, list[str]] = defaultdict(list)

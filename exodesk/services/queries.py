@@ -19,6 +19,10 @@ def product_names(session: Session) -> list[str]:
     return list(session.scalars(select(Product.name).order_by(Product.name)))
 
 
+def location_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Location.name).order_by(Location.name)))
+
+
 def lot_codes(session: Session, product: str) -> list[str]:
     """Every lot of a product, newest expiry first (recalls usually concern recent lots)."""
     return list(

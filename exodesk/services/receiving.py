@@ -237,14 +237,6 @@ def find_product_by_gtin(session: Session, gtin: str) -> ProductRef | None:
     return None if row is None else ProductRef(row.name, row.gtin)
 
 
-def list_locations(session: Session) -> list[str]:
-    return list(session.scalars(select(Location.name).order_by(Location.name)))
-
-
-def list_product_names(session: Session) -> list[str]:
-    return list(session.scalars(select(Product.name).order_by(Product.name)))
-
-
 def find_lot(session: Session, product: str, lot: str) -> LotRef | None:
     """A lot of a product, with its current location, status and stock on hand."""
     query = stock_query().where(Product.name == product, Lot.code == lot.strip())

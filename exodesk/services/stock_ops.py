@@ -93,10 +93,6 @@ def lot_lines(session: Session, lot_ids: Sequence[int]) -> list[LotLine]:
     return [found[i] for i in lot_ids if i in found]
 
 
-def location_names(session: Session) -> list[str]:
-    return list(session.scalars(select(Location.name).order_by(Location.name)))
-
-
 # -- what staff do to a lot --------------------------------------------------------------
 
 

@@ -117,10 +117,6 @@ class Blocked(Exception):
 # -- reading -----------------------------------------------------------------------------
 
 
-def product_names(session: Session) -> list[str]:
-    return list(session.scalars(select(Product.name).order_by(Product.name)))
-
-
 def intended_routes(session: Session, product: str) -> list[str]:
     """The routes the product's instructions allow, in vocabulary order."""
     routes = session.scalar(select(Product.intended_routes).where(Product.name == product))

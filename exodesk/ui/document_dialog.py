@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from exodesk.models.enums import DocumentKind, DocumentStatus
-from exodesk.services.catalogue import lots_by_product, product_names
+from exodesk.services.catalogue import lots_by_product
 from exodesk.services.documents import (
     FILE_TYPES,
     KIND_WORDS,
@@ -41,6 +41,7 @@ from exodesk.services.documents import (
     update_document_status,
 )
 from exodesk.services.interchange import InvalidInput
+from exodesk.services.queries import product_names
 
 from .context import AppContext
 from .product_editor import error_field

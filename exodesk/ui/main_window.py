@@ -276,7 +276,11 @@ class MainWindow(QMainWindow):
 
     def record_treatment(self) -> None:
         product = self.products.current_product() if self.current_name() == "Products" else None
-        TreatmentDialog(self.ctx, self, product=product).exec()
+        dialog = TreatmentDialog(self.ctx, self, product=product)
+        if dialog.exec() and dialog.recorded is not None:
+            self.show_view("Treatments")
+            self.treatments.select(dialog.recorded.ref)
+            self.statusBar().showMessage(f"Treatment {dialog.recorded.ref} recorded.", 10000)
 
     def import_file(self) -> None:
         name, _ = QFileDialog.getOpenFileName(

@@ -3,7 +3,6 @@ export the list as CSV or print it / save it as PDF."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -217,7 +216,7 @@ class RecallView(QWidget):
             [
                 f"{len(rows)} treatment(s), {len(patients(rows))} patient(s): "
                 + ", ".join(patients(rows)),
-                f"Prepared by {self.ctx.user} on {dt.date.today().isoformat()} with ExoDesk",
+                f"Prepared by {self.ctx.user} on {self.ctx.today().isoformat()} with ExoDesk",
             ],
             table,
         )

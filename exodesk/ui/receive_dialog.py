@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.models.enums import LotStatus
 from exodesk.services.interchange import InvalidInput
+from exodesk.services.queries import location_names, product_names
 from exodesk.services.receiving import (
     GS,
     MAX_LOT_LENGTH,
@@ -36,8 +37,6 @@ from exodesk.services.receiving import (
     ScanError,
     find_lot,
     find_product_by_gtin,
-    list_locations,
-    list_product_names,
     parse_scan,
     receive_delivery,
 )
@@ -294,8 +293,8 @@ class ReceiveDialog(QDialog):
     # ----------------------------------------------------------------------------------------
     def _reload_choices(self) -> None:
         with self.ctx.db.read() as session:
-            products = list_product_names(session)
-            locations = list_locations(session)
+            products = product_names(session)
+            locations = location_names(session)
         self._filling = True
         try:
             _refill(self.product_combo, products)

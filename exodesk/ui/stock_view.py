@@ -32,11 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.models.enums import LotStatus
+from exodesk.services.queries import location_names
 from exodesk.services.stock_ops import (
     SORT_KEYS,
     LotLine,
     StockFilter,
-    location_names,
     lot_lines,
     stock_ids,
 )

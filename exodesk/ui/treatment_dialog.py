@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from exodesk.models.enums import Route, Severity, Zone
 from exodesk.services.interchange import InvalidInput
 from exodesk.services.ledger import Overdrawn
+from exodesk.services.queries import product_names
 from exodesk.services.rules import Flag
 from exodesk.services.treatments import (
     Blocked,
@@ -41,7 +42,6 @@ from exodesk.services.treatments import (
     intended_routes,
     known_practitioners,
     lots_for_treatment,
-    product_names,
     record_treatment,
 )
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.models.enums import Severity
+from exodesk.models.enums import Route, Severity
 from exodesk.services.treatments import TreatmentRow, count_treatments, list_treatments
 
 from . import severity
@@ -33,6 +33,20 @@ SEARCH_DELAY_MS = 250
 OVERRIDDEN_WORD = "Overridden"
 
 Fetch = Callable[[int, int], list[TreatmentRow]]
+
+# The table's compact route names (the dialog explains each route in full).
+ROUTE_SHORT = {
+    Route.TOPICAL_POST_PROCEDURE: "Topical, post-procedure",
+    Route.INTRADERMAL: "Intradermal",
+    Route.SUBDERMAL_SCALP: "Subdermal scalp",
+}
+
+
+def short_route(route: str) -> str:
+    try:
+        return ROUTE_SHORT.get(Route(route)) or route_label(route)
+    except ValueError:
+        return route
 
 
 class TreatmentTableModel(RowTableModel[TreatmentRow]):
@@ -51,8 +65,8 @@ class TreatmentTableModel(RowTableModel[TreatmentRow]):
         Column[TreatmentRow]("Product", lambda r: r.product),
         Column[TreatmentRow]("Lot", lambda r: r.lot),
         Column[TreatmentRow]("Vials", lambda r: r.vials, align_right=True),
-        Column[TreatmentRow]("Route", lambda r: route_label(r.route)),
-        Column[TreatmentRow]("Zone", lambda r: zone_label(r.zone)),
+        Column[TreatmentRow]("Route", lambda r: short_route(r.route)),
+        Column[TreatmentRow]("Zone", lambda r: zone_label(r.zone).split(" (")[0]),
     )
 
     def __init__(self, rows: Sequence[TreatmentRow] = (), fetch: Fetch | None = None) -> None:

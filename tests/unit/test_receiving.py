@@ -17,6 +17,7 @@ from exodesk.models import AuditAction, AuditEvent, Lot, LotStatus, Movement, Mo
 from exodesk.services import export
 from exodesk.services.importer import import_bytes
 from exodesk.services.interchange import InvalidInput
+from exodesk.services.queries import location_names, product_names
 from exodesk.services.receiving import (
     LotConflict,
     ReceiptResult,
@@ -24,8 +25,6 @@ from exodesk.services.receiving import (
     ScanError,
     find_lot,
     find_product_by_gtin,
-    list_locations,
-    list_product_names,
     parse_scan,
     receive_delivery,
 )
@@ -132,8 +131,8 @@ def test_an_unknown_gtin_finds_nothing(db: Database, gtin: str) -> None:
 
 def test_locations_and_products_are_listed_by_name(db: Database) -> None:
     with db.read() as session:
-        assert list_locations(session) == ["Fridge A", "Fridge B", "Treatment room fridge"]
-        names = list_product_names(session)
+        assert location_names(session) == ["Fridge A", "Fridge B", "Treatment room fridge"]
+        names = product_names(session)
     assert names == sorted(names) and len(names) == 10 and CELVIA in names
 
 
