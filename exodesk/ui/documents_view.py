@@ -422,6 +422,6 @@ class DocumentsView(QWidget):
         self.info.setText("<br>".join(lines))
 
     def _size_columns(self) -> None:
-        widths = (120, 150, 160, 190, 90, 85, 85, 70, 150)
+        widths = (110, 135, 120, 160, 75, 82, 82, 68, 125)  # all fit beside the navigation
         for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
