@@ -12,7 +12,6 @@ from PySide6.QtGui import QBrush
 
 from exodesk.models.enums import Severity
 from exodesk.services.rules import Flag
-from exodesk.services.stock import StockRow
 
 from . import severity
 
@@ -90,17 +89,6 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
 
     def extra_data(self, record: T, column: int, role: int) -> Any:
         return None
-
-
-class StockTableModel(RowTableModel[StockRow]):
-    columns = (
-        Column[StockRow]("Product", lambda r: r.product),
-        Column[StockRow]("Lot", lambda r: r.lot),
-        Column[StockRow]("Expiry", lambda r: r.expiry),
-        Column[StockRow]("Location", lambda r: r.location),
-        Column[StockRow]("Status", lambda r: r.status.value.replace("_", " ")),
-        Column[StockRow]("On hand", lambda r: r.on_hand, align_right=True),
-    )
 
 
 class FlagTableModel(RowTableModel[Flag]):

@@ -143,3 +143,14 @@ def test_dashboard_counts_and_items_open_their_detail(
     with qtbot.waitSignal(ctx.bus.open_requested) as opened:
         view.locations.itemActivated.emit(view.locations.item(0))
     assert opened.args[0] == "location"
+
+
+def test_flag_models_pass_the_model_tester(
+    qtbot: QtBot, ctx: Any, qtmodeltester: ModelTester
+) -> None:
+    view = FlagsView(ctx)
+    qtbot.addWidget(view)
+    view.set_flags(_flags(ctx))
+    qtmodeltester.check(view.model)
+    view.severity.setCurrentIndex(view.severity.findData(Severity.WARN))
+    qtmodeltester.check(view.proxy)
