@@ -2,6 +2,7 @@
 
 from .base import Base
 from .catalogue import Clinic, Document, Location, Product, document_product
+from .counts import StockCount, StockCountLine
 from .enums import (
     AuditAction,
     DocumentKind,
@@ -39,6 +40,8 @@ __all__ = [
     "Route",
     "Severity",
     "SourceType",
+    "StockCount",
+    "StockCountLine",
     "Treatment",
     "User",
     "Zone",
