@@ -6,6 +6,7 @@ import gc
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -49,3 +50,19 @@ def run_gui(target: str | None) -> int:
         return app.exec()
     finally:
         db.close()
+
+
+def run_offline_count(path: Path) -> int:
+    """`exodesk count-sheet FILE`: count from the sheet file alone, no database."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    from .ui.offline_count import open_offline_count
+
+    window = open_offline_count(path)
+    if window is None:
+        return 2
+    window.show()
+    freeze_startup_objects()
+    return int(app.exec())

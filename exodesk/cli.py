@@ -19,7 +19,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .db import Database, DatabaseRefused, open_database
 from .models.enums import Severity
-from .services import rules
+from .services import counts, rules
+from .services.count_sheet import format_sheet, parse_sheet, write_atomically
 from .services.demo import demo_document
 from .services.export import dumps, export_document
 from .services.importer import import_bytes, import_document
@@ -85,6 +86,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--if-empty", action="store_true", help="do nothing (exit 0) if the database holds data"
     )
+    count = sub.add_parser("count", help="stock counts: start, sheet, enter, close, report")
+    steps = count.add_subparsers(dest="step", metavar="STEP", required=True)
+    p = steps.add_parser("start", parents=[common, dated], help="open a count")
+    p.add_argument("--location", metavar="NAME", help="count one location (default: all)")
+    p = steps.add_parser("sheet", parents=[common], help="write the count sheet as CSV")
+    p.add_argument("id", type=int)
+    p.add_argument("file", type=Path)
+    p = steps.add_parser("enter", parents=[common], help="take the counts of a filled sheet")
+    p.add_argument("id", type=int)
+    p.add_argument("file", type=Path)
+    p = steps.add_parser(
+        "close", parents=[common, dated, as_json], help="reconcile, adjust stock and close"
+    )
+    p.add_argument("id", type=int)
+    p.add_argument("--reason", required=True, help="why the stock is adjusted (kept)")
+    p = steps.add_parser("report", parents=[common], help="write the count report as CSV")
+    p.add_argument("id", type=int)
+    p.add_argument("file", type=Path)
+    p = sub.add_parser(
+        "count-sheet", help="count offline from a sheet file alone (opens the counting window)"
+    )
+    p.add_argument("file", type=Path)
     return parser
 
 
@@ -99,7 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .app import run_gui
 
         return run_gui(target)
-    command = COMMANDS[args.command]
+    if args.command == "count-sheet":
+        from .app import run_offline_count
+
+        return run_offline_count(args.file)
+    command = COUNT_STEPS[args.step] if args.command == "count" else COMMANDS[args.command]
     try:
         db = open_database(target)
     except DatabaseRefused as exc:
@@ -338,6 +365,111 @@ def cmd_demo(db: Database, args: argparse.Namespace) -> int:
     print(f"Demo clinic created in {db.display_name}: {summary.total_added} records.")
     return EXIT_OK
 
+
+def _print_errors(path: Path, errors: list[str], what: str) -> int:
+    for line in errors[:MAX_ERRORS_SHOWN]:
+        print(line, file=sys.stderr)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        print(f"... and {len(errors) - MAX_ERRORS_SHOWN} more errors", file=sys.stderr)
+    print(f"exodesk: {path}: {len(errors)} error(s); {what}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def cmd_count_start(db: Database, args: argparse.Namespace) -> int:
+    try:
+        with db.write() as session:
+            count_id = counts.start_count(
+                session, location=args.location, today=_today(args), user=_user(args)
+            )
+    except InvalidInput as exc:
+        raise Failure(EXIT_INVALID, "; ".join(exc.errors)) from None
+    print(count_id)
+    return EXIT_OK
+
+
+def cmd_count_sheet(db: Database, args: argparse.Namespace) -> int:
+    try:
+        with db.read() as session:
+            rows = counts.sheet_rows(session, args.id)
+    except counts.UnknownCount as exc:
+        raise Failure(EXIT_INVALID, str(exc)) from None
+    try:
+        write_atomically(args.file, format_sheet(rows))
+    except OSError as exc:
+        raise Failure(EXIT_INVALID, f"{args.file}: cannot write ({exc.strerror})") from None
+    print(f"Wrote the sheet of count {args.id} ({len(rows)} lots) to {args.file}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_count_enter(db: Database, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise Failure(EXIT_INVALID, f"{path}: cannot read the sheet ({reason})") from None
+    try:
+        rows = parse_sheet(text)
+        with db.write() as session:
+            entered = counts.enter_rows(session, args.id, rows, user=_user(args))
+    except InvalidInput as exc:
+        return _print_errors(path, exc.errors, "nothing was entered")
+    except (counts.UnknownCount, counts.CountClosed) as exc:
+        raise Failure(EXIT_INVALID, f"{exc}; nothing was entered") from None
+    print(f"Entered {entered} counted lot(s) from {path.name} into count {args.id}.")
+    return EXIT_OK
+
+
+def cmd_count_close(db: Database, args: argparse.Namespace) -> int:
+    try:
+        with db.write() as session:
+            found = counts.close_count(
+                session, args.id, reason=args.reason, today=_today(args), user=_user(args)
+            )
+    except (counts.UnknownCount, counts.CountClosed) as exc:
+        raise Failure(EXIT_INVALID, str(exc)) from None
+    except InvalidInput as exc:
+        raise Failure(EXIT_INVALID, "; ".join(exc.errors)) from None
+    if args.json:
+        _print_json([d.as_json() for d in found])
+        return EXIT_OK
+    print(
+        f"Count {args.id} closed: {len(found)} discrepanc{'y' if len(found) == 1 else 'ies'}"
+        " adjusted."
+    )
+    if found:
+        print()
+        print(
+            format_table(
+                ["product", "lot", "location", "expected", "counted", "adjustment"],
+                [
+                    [d.product, d.lot, d.location, d.expected, d.counted, f"{d.adjustment:+d}"]
+                    for d in found
+                ],
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_count_report(db: Database, args: argparse.Namespace) -> int:
+    try:
+        with db.read() as session:
+            summary = counts.get_count(session, args.id)
+            lines = counts.count_lines(session, args.id)
+    except counts.UnknownCount as exc:
+        raise Failure(EXIT_INVALID, str(exc)) from None
+    write_atomically(args.file, counts.report_csv(summary, lines))
+    print(f"Wrote the report of count {args.id} to {args.file}.", file=sys.stderr)
+    return EXIT_OK
+
+
+COUNT_STEPS: dict[str, Callable[[Database, argparse.Namespace], int]] = {
+    "start": cmd_count_start,
+    "sheet": cmd_count_sheet,
+    "enter": cmd_count_enter,
+    "close": cmd_count_close,
+    "report": cmd_count_report,
+}
 
 COMMANDS: dict[str, Callable[[Database, argparse.Namespace], int]] = {
     "import": cmd_import,

@@ -29,7 +29,8 @@ class StockCount(Base):
 
 class StockCountLine(Base):
     """One lot of a count: `expected` is None for a lot found but not expected; `counted`
-    is None until it is counted."""
+    is None until it is counted. Closing stores what was expected by then (the expectation
+    plus every movement recorded since the count opened) and the adjustment made."""
 
     __tablename__ = "stock_count_line"
     __table_args__ = (UniqueConstraint("count_id", "lot_id"),)
@@ -42,3 +43,5 @@ class StockCountLine(Base):
     counted: Mapped[int | None]
     counted_at: Mapped[dt.datetime | None]
     counted_by: Mapped[str | None] = mapped_column(String(200))
+    reconciled_expected: Mapped[int | None]
+    adjustment: Mapped[int | None]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exodesk.models import (
@@ -29,6 +29,7 @@ from exodesk.models import (
 
 from . import export
 from .audit import Change, utc_now, write_audit
+from .bulk import insert_rows
 from .interchange import InterchangeFile, InvalidInput, Record, parse_interchange
 from .ledger import Entry, first_overdraw
 
@@ -347,13 +348,7 @@ def _stored_ledger(session: Session, keys: set[LotKey]) -> dict[LotKey, list[Ent
     return ledger
 
 
-# -- writing: Core executemany (the ORM's per-row bookkeeping costs 5x at 100,000 rows) --
-
-
-def _insert(session: Session, model: Any, rows: list[Rec]) -> None:
-    if rows:
-        table = model if isinstance(model, Table) else model.__table__
-        session.execute(table.insert(), rows)
+# -- writing ----------------------------------------------------------------------------
 
 
 def _max_id(session: Session, model: Any) -> int:
@@ -383,12 +378,12 @@ class _Writer:
     def write(self, new: _New, reason: str) -> None:
         session = self.session
         if new.clinic is not None:
-            _insert(session, Clinic, [new.clinic])
+            insert_rows(session, Clinic, [new.clinic])
             self.created("clinic", new.clinic["name"], new.clinic)
-        _insert(session, Location, [r for _, r in new.locations])
+        insert_rows(session, Location, [r for _, r in new.locations])
         for _, r in new.locations:
             self.created("location", r["name"], r)
-        _insert(session, Product, [r for _, r in new.products])
+        insert_rows(session, Product, [r for _, r in new.products])
         for _, r in new.products:
             self.created("product", r["name"], r)
         self.location_ids = dict(session.execute(select(Location.name, Location.id)).all())
@@ -401,7 +396,7 @@ class _Writer:
 
     def _write_lots(self, rows: list[Rec]) -> dict[LotKey, int]:
         before = _max_id(self.session, Lot)
-        _insert(
+        insert_rows(
             self.session,
             Lot,
             [
@@ -423,7 +418,7 @@ class _Writer:
                 select(Lot.id, Lot.product_id, Lot.code).where(Lot.id > before)
             )
         }
-        _insert(
+        insert_rows(
             self.session,
             Movement,
             [
@@ -453,7 +448,7 @@ class _Writer:
 
     def _write_documents(self, rows: list[Rec]) -> None:
         before = _max_id(self.session, Document)
-        _insert(
+        insert_rows(
             self.session,
             Document,
             [
@@ -476,7 +471,7 @@ class _Writer:
                 select(Document.id, Document.kind, Document.number).where(Document.id > before)
             )
         }
-        _insert(
+        insert_rows(
             self.session,
             document_product,
             [
@@ -502,7 +497,7 @@ class _Writer:
 
     def _write_treatments(self, rows: list[Rec]) -> None:
         before = _max_id(self.session, Treatment)
-        _insert(
+        insert_rows(
             self.session,
             Treatment,
             [
@@ -525,7 +520,7 @@ class _Writer:
                 select(Treatment.ref, Treatment.id).where(Treatment.id > before)
             ).all()
         )
-        _insert(
+        insert_rows(
             self.session,
             Movement,
             [
@@ -544,7 +539,7 @@ class _Writer:
             self.created("treatment", r["ref"], r)
 
     def _write_movements(self, rows: list[Rec]) -> None:
-        _insert(
+        insert_rows(
             self.session,
             Movement,
             [

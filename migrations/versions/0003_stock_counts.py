@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("counted", sa.Integer(), nullable=True),
         sa.Column("counted_at", sa.DateTime(), nullable=True),
         sa.Column("counted_by", sa.String(length=200), nullable=True),
+        sa.Column("reconciled_expected", sa.Integer(), nullable=True),
+        sa.Column("adjustment", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["count_id"],
             ["stock_count.id"],
