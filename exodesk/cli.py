@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from .db import Database, DatabaseRefused, open_database
 from .models.enums import Severity
 from .services import counts, rules
+from .services.audit import verify_chain
 from .services.count_sheet import format_sheet, parse_sheet, write_atomically
 from .services.demo import demo_document
 from .services.export import dumps, export_document
@@ -104,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     p = steps.add_parser("report", parents=[common], help="write the count report as CSV")
     p.add_argument("id", type=int)
     p.add_argument("file", type=Path)
+    audit = sub.add_parser("audit", help="the audit trail")
+    audit_steps = audit.add_subparsers(dest="step", metavar="STEP", required=True)
+    audit_steps.add_parser("verify", parents=[common], help="check the audit trail's hash chain")
     p = sub.add_parser(
         "count-sheet", help="count offline from a sheet file alone (opens the counting window)"
     )
@@ -126,7 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .app import run_offline_count
 
         return run_offline_count(args.file)
-    command = COUNT_STEPS[args.step] if args.command == "count" else COMMANDS[args.command]
+    command = (
+        SUBCOMMANDS[args.command][args.step]
+        if args.command in SUBCOMMANDS
+        else (COMMANDS[args.command])
+    )
     try:
         db = open_database(target)
     except DatabaseRefused as exc:
@@ -469,6 +477,26 @@ COUNT_STEPS: dict[str, Callable[[Database, argparse.Namespace], int]] = {
     "enter": cmd_count_enter,
     "close": cmd_count_close,
     "report": cmd_count_report,
+}
+
+
+def cmd_audit_verify(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        checked, broken = verify_chain(session)
+    if broken is None:
+        print(f"Audit trail intact: {checked} event(s) checked, each chained to the one before.")
+        return EXIT_OK
+    print(
+        f"exodesk: audit trail BROKEN at event {broken.event_id}: {broken.problem}. "
+        f"Events before it ({broken.event_id - 1} and earlier) are intact.",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+SUBCOMMANDS: dict[str, dict[str, Callable[[Database, argparse.Namespace], int]]] = {
+    "count": COUNT_STEPS,
+    "audit": {"verify": cmd_audit_verify},
 }
 
 COMMANDS: dict[str, Callable[[Database, argparse.Namespace], int]] = {

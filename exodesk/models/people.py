@@ -20,7 +20,8 @@ class User(Base):
 
 
 class AuditEvent(Base):
-    """Who changed what, when (UTC), from what to what, and why. Never updated or deleted."""
+    """Who changed what, when (UTC), from what to what, and why. Never updated or deleted
+    (triggers refuse it); `hash` chains each event to the one before (services/audit.py)."""
 
     __tablename__ = "audit_event"
 
@@ -34,3 +35,4 @@ class AuditEvent(Base):
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(String(64))

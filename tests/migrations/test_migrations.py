@@ -45,13 +45,13 @@ def test_every_migration_downgrades_and_upgrades_again(db_path: Path) -> None:
 
 
 def test_an_older_database_is_upgraded_on_open_and_keeps_its_data(db_path: Path) -> None:
-    import datetime as dt
-    import json
+    """A database written by revision 0001 (filled with that era's SQL) opens at head, keeps
+    its records, and its old audit events get a valid hash chain."""
+    import sqlite3
 
     from exodesk.db import make_engine
-    from exodesk.services.demo import demo_document
+    from exodesk.services.audit import verify_chain
     from exodesk.services.export import export_document
-    from exodesk.services.importer import import_bytes
 
     engine = make_engine(str(db_path))
     cfg = alembic_config()
@@ -59,19 +59,31 @@ def test_an_older_database_is_upgraded_on_open_and_keeps_its_data(db_path: Path)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
     engine.dispose()
-    from sqlalchemy.orm import Session
-
-    engine = make_engine(str(db_path))
-    with Session(engine) as session, session.begin():
-        demo = json.dumps(demo_document(dt.date(2026, 11, 22)))
-        import_bytes(session, demo, user="old", source="demo")
-        before = export_document(session)
-    engine.dispose()
+    with sqlite3.connect(db_path) as raw:
+        raw.executescript("""
+            INSERT INTO location (id, name) VALUES (1, 'Fridge A');
+            INSERT INTO product (id, name, source_type, form, regulatory_class, intended_routes,
+                periorbital_approved, markets, composition_documented)
+              VALUES (1, 'Old Exo', 'plant', 'cream', 'cosmetic', '["intradermal"]', 0,
+                      '["UK"]', 1);
+            INSERT INTO lot (id, product_id, code, expiry, received, initial_status,
+                location_id) VALUES (1, 1, 'L1', '2027-01-31', '2026-01-02', 'released', 1);
+            INSERT INTO movement (lot_id, date, kind, quantity, reason, recorded_at)
+              VALUES (1, '2026-01-02', 'receipt', 5, 'received', '2026-01-02 09:00:00.000000');
+            INSERT INTO audit_event (at, user, action, record, record_key, new, reason) VALUES
+              ('2026-01-02 09:00:00.000000', 'old', 'create', 'product', 'Old Exo', '{}', 'x'),
+              ('2026-01-02 09:00:01.500000', 'old', 'create', 'lot', 'Old Exo / L1', '{}', 'x');
+        """)
+    raw.close()
 
     db = open_database(str(db_path))
     with db.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
     with db.read() as session:
-        assert export_document(session) == before
+        exported = export_document(session)
+        checked, broken = verify_chain(session)
     db.close()
+    assert [p["name"] for p in exported["products"]] == ["Old Exo"]
+    assert exported["lots"][0]["quantity"] == 5
+    assert (checked, broken) == (2, None)
     assert _diff(db_path) == []
