@@ -17,10 +17,18 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from .db import Database, DatabaseRefused, open_database
+from .db import (
+    Database,
+    DatabaseRefused,
+    open_database,
+    resolve_target,
+    sqlite_file,
+    target_url,
+)
 from .models.enums import Severity
 from .services import counts, rules
 from .services.audit import verify_chain
+from .services.backup import BackupError, backup, restore
 from .services.count_sheet import format_sheet, parse_sheet, write_atomically
 from .services.demo import demo_document
 from .services.export import dumps, export_document
@@ -105,6 +113,14 @@ def _parser() -> argparse.ArgumentParser:
     p = steps.add_parser("report", parents=[common], help="write the count report as CSV")
     p.add_argument("id", type=int)
     p.add_argument("file", type=Path)
+    p = sub.add_parser("backup", parents=[common], help="copy the database safely, even in use")
+    p.add_argument("dest", type=Path, help="backup file, or a folder for a time-stamped file")
+    p = sub.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the database with a checked backup (the current file is set aside first)",
+    )
+    p.add_argument("source", type=Path)
     audit = sub.add_parser("audit", help="the audit trail")
     audit_steps = audit.add_subparsers(dest="step", metavar="STEP", required=True)
     audit_steps.add_parser("verify", parents=[common], help="check the audit trail's hash chain")
@@ -126,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .app import run_gui
 
         return run_gui(target)
+    if args.command == "restore":
+        return cmd_restore(target, args)
     if args.command == "count-sheet":
         from .app import run_offline_count
 
@@ -139,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         db = open_database(target)
     except DatabaseRefused as exc:
         return _fail(EXIT_DATABASE, f"cannot open the database: {exc}")
+    for warning in db.warnings:
+        print(f"exodesk: warning: {warning}", file=sys.stderr)
     try:
         return command(db, args)
     except Failure as exc:
@@ -480,6 +500,43 @@ COUNT_STEPS: dict[str, Callable[[Database, argparse.Namespace], int]] = {
 }
 
 
+def _database_file(db: Database) -> Path:
+    path = sqlite_file(target_url(db.target))
+    if path is None:
+        raise Failure(
+            EXIT_INVALID,
+            f"{db.display_name} is a server database: back it up with the server's own tools "
+            "(pg_dump)",
+        )
+    return path
+
+
+def cmd_backup(db: Database, args: argparse.Namespace) -> int:
+    source = _database_file(db)
+    try:
+        info = backup(source, args.dest)
+    except BackupError as exc:
+        raise Failure(EXIT_INVALID, str(exc)) from None
+    print(f"Backed up {source} to {info.path} ({info.size:,} bytes); the copy was checked.")
+    return EXIT_OK
+
+
+def cmd_restore(target: str | None, args: argparse.Namespace) -> int:
+    path = sqlite_file(target_url(resolve_target(target)))
+    if path is None:
+        return _fail(EXIT_INVALID, "restore works on a database file, not a server")
+    try:
+        aside = restore(path, args.source)
+    except BackupError as exc:
+        return _fail(EXIT_INVALID, f"{exc}; nothing was replaced")
+    except OSError as exc:
+        return _fail(EXIT_DATABASE, f"{path}: cannot replace it ({exc.strerror})")
+    print(f"Restored {path} from {args.source}.")
+    if aside.exists():
+        print(f"The previous file was set aside as {aside}.")
+    return EXIT_OK
+
+
 def cmd_audit_verify(db: Database, args: argparse.Namespace) -> int:
     with db.read() as session:
         checked, broken = verify_chain(session)
@@ -506,4 +563,5 @@ COMMANDS: dict[str, Callable[[Database, argparse.Namespace], int]] = {
     "stock": cmd_stock,
     "trace": cmd_trace,
     "demo": cmd_demo,
+    "backup": cmd_backup,
 }

@@ -22,10 +22,24 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .services.backup import BackupError, latest_backup, pre_migration_backup
 from .settings import default_database_path
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = int(os.environ.get("EXODESK_BUSY_TIMEOUT_MS", "10000"))
+NETWORK_FILESYSTEMS = {
+    "cifs",
+    "smb3",
+    "smbfs",
+    "nfs",
+    "nfs4",
+    "afs",
+    "fuse.sshfs",
+    "9p",
+    "davfs",
+    "fuse.davfs2",
+    "ncpfs",
+}
 
 
 class DatabaseRefused(Exception):
@@ -122,8 +136,45 @@ def _schema_state(conn: Connection, where: str) -> str | None:
     return revision
 
 
+def _with_backup_hint(path: Path, message: str) -> str:
+    latest = latest_backup(path)
+    if latest is None:
+        return message
+    return f"{message}. The latest backup is {latest}; restore it with: exodesk restore {latest}"
+
+
+def network_filesystem(path: Path, mounts_text: str | None = None) -> str | None:
+    """The network file system type (cifs, nfs, …) the file lives on, if any (Linux)."""
+    if mounts_text is None:
+        try:
+            mounts_text = Path("/proc/mounts").read_text(encoding="utf-8")
+        except OSError:
+            return None
+    mounts = mounts_text.splitlines()
+    target = str(path.resolve())
+    best: tuple[int, str] | None = None
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and (best is None or len(point) > best[0]):
+            best = (len(point), fields[2])
+    return best[1] if best and best[1] in NETWORK_FILESYSTEMS else None
+
+
 def _check_sqlite_file(path: Path) -> str | None:
     """Read-only checks of an existing file: integrity, ExoDesk schema, known revision."""
+    try:
+        return _read_only_checks(path)
+    except DatabaseRefused as exc:
+        if "newer ExoDesk" in str(exc):
+            raise
+        raise DatabaseRefused(_with_backup_hint(path, str(exc))) from exc
+
+
+def _read_only_checks(path: Path) -> str | None:
     if not path.exists() or path.stat().st_size == 0:
         return None
     if path.is_dir():
@@ -157,6 +208,7 @@ class Database:
 
     target: str
     engine: Engine
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -210,12 +262,28 @@ def open_database(target: str | None = None) -> Database:
     resolved = resolve_target(target)
     url = target_url(resolved)
     path = sqlite_file(url)
+    warnings: list[str] = []
     if path is not None:
         revision = _check_sqlite_file(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseRefused(f"{path}: cannot create its folder ({exc.strerror})") from exc
+        share = network_filesystem(path.parent)
+        if share:
+            warnings.append(
+                f"{path} is on a network share ({share}). SQLite over a share can corrupt the "
+                "database when several workstations write; a group of clinics belongs on a "
+                "PostgreSQL server (--db postgresql://…)."
+            )
+        if revision is not None and revision != head_revision():
+            try:
+                pre_migration_backup(path, revision)
+            except BackupError as exc:
+                raise DatabaseRefused(
+                    f"{path}: needs upgrading, but the backup taken first failed ({exc}); "
+                    "nothing was changed"
+                ) from exc
     engine = make_engine(resolved)
     try:
         if path is None:
@@ -231,4 +299,4 @@ def open_database(target: str | None = None) -> Database:
     except DatabaseRefused:
         engine.dispose()
         raise
-    return Database(resolved, engine)
+    return Database(resolved, engine, tuple(warnings))
