@@ -18,6 +18,7 @@ from exodesk.services.backup import backups_dir, daily_backup
 
 
 def export(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()  # drop what earlier commands printed
     assert main(["export", "-", "--db", str(db)]) == 0
     return json.loads(capsys.readouterr().out)
 
