@@ -1,0 +1,168 @@
+"""Faults survived for real: an import killed with SIGKILL at several points leaves all or
+nothing and a sound file; two processes importing on one lot at once both succeed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KILL_FRACTIONS = (0.1, 0.25, 0.4, 0.5, 0.6, 0.7, 0.8, 0.95)
+
+
+def exodesk(*argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "exodesk", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def finished(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "exodesk", *argv], capture_output=True, text=True, timeout=300
+    )
+
+
+def exported(db: Path) -> str:
+    result = finished("export", "-", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def quick_check(db: Path) -> str:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return str(conn.execute("PRAGMA quick_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("kill") / "big.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            "--lots",
+            "2000",
+            "--treatments",
+            "30000",
+            "--out",
+            str(path),
+            "--today",
+            "2026-11-22",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def test_import_killed_at_several_points_leaves_all_or_nothing(
+    big_file: Path, tmp_path: Path
+) -> None:
+    base = tmp_path / "base.sqlite"
+    assert finished("count", "start", "--db", str(base)).returncode == 0  # created, migrated
+    before = exported(base)
+    complete_db = tmp_path / "complete.sqlite"
+    complete_db.write_bytes(base.read_bytes())
+    started = time.perf_counter()
+    assert finished("import", str(big_file), "--db", str(complete_db)).returncode == 0
+    duration = time.perf_counter() - started
+    after = exported(complete_db)
+
+    outcomes = []
+    for fraction in KILL_FRACTIONS:
+        db = tmp_path / f"killed-{fraction}.sqlite"
+        db.write_bytes(base.read_bytes())
+        process = exodesk("import", str(big_file), "--db", str(db))
+        time.sleep(duration * fraction)
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)  # reaps it and closes its pipes
+        assert quick_check(db) == "ok"
+        state = exported(db)
+        assert state in (before, after), f"half-written after a kill at {fraction:.0%}"
+        outcomes.append("nothing" if state == before else "all")
+        verify = finished("audit", "verify", "--db", str(db))
+        assert verify.returncode == 0, verify.stderr
+    assert "nothing" in outcomes, outcomes  # some kills landed before the commit
+    print(f"kill points: {len(outcomes)}; outcomes: {outcomes}")
+
+
+def _treatments(prefix: str, count: int) -> dict[str, object]:
+    return {
+        "format": "exodesk/1",
+        "treatments": [
+            {
+                "ref": f"{prefix}-{i:04d}",
+                "date": "2026-11-20",
+                "product": "Shared Exo",
+                "lot": "SHARED-1",
+                "patient": f"P-{prefix}{i}",
+                "practitioner": "Dr A",
+                "route": "intradermal",
+                "zone": "face",
+                "vials": 1,
+            }
+            for i in range(count)
+        ],
+    }
+
+
+def test_two_processes_importing_on_one_lot_both_succeed(tmp_path: Path) -> None:
+    db = tmp_path / "shared.sqlite"
+    base = {
+        "format": "exodesk/1",
+        "products": [
+            {
+                "name": "Shared Exo",
+                "source_type": "plant",
+                "form": "serum",
+                "regulatory_class": "cosmetic",
+                "intended_routes": ["intradermal"],
+            }
+        ],
+        "lots": [
+            {
+                "product": "Shared Exo",
+                "lot": "SHARED-1",
+                "expiry": "2028-01-31",
+                "received": "2026-01-01",
+                "quantity": 1000,
+            }
+        ],
+    }
+    files = []
+    for name, doc in (("base", base), ("a", _treatments("A", 300)), ("b", _treatments("B", 300))):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        files.append(path)
+    assert finished("import", str(files[0]), "--db", str(db)).returncode == 0
+    first = exodesk("import", str(files[1]), "--db", str(db))
+    second = exodesk("import", str(files[2]), "--db", str(db))
+    results = [(p.communicate(timeout=120)[1], p.returncode) for p in (first, second)]
+    assert [code for _, code in results] == [0, 0], results
+    stock = json.loads(finished("stock", "--json", "--db", str(db)).stdout)
+    assert stock == [
+        {
+            "product": "Shared Exo",
+            "lot": "SHARED-1",
+            "expiry": "2028-01-31",
+            "location": None,
+            "status": "released",
+            "on_hand": 400,
+        }
+    ]
+    assert finished("audit", "verify", "--db", str(db)).returncode == 0
