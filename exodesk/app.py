@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import getpass
 import os
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from .db import DatabaseRefused, open_database
+from .db import Database, DatabaseRefused, open_database, sqlite_file, target_url
+from .services.backup import BackupError, daily_backup
 from .settings import APP_NAME, data_dir
 
 
@@ -20,6 +22,19 @@ def freeze_startup_objects() -> None:
     a 125 ms pause in the middle of scrolling; afterwards it takes a few milliseconds."""
     gc.collect()
     gc.freeze()
+
+
+def take_daily_backup(db: Database) -> str | None:
+    """The first start of each day backs the database up (14 daily and 12 monthly kept)."""
+    path = sqlite_file(target_url(db.target))
+    if path is None:
+        return None
+    try:
+        info = daily_backup(path, dt.date.today())
+    except BackupError as exc:
+        QMessageBox.warning(None, APP_NAME, f"Today's backup could not be made: {exc}")
+        return None
+    return None if info is None else f"Today's backup was saved to {info.path}."
 
 
 def current_user() -> str:
@@ -42,8 +57,13 @@ def run_gui(target: str | None) -> int:
     from .ui.context import AppContext
     from .ui.main_window import MainWindow
 
+    for warning in db.warnings:
+        QMessageBox.warning(None, APP_NAME, warning)
+    backup_note = take_daily_backup(db)
     ctx = AppContext(db=db, user=current_user(), document_store=data_dir() / "documents")
     window = MainWindow(ctx)
+    if backup_note:
+        window.statusBar().showMessage(backup_note, 15000)
     window.show()
     freeze_startup_objects()
     try:
