@@ -30,6 +30,7 @@ from .count_sheet import SheetRow
 from .interchange import InvalidInput
 from .refs import next_movement_refs
 from .stock import stock_query
+from .users import Permission, require
 
 
 class UnknownCount(LookupError):
@@ -199,6 +200,7 @@ def sheet_rows(session: Session, count_id: int) -> list[SheetRow]:
 def start_count(session: Session, *, location: str | None, today: dt.date, user: str | None) -> int:
     """Open a count of one location (or all): record every lot with stock there, as expected
     now. Movements recorded from now on are reconciled when the count is closed."""
+    require(session, user, Permission.COUNT_STOCK)
     location_id = None
     if location is not None:
         location_id = session.scalar(select(Location.id).where(Location.name == location))
@@ -265,6 +267,7 @@ def enter_rows(
     """Take the counts of a filled sheet. A row with a count replaces any earlier count of
     its lot; a row with `counted` empty is not counted. Everything is checked first; any
     problem refuses the whole sheet. Returns how many lots were counted."""
+    require(session, user, Permission.COUNT_STOCK)
     count = _open_count(session, count_id)
     lines = {
         line.lot_id: line
@@ -352,6 +355,7 @@ def record_count(
     location: str | None = None,
 ) -> None:
     """One lot counted in ExoDesk (a lot not expected is added to the count)."""
+    require(session, user, Permission.COUNT_STOCK)
     if counted is not None and counted < 0:
         raise InvalidInput(["counted: a count cannot be negative"])
     enter_rows(
@@ -375,43 +379,78 @@ def _sums(session: Session, lot_ids: Sequence[int], condition: object) -> dict[i
     return sums
 
 
-def close_count(
-    session: Session, count_id: int, *, reason: str, today: dt.date, user: str | None
-) -> list[Discrepancy]:
-    """Reconcile and close. For each counted lot, what was expected by now is its recorded
-    expectation plus every movement recorded since the count opened, whatever its date (for
-    a lot found but not expected: its stock on hand when the count opened). The difference
-    to the count becomes an adjustment movement with `reason`."""
-    why = reason.strip()
-    if not why:
-        raise InvalidInput(["reason: closing a count needs a reason (kept with each adjustment)"])
-    count = _open_count(session, count_id)
+@dataclass(frozen=True)
+class Reconciled:
+    """A counted line of an open count, and what was expected of its lot by now."""
+
+    line: StockCountLine
+    product: str
+    lot: str
+    expected: int
+
+    @property
+    def discrepancy(self) -> Discrepancy:
+        assert self.line.counted is not None
+        return Discrepancy(
+            self.product,
+            self.lot,
+            self.line.location,
+            self.expected,
+            self.line.counted,
+            self.line.counted - self.expected,
+        )
+
+
+def reconcile(session: Session, count: StockCount) -> list[Reconciled]:
+    """For each counted lot: its recorded expectation plus every movement recorded since the
+    count opened, whatever its date (for a lot found but not expected: its stock on hand when
+    the count opened). Reads only; closing and its preview both use it."""
     counted = [
         (line, product, code)
         for line, product, code in session.execute(
             select(StockCountLine, Product.name, Lot.code)
             .join(Lot, Lot.id == StockCountLine.lot_id)
             .join(Product, Product.id == Lot.product_id)
-            .where(StockCountLine.count_id == count_id, StockCountLine.counted.is_not(None))
+            .where(StockCountLine.count_id == count.id, StockCountLine.counted.is_not(None))
             .order_by(StockCountLine.location, Product.name, Lot.code)
         )
     ]
     lot_ids = [line.lot_id for line, _, _ in counted]
     since = _sums(session, lot_ids, Movement.id > count.movement_watermark)
     before = _sums(session, lot_ids, Movement.id <= count.movement_watermark)
+    return [
+        Reconciled(
+            line,
+            product,
+            code,
+            (line.expected if line.expected is not None else before[line.lot_id])
+            + since[line.lot_id],
+        )
+        for line, product, code in counted
+    ]
+
+
+def close_count(
+    session: Session, count_id: int, *, reason: str, today: dt.date, user: str | None
+) -> list[Discrepancy]:
+    """Reconcile and close. For each counted lot, what was expected by now is its recorded
+    expectation plus every movement recorded since the count opened, whatever its date (for
+    a lot found but not expected: its stock on hand when the count opened). The difference
+    to the count becomes an adjustment movement with `reason` (see `reconcile`)."""
+    require(session, user, Permission.CLOSE_COUNT)
+    why = reason.strip()
+    if not why:
+        raise InvalidInput(["reason: closing a count needs a reason (kept with each adjustment)"])
+    count = _open_count(session, count_id)
+    counted = reconcile(session, count)
     discrepancies: list[Discrepancy] = []
-    for line, product, code in counted:
-        base = line.expected if line.expected is not None else before[line.lot_id]
-        expected = base + since[line.lot_id]
-        assert line.counted is not None
-        line.reconciled_expected = expected
-        line.adjustment = line.counted - expected
-        if line.adjustment:
-            discrepancies.append(
-                Discrepancy(product, code, line.location, expected, line.counted, line.adjustment)
-            )
+    for r in counted:
+        r.line.reconciled_expected = r.expected
+        r.line.adjustment = r.discrepancy.adjustment
+        if r.discrepancy.adjustment:
+            discrepancies.append(r.discrepancy)
     refs = iter(next_movement_refs(session, len(discrepancies)))
-    lot_of = {(p, c): line.lot_id for line, p, c in counted}
+    lot_of = {(r.product, r.lot): r.line.lot_id for r in counted}
     now = utc_now()
     insert_rows(
         session,

@@ -34,6 +34,7 @@ from exodesk.services.queries import clinic_summary
 from . import severity
 from .actions import ActionId, icon_for, make_action
 from .context import AppContext
+from .counts_view import CountsView
 from .dashboard_view import DashboardView
 from .documents_view import DocumentsView
 from .flags_view import FlagsView
@@ -70,6 +71,7 @@ OPENS_IN = {
     "document": "Documents",
     "rule": "Flags",
     "location": "Stock",
+    "count": "Counts",
 }
 
 
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self.treatments = TreatmentsView(ctx)
         self.flag_view = FlagsView(ctx)
         self.recall = RecallView(ctx)
+        self.counts_view = CountsView(ctx)
         self.views: dict[str, QWidget] = {
             "Dashboard": self.dashboard,
             "Stock": self.stock,
@@ -96,6 +99,7 @@ class MainWindow(QMainWindow):
             "Treatments": self.treatments,
             "Flags": self.flag_view,
             "Recall": self.recall,
+            "Counts": self.counts_view,
         }
 
         self.nav = QListWidget()
@@ -118,7 +122,8 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._show_view)
         ctx.bus.changed.connect(self.refresh)
         ctx.bus.open_requested.connect(self.open_record)
-        self.stock.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        for view in (self.stock, self.counts_view):
+            view.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
         self._restore_settings()
         self.refresh()
@@ -192,8 +197,11 @@ class MainWindow(QMainWindow):
         view = self.views[self.current_name()]
         return view  # type: ignore[return-value]
 
+    def _row_of(self, name: str) -> int:
+        return [n for n, _ in NAVIGATION].index(name)
+
     def show_view(self, name: str) -> None:
-        self.nav.setCurrentRow([n for n, _ in NAVIGATION].index(name))
+        self.nav.setCurrentRow(self._row_of(name))
 
     def _show_view(self, row: int) -> None:
         name = NAVIGATION[row][0]
@@ -243,7 +251,7 @@ class MainWindow(QMainWindow):
         ]
         self.counts.setText(" ".join(parts))
         self.counts.setToolTip(", ".join(f"{counts[s]} {s.value}" for s in Severity) + " flag(s)")
-        self.nav.item(5).setText(f"Flags ({len(self.flags)})")
+        self.nav.item(self._row_of("Flags")).setText(f"Flags ({len(self.flags)})")
 
     def open_record(self, kind: str, key: object) -> None:
         name = OPENS_IN.get(kind)
@@ -335,9 +343,11 @@ class MainWindow(QMainWindow):
             self.recall.print_report()
         elif name == "Flags":
             print_with_dialog(self.flags_report(), self, landscape=True)
+        elif name == "Counts":
+            self.counts_view.print_sheet()
         else:
             self.statusBar().showMessage(
-                "Printing is available from the Flags and Recall views.", 8000
+                "Printing is available from the Flags, Recall and Counts views.", 8000
             )
 
     def flags_report(self) -> str:
