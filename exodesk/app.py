@@ -7,13 +7,45 @@ import gc
 import getpass
 import os
 import sys
+import traceback
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy.exc import OperationalError
 
-from .db import Database, DatabaseRefused, open_database, sqlite_file, target_url
+from .db import (
+    Database,
+    DatabaseRefused,
+    explain_operational_error,
+    open_database,
+    sqlite_file,
+    target_url,
+)
 from .services.backup import BackupError, daily_backup
+from .services.users import NotPermitted
 from .settings import APP_NAME, data_dir
+
+
+def show_unexpected_errors() -> None:
+    """An error reaching the event loop becomes a plain message, never a silent traceback.
+    The write it interrupted was rolled back with its transaction."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if isinstance(error, NotPermitted):  # a view offered what the role may not do
+            QMessageBox.warning(QApplication.activeWindow(), APP_NAME, f"Not allowed: {error}.")
+            return
+        if isinstance(error, OperationalError):
+            text = f"Nothing was saved: {explain_operational_error(error)}."
+        else:
+            text = (
+                f"Something went wrong ({kind.__name__}: {error}). What you were doing was "
+                "not saved. Please report this to whoever looks after ExoDesk."
+            )
+        traceback.print_exception(kind, error, tb)
+        QMessageBox.critical(QApplication.activeWindow(), APP_NAME, text)
+
+    sys.excepthook = hook
 
 
 def freeze_startup_objects() -> None:
@@ -60,15 +92,26 @@ def run_gui(target: str | None) -> int:
     for warning in db.warnings:
         QMessageBox.warning(None, APP_NAME, warning)
     backup_note = take_daily_backup(db)
-    ctx = AppContext(db=db, user=current_user(), document_store=data_dir() / "documents")
+    from .ui.sign_in import IdleLock, sign_in_at_start
+
+    account = sign_in_at_start(db)  # the first start creates the admin
+    if account is None:
+        db.close()
+        return 0
+    ctx = AppContext(
+        db=db, user=account.name, role=account.role, document_store=data_dir() / "documents"
+    )
+    show_unexpected_errors()
     window = MainWindow(ctx)
     if backup_note:
         window.statusBar().showMessage(backup_note, 15000)
+    idle_lock = IdleLock(ctx, window)  # lock/idle_minutes without input: the lock screen
     window.show()
     freeze_startup_objects()
     try:
         return app.exec()
     finally:
+        idle_lock.stop()
         db.close()
 
 

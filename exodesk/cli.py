@@ -9,7 +9,6 @@ import getpass
 import json
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,16 +19,18 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from .db import (
     Database,
     DatabaseRefused,
+    explain_operational_error,
     open_database,
     resolve_target,
     sqlite_file,
     target_url,
 )
-from .models.enums import Severity
-from .services import counts, rules
+from .files import write_atomically
+from .models.enums import Role, Severity
+from .services import counts, rules, users
 from .services.audit import verify_chain
 from .services.backup import BackupError, backup, restore
-from .services.count_sheet import format_sheet, parse_sheet, write_atomically
+from .services.count_sheet import format_sheet, parse_sheet
 from .services.demo import demo_document
 from .services.export import dumps, export_document
 from .services.importer import import_bytes, import_document
@@ -68,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--user",
         default=argparse.SUPPRESS,
-        help="who is acting, for the audit trail (default: the login name)",
+        help="who is acting, for the audit trail (default: $EXODESK_USER, then the login "
+        "name). Once the database has accounts, commands that write sign in as this account, "
+        "with the password from $EXODESK_PASSWORD or asked for",
     )
     dated = argparse.ArgumentParser(add_help=False)
     dated.add_argument("--today", type=_iso_day, metavar="YYYY-MM-DD", help="fix 'today'")
@@ -124,6 +127,31 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit trail")
     audit_steps = audit.add_subparsers(dest="step", metavar="STEP", required=True)
     audit_steps.add_parser("verify", parents=[common], help="check the audit trail's hash chain")
+    account = sub.add_parser(
+        "user", help="user accounts: add, list, passwd, deactivate (roles decide who may write)"
+    )
+    user_steps = account.add_subparsers(dest="step", metavar="STEP", required=True)
+    p = user_steps.add_parser(
+        "add",
+        parents=[common],
+        help="add an account (the first must be an admin); its password comes from "
+        "$EXODESK_NEW_PASSWORD (or $EXODESK_PASSWORD for the first account) or is asked twice",
+    )
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user_steps.add_parser("list", parents=[common], help="every account and its role")
+    p = user_steps.add_parser(
+        "passwd",
+        parents=[common],
+        help="change a password (your own, or anyone's as an admin); the new one comes from "
+        "$EXODESK_NEW_PASSWORD or is asked twice",
+    )
+    p.add_argument("name")
+    p = user_steps.add_parser(
+        "deactivate", parents=[common], help="stop an account signing in (it stays on record)"
+    )
+    p.add_argument("name")
+    p.add_argument("--reason", default="", help="why (kept in the audit trail)")
     p = sub.add_parser(
         "count-sheet", help="count offline from a sheet file alone (opens the counting window)"
     )
@@ -160,11 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in db.warnings:
         print(f"exodesk: warning: {warning}", file=sys.stderr)
     try:
+        if command in SIGNED_IN:
+            args.signed_in = _sign_in(db, args)
         return command(db, args)
     except Failure as exc:
         return _fail(exc.code, str(exc))
+    except (users.NotPermitted, users.UnknownUser) as exc:
+        return _fail(EXIT_INVALID, f"{exc}; nothing was written")
     except OperationalError as exc:
-        return _fail(EXIT_DATABASE, f"{db.display_name}: {_database_trouble(exc)}")
+        return _fail(EXIT_DATABASE, f"{db.display_name}: {explain_operational_error(exc)}")
     except SQLAlchemyError as exc:
         return _fail(EXIT_DATABASE, f"{db.display_name}: database error: {exc.__cause__ or exc}")
     except Exception as exc:  # a bug of ours: say so plainly, keep the details in a log
@@ -191,17 +223,6 @@ def main_entry() -> None:
     sys.exit(code)
 
 
-def _database_trouble(exc: OperationalError) -> str:
-    text = str(exc.orig)
-    if "locked" in text or "busy" in text:
-        return "the database is busy: another workstation is writing to it; try again shortly"
-    if "readonly" in text or "read-only" in text:
-        return "the database is read-only here; nothing was written"
-    if "disk" in text and "full" in text:
-        return "the disk is full; nothing was written"
-    return f"database error: {text}"
-
-
 def _log_crash(exc: Exception) -> Path:
     log = data_dir() / "crash.log"
     try:
@@ -219,14 +240,90 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
-def _user(args: argparse.Namespace) -> str:
-    user = getattr(args, "user", None) or os.environ.get("EXODESK_USER")
-    if user:
-        return str(user)
+def _login_name() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def _user(args: argparse.Namespace) -> str:
+    """Who acts: the signed-in account once the database has accounts, else --user,
+    $EXODESK_USER or the login name (for the audit trail only)."""
+    signed_in = getattr(args, "signed_in", None)
+    if signed_in:
+        return str(signed_in)
+    user = getattr(args, "user", None) or os.environ.get("EXODESK_USER")
+    return str(user) if user else _login_name()
+
+
+# -- signing in ---------------------------------------------------------------------------
+
+
+def _ask(prompt: str, refusal: str) -> str:
+    """A password typed at the terminal (not echoed); with no terminal, a clear refusal."""
+    if not sys.stdin.isatty():
+        raise Failure(EXIT_INVALID, refusal)
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt):
+        raise Failure(EXIT_INVALID, "no password given; nothing was written") from None
+
+
+def _acting_name(args: argparse.Namespace, names: list[str]) -> str:
+    name = getattr(args, "user", None) or os.environ.get("EXODESK_USER")
+    if name:
+        return str(name)
+    if len(names) == 1:
+        return names[0]
+    login = _login_name()
+    if login in names:
+        return login
+    raise Failure(
+        EXIT_INVALID,
+        "this database has user accounts: say who you are with --user NAME "
+        "(or set EXODESK_USER); nothing was written",
+    )
+
+
+def _sign_in(db: Database, args: argparse.Namespace) -> str | None:
+    """Once the database has accounts, a writing command acts as a signed-in account: the
+    name from --user (or $EXODESK_USER, or the only account), the password from
+    $EXODESK_PASSWORD or asked for. None while there are no accounts (single-user)."""
+    with db.read() as session:
+        if not users.accounts_exist(session):
+            return None
+        names = [a.name for a in users.list_users(session) if a.active]
+    name = _acting_name(args, names)
+    password = os.environ.get("EXODESK_PASSWORD")
+    if password is None:
+        password = _ask(
+            f"Password for {name}: ",
+            f"{name} must sign in, but there is no terminal to ask for the password: "
+            "set EXODESK_PASSWORD; nothing was written",
+        )
+    with db.write() as session:
+        account = users.authenticate(session, name, password)
+        known = account is not None or any(n.lower() == name.lower() for n in names)
+    if account is None:
+        problem = f"wrong password for {name}" if known else f"no active account named {name}"
+        raise Failure(EXIT_INVALID, f"{problem}; nothing was written")
+    return account.name
+
+
+def _new_password(args: argparse.Namespace, name: str) -> str:
+    """A new account's password: $EXODESK_NEW_PASSWORD, or $EXODESK_PASSWORD while nobody
+    had to sign in (the first account), else typed twice at the terminal."""
+    password = os.environ.get("EXODESK_NEW_PASSWORD")
+    if password is None and not getattr(args, "signed_in", None):
+        password = os.environ.get("EXODESK_PASSWORD")
+    if password is not None:
+        return password
+    refusal = f"no password for {name}: set EXODESK_NEW_PASSWORD, or run in a terminal to be asked"
+    first = _ask(f"New password for {name}: ", refusal)
+    if first != _ask("The same password again: ", refusal):
+        raise Failure(EXIT_INVALID, "the two passwords differ; nothing was written")
+    return first
 
 
 def _today(args: argparse.Namespace) -> dt.date:
@@ -271,24 +368,11 @@ def cmd_export(db: Database, args: argparse.Namespace) -> int:
         return EXIT_OK
     path = Path(args.file)
     try:
-        _write_atomically(path, text)
+        write_atomically(path, text)
     except OSError as exc:
         raise Failure(EXIT_INVALID, f"{path}: cannot write the file ({exc.strerror})") from None
     print(f"Exported to {path}.", file=sys.stderr)
     return EXIT_OK
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_check(db: Database, args: argparse.Namespace) -> int:
@@ -551,9 +635,72 @@ def cmd_audit_verify(db: Database, args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
+def cmd_user_add(db: Database, args: argparse.Namespace) -> int:
+    password = _new_password(args, args.name)
+    try:
+        with db.write() as session:
+            account = users.create_user(session, args.name, args.role, password, by=_user(args))
+    except InvalidInput as exc:
+        raise Failure(EXIT_INVALID, "; ".join(exc.errors) + "; nothing was written") from None
+    print(f"Added the account {account.name} ({users.role_word(account.role)}).")
+    return EXIT_OK
+
+
+def cmd_user_list(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        accounts = users.list_users(session)
+    if not accounts:
+        print("No accounts: anyone using this database may do everything (single-user).")
+        return EXIT_OK
+    print(
+        format_table(
+            ["name", "role", "active", "created (UTC)"],
+            [
+                [
+                    a.name,
+                    users.role_word(a.role),
+                    "yes" if a.active else "no",
+                    a.created_at.isoformat(sep=" ", timespec="minutes"),
+                ]
+                for a in accounts
+            ],
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_user_passwd(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        users.get_user(session, args.name)
+    password = _new_password(args, args.name)
+    try:
+        with db.write() as session:
+            users.set_password(session, args.name, password, by=_user(args))
+    except InvalidInput as exc:
+        raise Failure(EXIT_INVALID, "; ".join(exc.errors) + "; nothing was written") from None
+    print(f"Changed the password of {args.name}.")
+    return EXIT_OK
+
+
+def cmd_user_deactivate(db: Database, args: argparse.Namespace) -> int:
+    try:
+        with db.write() as session:
+            users.deactivate(session, args.name, by=_user(args), reason=args.reason)
+    except InvalidInput as exc:
+        raise Failure(EXIT_INVALID, "; ".join(exc.errors) + "; nothing was written") from None
+    print(f"Deactivated the account {args.name}; it can no longer sign in.")
+    return EXIT_OK
+
+
 SUBCOMMANDS: dict[str, dict[str, Callable[[Database, argparse.Namespace], int]]] = {
     "count": COUNT_STEPS,
     "audit": {"verify": cmd_audit_verify},
+    "user": {
+        "add": cmd_user_add,
+        "list": cmd_user_list,
+        "passwd": cmd_user_passwd,
+        "deactivate": cmd_user_deactivate,
+    },
 }
 
 COMMANDS: dict[str, Callable[[Database, argparse.Namespace], int]] = {
@@ -564,4 +711,16 @@ COMMANDS: dict[str, Callable[[Database, argparse.Namespace], int]] = {
     "trace": cmd_trace,
     "demo": cmd_demo,
     "backup": cmd_backup,
+}
+
+# Commands that write: once the database has accounts, they run as a signed-in account.
+SIGNED_IN: set[Callable[[Database, argparse.Namespace], int]] = {
+    cmd_import,
+    cmd_demo,
+    cmd_count_start,
+    cmd_count_enter,
+    cmd_count_close,
+    cmd_user_add,
+    cmd_user_passwd,
+    cmd_user_deactivate,
 }

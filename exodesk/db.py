@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .services.backup import BackupError, latest_backup, pre_migration_backup
@@ -44,6 +44,23 @@ NETWORK_FILESYSTEMS = {
 
 class DatabaseRefused(Exception):
     """The database cannot be opened safely; nothing was written to it. CLI exit 3."""
+
+
+def explain_operational_error(exc: OperationalError) -> str:
+    """A database error in the clinic's words; the transaction was rolled back."""
+    text = str(exc.orig).lower()
+    if "locked" in text or "busy" in text:
+        return (
+            "the database is busy: another workstation is writing to it; nothing was "
+            "written, try again shortly"
+        )
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only here (file or folder permissions); nothing was written"
+    if "full" in text:
+        return "the disk is full; nothing was written. Free some space and try again"
+    if "disk i/o" in text:
+        return "the disk reported an error; nothing was written. Check the drive"
+    return f"database error ({exc.orig}); nothing was written"
 
 
 def resolve_target(target: str | None) -> str:

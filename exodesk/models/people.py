@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, EnumText
@@ -12,11 +12,17 @@ from .enums import AuditAction, Role
 
 
 class User(Base):
+    """A local account. `password_hash` is an argon2 string (never the password); a
+    deactivated account stays, so the audit trail's names keep meaning someone."""
+
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[Role] = mapped_column(EnumText(Role))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime]
 
 
 class AuditEvent(Base):

@@ -29,6 +29,7 @@ from . import rules
 from .audit import Change, write_audit
 from .interchange import InvalidInput, ProductIn, validation_messages
 from .rules import Flag
+from .users import Permission, require
 
 Rec = dict[str, Any]
 FIELDS = (
@@ -220,6 +221,7 @@ def save_product(
 
     An update writes one audit row per changed field; a rename keeps the product's lots and
     documents, which refer to it by id. Returns the product as stored."""
+    require(session, user, Permission.EDIT_CATALOGUE)
     rec = validate_product(detail)
     product = None if original_name is None else _product(session, original_name)
     errors = _uniqueness_errors(session, rec, None if product is None else product.id)

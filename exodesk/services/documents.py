@@ -34,6 +34,7 @@ from exodesk.settings import CERTIFICATE_EXPIRING_DAYS
 
 from .audit import Change, write_audit
 from .interchange import DocumentIn, InvalidInput, validation_messages
+from .users import Permission, require
 
 Rec = dict[str, Any]
 DocumentKey = tuple[str, str]
@@ -394,6 +395,7 @@ def register_document(
     """Register a document, checked as the importer checks it (its products exist, a
     certificate of analysis names a lot of a product it covers, (kind, number) is new), and
     with `file` store its PDF or image. Nothing is written when anything is wrong."""
+    require(session, user, Permission.EDIT_CATALOGUE)
     rec = _validated(draft)
     errors, product_ids, lot_id = _reference_errors(session, rec)
     if file is not None:
@@ -446,6 +448,7 @@ def attach_file(
 ) -> tuple[str, str]:
     """Store `file` (PDF or image) as the document's file, replacing any earlier one (which
     stays in the store and in the audit trail). Returns (sha256, stored path)."""
+    require(session, user, Permission.EDIT_CATALOGUE)
     doc = _document(session, kind, number)
     errors = check_file_type(file)
     if errors:
@@ -473,6 +476,7 @@ def update_document_status(
     reason: str,
 ) -> None:
     """Record that a document was suspended, withdrawn or (re)issued, and why."""
+    require(session, user, Permission.EDIT_CATALOGUE)
     doc = _document(session, kind, number)
     errors = []
     if doc.status is status:

@@ -32,6 +32,7 @@ from .audit import Change, utc_now, write_audit
 from .bulk import insert_rows
 from .interchange import InterchangeFile, InvalidInput, Record, parse_interchange
 from .ledger import Entry, first_overdraw
+from .users import Permission, require
 
 Rec = dict[str, Any]
 LotKey = tuple[str, str]
@@ -65,12 +66,14 @@ class _New:
 def import_bytes(
     session: Session, raw: bytes | str, *, user: str | None, source: str
 ) -> ImportSummary:
+    require(session, user, Permission.IMPORT)
     return import_document(session, parse_interchange(raw), user=user, source=source)
 
 
 def import_document(
     session: Session, doc: InterchangeFile, *, user: str | None, source: str
 ) -> ImportSummary:
+    require(session, user, Permission.IMPORT)
     planner = _Planner(session, doc)
     new = planner.plan()
     if planner.errors:

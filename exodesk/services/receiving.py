@@ -32,6 +32,7 @@ from exodesk.models import AuditAction, Location, Lot, LotStatus, Movement, Move
 from .audit import Change, utc_now, write_audit
 from .interchange import InvalidInput, LotIn
 from .stock import stock_query
+from .users import Permission, require
 
 GS = "\x1d"
 # How scanners without a real group separator type one. `^` and `]` are outside the GS1
@@ -270,6 +271,7 @@ def receive_delivery(
     LotConflict), its current location and status (a different one given is refused). Bad
     input raises InvalidInput naming the field; either way nothing is written.
     """
+    require(session, user, Permission.RECEIVE_STOCK)
     product, code = product.strip(), lot.strip()
     product_id = _check_input(session, product, code, expiry, quantity, location, received, status)
     existing = session.scalars(

@@ -25,6 +25,7 @@ from .interchange import InvalidInput
 from .ledger import Entry, ensure_not_overdrawn
 from .refs import next_movement_ref
 from .stock import stock_query
+from .users import Permission, require
 
 SORT_KEYS = ("product", "lot", "expiry", "location", "status", "on_hand")
 
@@ -172,6 +173,7 @@ def change_lot_status(
 ) -> str:
     """Record a status change (release, hold, recall, destroy …). Destroying a lot also
     writes off what is left of it as waste. Returns the movement's reference."""
+    require(session, user, Permission.ADJUST_STOCK)
     why = _reason(reason)
     found = _lot(session, product, lot)
     old = current_status(session, found)
@@ -216,6 +218,7 @@ def record_waste(
     on: dt.date,
     user: str,
 ) -> str:
+    require(session, user, Permission.ADJUST_STOCK)
     why = _reason(reason)
     if vials < 1:
         raise InvalidInput(["vials: waste at least one vial"])
@@ -248,6 +251,7 @@ def transfer_lot(
     on: dt.date,
     user: str,
 ) -> str:
+    require(session, user, Permission.ADJUST_STOCK)
     why = _reason(reason)
     found = _lot(session, product, lot)
     target = session.scalar(select(Location).where(Location.name == location))

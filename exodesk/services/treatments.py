@@ -33,6 +33,7 @@ from .interchange import InvalidInput, TreatmentIn
 from .ledger import Entry, ensure_not_overdrawn
 from .rules import Flag
 from .stock import stock_query
+from .users import Permission, require
 
 REF_PREFIX = "T-"
 _NUMBERED_REF = re.compile(r"^T-(\d+)$")
@@ -293,7 +294,8 @@ def record_treatment(
 ) -> RecordedTreatment:
     """Write the treatment, its use of stock and its audit rows. Raises InvalidInput for bad
     input, Overdrawn if the lot lacks the vials, Blocked if block findings are not overridden
-    by a written reason; then nothing is written."""
+    by a written reason; then nothing is written. Overriding needs OVERRIDE_BLOCK."""
+    require(session, user, Permission.RECORD_TREATMENT)
     ref = next_treatment_ref(session)
     record = validate_draft(draft, ref)
     lot = _lot(session, record.product, record.lot)
@@ -313,6 +315,8 @@ def record_treatment(
     reason = (override_reason or "").strip() or None
     if blocks and reason is None:
         raise Blocked(blocks)
+    if blocks:
+        require(session, user, Permission.OVERRIDE_BLOCK)
     now = utc_now()
     treatment = Treatment(
         ref=ref,

@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.files import write_atomically
 from exodesk.models.enums import Severity
 from exodesk.services import counts
 from exodesk.services.count_preview import ClosePreview, preview_close
-from exodesk.services.count_sheet import format_sheet, parse_sheet, write_atomically
+from exodesk.services.count_sheet import format_sheet, parse_sheet
 from exodesk.services.counts import CountClosed, CountSummary, Discrepancy, UnknownCount
 from exodesk.services.interchange import InvalidInput
 from exodesk.services.queries import location_names

@@ -152,3 +152,53 @@ def test_a_locked_database_waits_then_names_the_cause(
     assert "another workstation is writing" in result.stderr
     assert "Traceback" not in result.stderr
     assert export(demo_db, capsys) == before
+
+
+def test_a_full_disk_mid_import_writes_nothing_and_says_so(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from exodesk.db import explain_operational_error
+    from exodesk.services.importer import import_bytes
+
+    before = export(demo_db, capsys)
+    big = tmp_path / "big.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).parents[2] / "benchmarks" / "generate.py"),
+            "--lots",
+            "300",
+            "--treatments",
+            "3000",
+            "--out",
+            str(big),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    db = open_database(str(demo_db))
+    with pytest.raises(OperationalError) as full, db.write() as session:
+        pages = session.execute(text("PRAGMA page_count")).scalar_one()
+        session.execute(text(f"PRAGMA max_page_count = {pages + 5}"))  # the disk fills up
+        document = json.loads(big.read_text(encoding="utf-8"))
+        document["clinic"] = None  # the demo clinic stays
+        import_bytes(session, json.dumps(document), user="t", source="big.json")
+    db.close()
+    assert explain_operational_error(full.value).startswith("the disk is full; nothing was")
+    assert export(demo_db, capsys) == before
+
+
+def test_a_read_only_database_is_explained(demo_db: Path) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    from exodesk.db import explain_operational_error
+
+    engine = create_engine(f"sqlite:///file:{demo_db}?mode=ro&uri=true")
+    with pytest.raises(OperationalError) as refused, engine.begin() as conn:
+        conn.execute(text("INSERT INTO location (name) VALUES ('Shelf')"))
+    engine.dispose()
+    assert "read-only" in explain_operational_error(refused.value)
