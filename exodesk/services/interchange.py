@@ -256,7 +256,8 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     return path or "(file)"
 
 
-def _plain(error: ErrorDetails) -> str:
+def plain_message(error: ErrorDetails) -> str:
+    """One pydantic error in plain words (the path is added by the caller)."""
     kind, ctx = error["type"], error.get("ctx", {})
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
@@ -273,8 +274,12 @@ def _plain(error: ErrorDetails) -> str:
     if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
         expected = "a list" if kind == "list_type" else "an object"
         return f"not {expected} (got {type(error['input']).__name__})"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        return f"{error['msg'].replace('Input should be', 'must be')} (got {error['input']})"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx['ge']} (got {error['input']})"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx['le']} (got {error['input']})"
+    if kind == "string_too_long":
+        return f"too long (at most {ctx['max_length']} characters)"
     if kind == "string_pattern_mismatch":
         return f"{json.dumps(error['input'])} is not in the expected form ({ctx['pattern']})"
     return str(error["msg"])
@@ -287,7 +292,7 @@ def validation_messages(exc: ValidationError) -> list[str]:
         problem = error.get("ctx", {}).get("error")
         if isinstance(problem, FieldProblem):
             loc += (problem.field,)
-        lines.append(f"{json_path(loc)}: {_plain(error)}")
+        lines.append(f"{json_path(loc)}: {plain_message(error)}")
     return lines
 
 

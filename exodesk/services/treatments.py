@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -29,7 +28,7 @@ from exodesk.models import (
 
 from . import rules
 from .audit import Change, utc_now, write_audit
-from .interchange import InvalidInput, TreatmentIn
+from .interchange import InvalidInput, TreatmentIn, plain_message
 from .ledger import Entry, ensure_not_overdrawn
 from .rules import Flag
 from .stock import stock_query
@@ -226,25 +225,6 @@ def findings_for(session: Session, draft: TreatmentDraft, today: dt.date) -> lis
 # -- writing -----------------------------------------------------------------------------
 
 
-def _plain(error: ErrorDetails) -> str:
-    kind, ctx = error["type"], error.get("ctx", {})
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    if kind == "missing":
-        return "required"
-    if kind == "enum":
-        return f"{error['input']!r} is not one of: {ctx.get('expected', '')}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"not a whole number (got {error['input']!r})"
-    if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']} (got {error['input']})"
-    if kind == "less_than_equal":
-        return f"must be at most {ctx['le']} (got {error['input']})"
-    if kind == "string_too_long":
-        return f"too long (at most {ctx['max_length']} characters)"
-    return str(error["msg"])
-
-
 def validate_draft(draft: TreatmentDraft, ref: str) -> TreatmentIn:
     """The draft as the interchange file's treatment record, or InvalidInput naming each
     field that is wrong in the clinic's words."""
@@ -265,7 +245,7 @@ def validate_draft(draft: TreatmentDraft, ref: str) -> TreatmentIn:
     except ValidationError as exc:
         raise InvalidInput(
             [
-                f"{FIELD_WORDS.get(str(e['loc'][0]), str(e['loc'][0]))}: {_plain(e)}"
+                f"{FIELD_WORDS.get(str(e['loc'][0]), str(e['loc'][0]))}: {plain_message(e)}"
                 for e in exc.errors(include_url=False)
             ]
         ) from None

@@ -76,7 +76,7 @@ def test_check_runs_a_fixed_number_of_queries_whatever_the_data(demo: Database) 
         ({"lots": [{"expiry": "2026-02-30"}]}, "lots[0].expiry: not a date"),
         ({"lots": [{"expiry": 20260230}]}, "lots[0].expiry: not a date"),
         ({"lots": [{"quantity": "five"}]}, "lots[0].quantity: not a whole number"),
-        ({"lots": [{"quantity": -3}]}, "lots[0].quantity: must be greater than or equal to 0"),
+        ({"lots": [{"quantity": -3}]}, "lots[0].quantity: must be at least 0 (got -3)"),
         ({"lots": [{"status": "ok"}]}, 'lots[0].status: "ok" is not one of'),
         ({"lots": [{"colour": "red"}]}, "lots[0].colour: unknown field"),
         ({"products": [{"gtin": "08801234567890"}]}, "products[0].gtin: not a valid GTIN"),
