@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import getpass
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -67,13 +65,6 @@ def take_daily_backup(db: Database) -> str | None:
         QMessageBox.warning(None, APP_NAME, f"Today's backup could not be made: {exc}")
         return None
     return None if info is None else f"Today's backup was saved to {info.path}."
-
-
-def current_user() -> str:
-    try:
-        return os.environ.get("EXODESK_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def run_gui(target: str | None) -> int:

@@ -17,8 +17,18 @@ from exodesk.models import AuditAction, AuditEvent
 
 AUDIT_TABLE = AuditEvent.metadata.tables[AuditEvent.__tablename__]
 GENESIS = "0" * 64
-HASHED_FIELDS = ("id", "at", "user", "action", "record", "record_key", "field", "old", "new",
-                 "reason")
+HASHED_FIELDS = (
+    "id",
+    "at",
+    "user",
+    "action",
+    "record",
+    "record_key",
+    "field",
+    "old",
+    "new",
+    "reason",
+)
 
 
 def utc_now() -> dt.datetime:
@@ -109,10 +119,16 @@ class ChainBreak:
 def _events(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]]:
     last = 0
     while True:
-        rows = session.execute(
-            select(AUDIT_TABLE).where(AUDIT_TABLE.c.id > last).order_by(AUDIT_TABLE.c.id)
-            .limit(batch)
-        ).mappings().all()
+        rows = (
+            session.execute(
+                select(AUDIT_TABLE)
+                .where(AUDIT_TABLE.c.id > last)
+                .order_by(AUDIT_TABLE.c.id)
+                .limit(batch)
+            )
+            .mappings()
+            .all()
+        )
         if not rows:
             return
         for row in rows:

@@ -68,7 +68,12 @@ DOING = {
 
 
 class NotPermitted(PermissionError):
-    """The acting user may not do this; nothing was written."""
+    """The acting user may not do this; nothing was written. Like InvalidInput it carries
+    `errors` (one plain sentence), so dialogs show it on their error line the same way."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.errors = [message]
 
 
 class UnknownUser(LookupError):

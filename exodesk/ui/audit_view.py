@@ -118,7 +118,9 @@ def when(row: AuditRow) -> str:
 class AuditTableModel(RowTableModel[AuditRow]):
     """Events newest first, a page at a time: `fetch(before_id, limit)` gives the next."""
 
+    COL_OLD, COL_NEW, COL_REASON = 7, 8, 9
     columns = (
+        Column[AuditRow]("Event", lambda r: r.id, align_right=True),
         Column[AuditRow]("When (local time)", when),
         Column[AuditRow]("User", lambda r: r.user or "—"),
         Column[AuditRow]("Action", lambda r: ACTION_WORDS[r.action]),
@@ -128,7 +130,6 @@ class AuditTableModel(RowTableModel[AuditRow]):
         Column[AuditRow]("Old value", lambda r: short(r.old)),
         Column[AuditRow]("New value", lambda r: short(r.new)),
         Column[AuditRow]("Reason", lambda r: short(r.reason)),
-        Column[AuditRow]("Event", lambda r: r.id, align_right=True),
     )
 
     def __init__(self, rows: Sequence[AuditRow] = (), fetch: Fetch | None = None) -> None:
@@ -170,7 +171,11 @@ class AuditTableModel(RowTableModel[AuditRow]):
     def extra_data(self, record: AuditRow, column: int, role: int) -> Any:
         if role != Qt.ItemDataRole.ToolTipRole:
             return None
-        full = {6: record.old, 7: record.new, 8: record.reason}.get(column)
+        full = {
+            self.COL_OLD: record.old,
+            self.COL_NEW: record.new,
+            self.COL_REASON: record.reason,
+        }.get(column)
         if full is not None and len(full) > SHORT_VALUE:
             return readable(full)
         return None
@@ -252,8 +257,9 @@ class AuditView(QWidget):
         self.pdf_button = QPushButton("Save P&DF…")
         self.pdf_button.setToolTip(f"What the filter shows as a PDF report (up to {PDF_LIMIT})")
         actions = QHBoxLayout()
-        actions.addWidget(self.count, 1)
+        actions.addWidget(self.count)
         actions.addWidget(self.chain)
+        actions.addStretch(1)
         actions.addWidget(self.verify_button)
         actions.addWidget(self.csv_button)
         actions.addWidget(self.pdf_button)
@@ -273,15 +279,15 @@ class AuditView(QWidget):
         width = self.fontMetrics().horizontalAdvance
         for column, sample in enumerate(
             (
+                "000000_",
                 "2026-11-22 23:59:59__",
-                "Dr Amelia Hart__",
+                "Dr A Hart___",
                 "changed__",
                 "Stock movement__",
-                "Exo Lyo 50 / LOT-2026-001__",
-                "regulatory_class__",
-                "x" * 28,
-                "x" * 28,
-                "x" * 24,
+                "Exo Lyo 50 / LOT-01___",
+                "composition_doc",
+                "n" * 16,
+                "n" * 24,
             )
         ):
             self.table.setColumnWidth(column, width(sample))
@@ -514,6 +520,11 @@ class AuditView(QWidget):
         self.chain_text.setText(text)
         self.chain.setToolTip(text.replace("<b>", "").replace("</b>", ""))
         self.chain.show()
+        self.chain.updateGeometry()  # the words' new width reaches the row's layout now
+        layout = self.layout()
+        if layout is not None:
+            layout.invalidate()
+            layout.activate()
 
     # -- output ----------------------------------------------------------------------------
 

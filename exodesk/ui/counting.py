@@ -55,6 +55,7 @@ from exodesk.services.receiving import (
     find_product_by_gtin,
     parse_scan,
 )
+from exodesk.services.users import NotPermitted
 
 from . import severity
 from .context import AppContext
@@ -231,7 +232,7 @@ class DatabaseCountSource:
                     user=self.ctx.user,
                     location=where,
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             # One entry is checked as a one-row sheet: drop the "row 1, column" wording.
             raise InvalidInput([_ROW_COLUMN.sub(r"\1: ", e) for e in exc.errors]) from None
         self.ctx.announce_change()
@@ -623,7 +624,7 @@ class FoundLotDialog(QDialog):
             return
         try:
             self._save(found)
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self.error.setText("Error: " + "; ".join(exc.errors))
             return
         except (counts.CountClosed, counts.UnknownCount) as exc:
@@ -879,7 +880,7 @@ class CountingWidget(QWidget):
         """Save one lot's count through the source; errors are shown, never raised."""
         try:
             self.source.set_counted(row, counted)
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self.show_error("; ".join(exc.errors))
             return False
         except (counts.CountClosed, counts.UnknownCount) as exc:

@@ -38,6 +38,7 @@ from exodesk.services.count_sheet import format_sheet, parse_sheet
 from exodesk.services.counts import CountClosed, CountSummary, Discrepancy, UnknownCount
 from exodesk.services.interchange import InvalidInput
 from exodesk.services.queries import location_names
+from exodesk.services.users import NotPermitted
 
 from . import severity
 from .context import AppContext
@@ -191,7 +192,7 @@ class StartCountDialog(QDialog):
                     today=self.ctx.today(),
                     user=self.ctx.user,
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self.error.setText("Error: " + "; ".join(exc.errors))
             return
         self.ctx.announce_change()
@@ -294,7 +295,7 @@ class CloseCountDialog(QDialog):
                     today=self.ctx.today(),
                     user=self.ctx.user,
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self.error.setText("Error: " + "; ".join(exc.errors))
             return
         except (CountClosed, UnknownCount) as exc:
@@ -691,7 +692,7 @@ class CountsView(QWidget):
             rows = parse_sheet(text)
             with self.ctx.db.write() as session:
                 entered = counts.enter_rows(session, count_id, rows, user=self.ctx.user)
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self._show_error(
                 f"the sheet {path.name} has {len(exc.errors)} problem(s); nothing was "
                 "entered. Correct the sheet and enter it again:",

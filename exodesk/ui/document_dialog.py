@@ -42,6 +42,7 @@ from exodesk.services.documents import (
 )
 from exodesk.services.interchange import InvalidInput
 from exodesk.services.queries import product_names
+from exodesk.services.users import NotPermitted
 
 from .context import AppContext
 from .product_editor import error_field
@@ -260,7 +261,7 @@ class DocumentDialog(QDialog):
                     file=self.file_path(),
                     today=self.ctx.today(),
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self.show_errors(exc.errors)
             return
         except (OSError, SQLAlchemyError) as exc:
@@ -342,7 +343,7 @@ class StatusDialog(QDialog):
                     user=self.ctx.user,
                     reason=self.reason.toPlainText(),
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self.error.setText("Error: " + "\n".join(exc.errors))
             self.error.show()
             return

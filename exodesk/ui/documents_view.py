@@ -41,6 +41,7 @@ from exodesk.services.documents import (
     stored_path,
 )
 from exodesk.services.interchange import InvalidInput
+from exodesk.services.users import NotPermitted
 
 from . import severity
 from .context import AppContext
@@ -309,7 +310,7 @@ class DocumentsView(QWidget):
                     store=self.ctx.document_store,
                     user=self.ctx.user,
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self._fail("\n".join(exc.errors))
             return False
         except (UnknownDocument, OSError, SQLAlchemyError) as exc:

@@ -24,6 +24,7 @@ from exodesk.models.enums import LotStatus
 from exodesk.services.interchange import InvalidInput
 from exodesk.services.ledger import Overdrawn
 from exodesk.services.stock_ops import LotLine, change_lot_status, record_waste, transfer_lot
+from exodesk.services.users import NotPermitted
 
 from .context import AppContext
 from .widgets import enum_data
@@ -94,7 +95,7 @@ class _LotDialog(QDialog):
         try:
             with self.ctx.db.write() as session:
                 self.done_message = self.write(session)
-        except (InvalidInput, Overdrawn) as exc:
+        except (InvalidInput, NotPermitted, Overdrawn) as exc:
             self.error.setText(f"Error: {exc}")
             return
         self.accept()

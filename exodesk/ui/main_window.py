@@ -30,9 +30,11 @@ from exodesk.services.export import dumps, export_document
 from exodesk.services.importer import import_bytes
 from exodesk.services.interchange import InvalidInput
 from exodesk.services.queries import clinic_summary
+from exodesk.services.users import Permission, needs_text, role_word
 
 from . import severity
 from .actions import ActionId, icon_for, make_action
+from .audit_view import AuditView
 from .context import AppContext
 from .counts_view import CountsView
 from .dashboard_view import DashboardView
@@ -63,7 +65,35 @@ NAVIGATION = (
     ("Treatments", SP.SP_DialogApplyButton),
     ("Flags", SP.SP_MessageBoxWarning),
     ("Recall", SP.SP_BrowserStop),
+    ("Counts", SP.SP_FileDialogListView),
+    ("Audit", SP.SP_FileDialogInfoView),
 )
+# What each role may use: window actions, and the views' buttons that write (hidden, since
+# the views enable them by selection). The services refuse the rest anyway.
+ACTION_NEEDS = {
+    ActionId.IMPORT: Permission.IMPORT,
+    ActionId.RECEIVE: Permission.RECEIVE_STOCK,
+    ActionId.RECORD_TREATMENT: Permission.RECORD_TREATMENT,
+}
+BUTTON_NEEDS = (
+    ("products", "new_button", Permission.EDIT_CATALOGUE),
+    ("documents", "register_button", Permission.EDIT_CATALOGUE),
+    ("documents", "attach_button", Permission.EDIT_CATALOGUE),
+    ("documents", "status_button", Permission.EDIT_CATALOGUE),
+    ("stock", "status_button", Permission.ADJUST_STOCK),
+    ("stock", "waste_button", Permission.ADJUST_STOCK),
+    ("stock", "move_button", Permission.ADJUST_STOCK),
+    ("treatments", "new_button", Permission.RECORD_TREATMENT),
+    ("counts_view", "start_button", Permission.COUNT_STOCK),
+    ("counts_view", "count_button", Permission.COUNT_STOCK),
+    ("counts_view", "enter_button", Permission.COUNT_STOCK),
+    ("counts_view", "close_button", Permission.CLOSE_COUNT),
+)
+NEW_NEEDS = {
+    "Products": Permission.EDIT_CATALOGUE,
+    "Documents": Permission.EDIT_CATALOGUE,
+    "Stock": Permission.RECEIVE_STOCK,
+}
 OPENS_IN = {
     "product": "Products",
     "lot": "Stock",
@@ -91,6 +121,7 @@ class MainWindow(QMainWindow):
         self.flag_view = FlagsView(ctx)
         self.recall = RecallView(ctx)
         self.counts_view = CountsView(ctx)
+        self.audit = AuditView(ctx)
         self.views: dict[str, QWidget] = {
             "Dashboard": self.dashboard,
             "Stock": self.stock,
@@ -100,6 +131,7 @@ class MainWindow(QMainWindow):
             "Flags": self.flag_view,
             "Recall": self.recall,
             "Counts": self.counts_view,
+            "Audit": self.audit,
         }
 
         self.nav = QListWidget()
@@ -122,10 +154,12 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._show_view)
         ctx.bus.changed.connect(self.refresh)
         ctx.bus.open_requested.connect(self.open_record)
+        ctx.bus.user_changed.connect(self.apply_role)
         for view in (self.stock, self.counts_view):
             view.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
         self._restore_settings()
+        self.apply_role()
         self.refresh()
 
     # -- building --------------------------------------------------------------------------
@@ -182,10 +216,28 @@ class MainWindow(QMainWindow):
         self.clinic_label = QLabel()
         self.counts = QLabel()
         self.counts.setTextFormat(Qt.TextFormat.RichText)
+        self.user_label = QLabel()
         bar = self.statusBar()
         bar.addWidget(self.database_label)
+        bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.clinic_label)
         bar.addPermanentWidget(self.counts)
+
+    def apply_role(self) -> None:
+        """Show who is signed in; offer only what their role may do."""
+        ctx = self.ctx
+        role = "" if ctx.role is None else f" ({role_word(ctx.role)})"
+        self.user_label.setText(f"Signed in: {ctx.user}{role}" if ctx.role else f"User: {ctx.user}")
+        for action_id, permission in ACTION_NEEDS.items():
+            self.actions_by_id[action_id].setEnabled(ctx.may(permission))
+        self.actions_by_id[ActionId.NEW].setEnabled(
+            any(ctx.may(p) for p in (*NEW_NEEDS.values(), Permission.RECORD_TREATMENT))
+        )
+        for view_name, button_name, permission in BUTTON_NEEDS:
+            button = getattr(getattr(self, view_name, None), button_name, None)
+            if isinstance(button, QWidget):
+                button.setVisible(ctx.may(permission))
+        self.products.editor.setEnabled(ctx.may(Permission.EDIT_CATALOGUE))
 
     # -- views -----------------------------------------------------------------------------
 
@@ -270,6 +322,12 @@ class MainWindow(QMainWindow):
 
     def new_record(self) -> None:
         name = self.current_name()
+        needed = NEW_NEEDS.get(name, Permission.RECORD_TREATMENT)
+        if not self.ctx.may(needed):
+            self.statusBar().showMessage(
+                f"{self.ctx.user} may not do this: {needs_text(needed)}.", 8000
+            )
+            return
         if name == "Products":
             self.products.new_product()
         elif name == "Documents":
@@ -343,11 +401,13 @@ class MainWindow(QMainWindow):
             self.recall.print_report()
         elif name == "Flags":
             print_with_dialog(self.flags_report(), self, landscape=True)
+        elif name == "Audit":
+            print_with_dialog(self.audit.report(), self, landscape=True)
         elif name == "Counts":
             self.counts_view.print_sheet()
         else:
             self.statusBar().showMessage(
-                "Printing is available from the Flags, Recall and Counts views.", 8000
+                "Printing is available from the Flags, Recall, Counts and Audit views.", 8000
             )
 
     def flags_report(self) -> str:

@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from exodesk.models.enums import Form, RegulatoryClass, Route, SourceType
 from exodesk.services.catalogue import ProductDetail, UnknownProduct, save_product
 from exodesk.services.interchange import InvalidInput
+from exodesk.services.users import NotPermitted
 
 from .context import AppContext
 
@@ -341,7 +342,7 @@ class ProductEditor(QWidget):
                 stored = save_product(
                     session, detail, original_name=self._original, user=self.ctx.user
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self.show_errors(exc.errors)
             return False
         except UnknownProduct as exc:

@@ -40,6 +40,7 @@ from exodesk.services.receiving import (
     parse_scan,
     receive_delivery,
 )
+from exodesk.services.users import NotPermitted
 
 from .context import AppContext
 
@@ -415,7 +416,7 @@ class ReceiveDialog(QDialog):
                     user=self.ctx.user,
                     status=status,
                 )
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self._show_error("\n".join(exc.errors))
             return
         except LotConflict as exc:

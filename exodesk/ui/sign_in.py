@@ -3,11 +3,12 @@ window locks itself until the same person (or someone else) signs in again."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -254,6 +255,7 @@ class FirstAdminDialog(QDialog):
         self.create_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.create_button.setText("&Create admin account")
         self.create_button.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
         self.buttons.accepted.connect(self.create_account)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -295,7 +297,7 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self.account: Account | None = None
         self.setWindowTitle("ExoDesk — sign in")
-        heading = QLabel("<b>Sign in to ExoDesk</b>")
+        heading = QLabel("<span style='font-size:13pt'><b>Sign in to ExoDesk</b></span>")
         self.form = _PasswordForm(db, name=name, throttle=throttle)
         database = QLabel(f"Database: {db.display_name}")
         database.setWordWrap(True)
@@ -305,11 +307,18 @@ class SignInDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.form.signed_in.connect(self._signed_in)
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
         layout.addWidget(heading)
         layout.addWidget(self.form)
         layout.addWidget(database)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(440)
+        self.form.button.setDefault(True)  # now that it is inside the dialog
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)  # focused or not, Enter signs in
+        self.setMinimumWidth(480)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self.form.focus()
 
     def _signed_in(self, account: Account) -> None:
@@ -345,6 +354,9 @@ class _Cover(QFrame):
         self.setObjectName("lock-cover")
         self.setAutoFillBackground(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.Mid))
+        self.setPalette(palette)
         self.layout_ = QVBoxLayout(self)
         self.layout_.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # Other children are disabled while covered: no focus, clicks or shortcuts reach them.
@@ -381,7 +393,8 @@ class LockScreen(QFrame):
         self.setObjectName("lock-screen")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
-        self.setMaximumWidth(460)
+        self.setPalette(QApplication.palette())  # the panel stands out from the cover
+        self.setMaximumWidth(480)
         icon = QLabel()
         icon.setPixmap(
             QApplication.style()
@@ -390,9 +403,15 @@ class LockScreen(QFrame):
         )
         title = QLabel("<span style='font-size:15pt'><b>ExoDesk is locked</b></span>")
         who = f"{user} ({users.role_word(role)})" if role is not None else user
-        after = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+        after = (
+            f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+            if minutes >= 1
+            else f"{minutes * 60:.0f} seconds"
+        )
+        at = dt.datetime.now().strftime("%H:%M")
         self.explanation = QLabel(
-            f"Locked after {after} without use, to keep patients' records private.<br>"
+            f"Locked at {at} after {after} without use, to keep patients' records private."
+            "<br>"
             f"Signed in: <b>{who}</b>. Type your password to go on, or sign in as "
             "someone else with their name and password."
         )
@@ -529,6 +548,7 @@ class IdleLock(QObject):
         self.screen.form.signed_in.connect(self._signed_in)
         if modal is None:
             self._covers[0].layout_.addWidget(self.screen)
+            self.screen.show()
         else:
             self._dialog = _LockDialog(self.screen, self.window)
             self._dialog.open()

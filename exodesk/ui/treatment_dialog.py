@@ -44,6 +44,7 @@ from exodesk.services.treatments import (
     lots_for_treatment,
     record_treatment,
 )
+from exodesk.services.users import NotPermitted
 
 from . import severity
 from .context import AppContext
@@ -375,7 +376,7 @@ class TreatmentDialog(QDialog):
             self._refresh_findings()
             self._refuse(exc.flags)
             return
-        except InvalidInput as exc:
+        except (InvalidInput, NotPermitted) as exc:
             self._show_error("\n".join(self._explained(e) for e in exc.errors))
             return
         except (Overdrawn, UnknownProduct) as exc:

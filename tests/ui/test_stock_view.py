@@ -122,3 +122,28 @@ def test_waste_cannot_take_more_than_is_on_hand(view: StockView, qtbot: QtBot, c
 def test_stock_model_passes_the_model_tester(view: StockView, qtmodeltester: ModelTester) -> None:
     qtmodeltester.check(view.model)
     QApplication.processEvents()
+
+
+def test_a_role_without_the_right_sees_why_on_the_dialog(
+    view: StockView, qtbot: QtBot, ctx: Any
+) -> None:
+    from exodesk.models.enums import Role
+    from exodesk.services.users import create_user
+
+    with ctx.db.write() as session:
+        create_user(session, "Ada Admin", Role.ADMIN, "correct horse 1", by="setup")
+        create_user(session, "Dr Pat", Role.PRACTITIONER, "correct horse 2", by="Ada Admin")
+    ctx.user = "Dr Pat"
+    row = _column(view, 1).index("VC-0630")
+    view.table.selectRow(row)
+    line = view.selected()
+    assert line is not None
+    dialog = WasteDialog(ctx, line, view)
+    qtbot.addWidget(dialog)
+    dialog.reason.setPlainText("cracked")
+    dialog.buttons.accepted.emit()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert "Dr Pat is a practitioner" in dialog.error.text()
+    assert _stock(ctx.db.target)[("Verda Centella Exosome Cream", "VC-0630")]["on_hand"] == (
+        line.on_hand
+    )

@@ -1,0 +1,242 @@
+"""Accounts on the command line: `exodesk user …`, writing commands signing in once the
+database has accounts, and a single-user database working exactly as before."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+
+from exodesk.cli import main
+from exodesk.db import open_database
+from exodesk.services import users
+from exodesk.services.audit_log import AuditFilter, list_events
+
+ADMIN_PASSWORD = "admin secret"
+DOC_PASSWORD = "doctor secret"
+EXTRA = {"format": "exodesk/1", "locations": [{"name": "Cabinet C"}]}
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("EXODESK_USER", "EXODESK_PASSWORD", "EXODESK_NEW_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+@pytest.fixture
+def run(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., int]:
+    """`exodesk ARGS --db demo_db` in-process, with the given environment variables."""
+
+    def call(*args: str, **env: str) -> int:
+        with monkeypatch.context() as m:
+            for name, value in env.items():
+                m.setenv(name, value)
+            return main([*args, "--db", str(demo_db)])
+
+    return call
+
+
+@pytest.fixture
+def staffed(run: Callable[..., int]) -> Callable[..., int]:
+    """The demo clinic with an admin ("Boss") and a practitioner ("Dr B")."""
+    assert run("user", "add", "Boss", "--role", "admin", EXODESK_PASSWORD=ADMIN_PASSWORD) == 0
+    assert (
+        run(
+            "user",
+            "add",
+            "Dr B",
+            "--role",
+            "practitioner",
+            "--user",
+            "Boss",
+            EXODESK_PASSWORD=ADMIN_PASSWORD,
+            EXODESK_NEW_PASSWORD=DOC_PASSWORD,
+        )
+        == 0
+    )
+    return run
+
+
+def _last_event(demo_db: Path) -> Any:
+    db = open_database(str(demo_db))
+    with db.read() as session:
+        event = list_events(session, AuditFilter(), limit=1)[0]
+    db.close()
+    return event
+
+
+def test_user_add_takes_the_password_from_the_environment(
+    run: Callable[..., int], capsys: pytest.CaptureFixture[str], demo_db: Path
+) -> None:
+    assert run("user", "list") == 0
+    assert "No accounts" in capsys.readouterr().out
+    assert run("user", "add", "Boss", "--role", "admin", EXODESK_PASSWORD=ADMIN_PASSWORD) == 0
+    assert "Added the account Boss (admin)" in capsys.readouterr().out
+    assert run("user", "list") == 0
+    listing = capsys.readouterr().out
+    assert "Boss" in listing and "admin" in listing and ADMIN_PASSWORD not in listing
+    db = open_database(str(demo_db))
+    with db.write() as session:
+        assert users.authenticate(session, "Boss", ADMIN_PASSWORD) is not None
+    db.close()
+
+
+def test_import_as_a_practitioner_is_refused_as_the_admin_accepted(
+    staffed: Callable[..., int],
+    write_json: Any,
+    capsys: pytest.CaptureFixture[str],
+    demo_db: Path,
+) -> None:
+    path = str(write_json(EXTRA))
+    capsys.readouterr()
+    assert staffed("import", path, "--user", "Dr B", EXODESK_PASSWORD=DOC_PASSWORD) == 2
+    err = capsys.readouterr().err
+    assert "Dr B is a practitioner; importing a file needs the admin role" in err
+    assert "Traceback" not in err
+    assert staffed("import", path, "--user", "Boss", EXODESK_PASSWORD=ADMIN_PASSWORD) == 0
+    assert "1 locations" in capsys.readouterr().out
+    event = _last_event(demo_db)
+    assert (event.user, event.record, event.record_key) == ("Boss", "location", "Cabinet C")
+
+
+def test_a_wrong_password_exits_2_naming_the_account(
+    staffed: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert staffed("count", "start", "--user", "Boss", EXODESK_PASSWORD="not it") == 2
+    err = capsys.readouterr().err
+    assert "wrong password for Boss" in err and "Traceback" not in err
+    assert staffed("count", "start", "--user", "Nobody", EXODESK_PASSWORD="not it") == 2
+    assert "no active account named Nobody" in capsys.readouterr().err
+
+
+def test_the_user_comes_from_exodesk_user_or_is_asked_for(
+    staffed: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert staffed("count", "start", EXODESK_PASSWORD=ADMIN_PASSWORD) == 2
+    assert "--user NAME" in capsys.readouterr().err
+    assert staffed("count", "start", EXODESK_USER="Boss", EXODESK_PASSWORD=ADMIN_PASSWORD) == 0
+
+
+def test_with_one_account_it_is_the_default_user(run: Callable[..., int], demo_db: Path) -> None:
+    assert run("user", "add", "Boss", "--role", "admin", EXODESK_PASSWORD=ADMIN_PASSWORD) == 0
+    assert run("count", "start", EXODESK_PASSWORD=ADMIN_PASSWORD) == 0
+    assert _last_event(demo_db).user == "Boss"
+
+
+def test_the_password_is_asked_at_a_terminal(
+    staffed: Callable[..., int], monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    """At a terminal, the acting password is asked once and a new one twice."""
+    answers = iter([ADMIN_PASSWORD, "auditor secret", "auditor secret"])
+    prompts: list[str] = []
+
+    def getpass(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr("exodesk.cli.getpass.getpass", getpass)
+    assert staffed("user", "add", "Ann", "--role", "auditor", "--user", "Boss") == 0
+    assert prompts == [
+        "Password for Boss: ",
+        "New password for Ann: ",
+        "The same password again: ",
+    ]
+    db = open_database(str(demo_db))
+    with db.write() as session:
+        assert users.authenticate(session, "Ann", "auditor secret") is not None
+    db.close()
+
+
+def test_roles_decide_who_closes_a_count(
+    staffed: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert staffed("count", "start", "--user", "Boss", EXODESK_PASSWORD=ADMIN_PASSWORD) == 0
+    count_id = capsys.readouterr().out.strip()
+    assert (
+        staffed(
+            "count",
+            "close",
+            count_id,
+            "--reason",
+            "x",
+            "--user",
+            "Dr B",
+            EXODESK_PASSWORD=DOC_PASSWORD,
+        )
+        == 2
+    )
+    assert "Dr B is a practitioner; closing a count needs the auditor or admin role" in (
+        capsys.readouterr().err
+    )
+
+
+def test_passwd_changes_ones_own_password(staffed: Callable[..., int], demo_db: Path) -> None:
+    assert (
+        staffed(
+            "user",
+            "passwd",
+            "Dr B",
+            "--user",
+            "Dr B",
+            EXODESK_PASSWORD=DOC_PASSWORD,
+            EXODESK_NEW_PASSWORD="fresh password",
+        )
+        == 0
+    )
+    db = open_database(str(demo_db))
+    with db.write() as session:
+        assert users.authenticate(session, "Dr B", "fresh password") is not None
+        assert users.authenticate(session, "Dr B", DOC_PASSWORD) is None
+    db.close()
+
+
+def test_read_commands_need_no_password(
+    staffed: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in (["check"], ["stock"], ["audit", "verify"], ["export", "-"], ["user", "list"]):
+        assert staffed(*command) == 0, command
+    capsys.readouterr()
+
+
+def test_without_accounts_the_command_line_is_as_before(
+    run: Callable[..., int], write_json: Any, demo_db: Path
+) -> None:
+    assert run("import", str(write_json(EXTRA))) == 0
+    assert run("count", "start", "--user", "Whoever") == 0
+    assert _last_event(demo_db).user == "Whoever"
+
+
+@pytest.mark.slow
+def test_no_terminal_and_no_password_gives_a_clear_message(
+    staffed: Callable[..., int], demo_db: Path, tmp_path: Path
+) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("EXODESK_PASSWORD", "EXODESK_USER", "EXODESK_NEW_PASSWORD")
+    }
+    env["EXODESK_DB"] = str(tmp_path / "never-used.sqlite")
+    result = subprocess.run(
+        [sys.executable, "-m", "exodesk", "count", "start", "--user", "Boss", "--db", str(demo_db)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "no terminal to ask for the password: set EXODESK_PASSWORD" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.dumps(result.stdout) == '""'
