@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +48,8 @@ from . import severity
 from .context import AppContext
 from .jobs import BackgroundRunner
 from .printing import html_table, report_html, save_pdf
-from .table_models import Column, Index, RowTableModel
+from .table_models import Column, PagedRowTableModel
 
-PAGE_SIZE = 500
 PDF_LIMIT = 2000
 SHORT_VALUE = 60
 SEARCH_DELAY_MS = 250
@@ -73,8 +72,6 @@ RECORD_WORDS = {
     "stock_count": "Stock count",
     "user": "User account",
 }
-
-Fetch = Callable[[int, int], list[AuditRow]]
 
 
 def local_time(at: dt.datetime) -> dt.datetime:
@@ -115,7 +112,7 @@ def when(row: AuditRow) -> str:
     return local_time(row.at).strftime("%Y-%m-%d %H:%M:%S")
 
 
-class AuditTableModel(RowTableModel[AuditRow]):
+class AuditTableModel(PagedRowTableModel[AuditRow]):
     """Events newest first, a page at a time: `fetch(before_id, limit)` gives the next."""
 
     COL_OLD, COL_NEW, COL_REASON = 7, 8, 9
@@ -131,39 +128,6 @@ class AuditTableModel(RowTableModel[AuditRow]):
         Column[AuditRow]("New value", lambda r: short(r.new)),
         Column[AuditRow]("Reason", lambda r: short(r.reason)),
     )
-
-    def __init__(self, rows: Sequence[AuditRow] = (), fetch: Fetch | None = None) -> None:
-        super().__init__(rows)
-        self._fetch = fetch
-        self._total = len(self._rows)
-
-    def reset(self, rows: Sequence[AuditRow], total: int, fetch: Fetch | None) -> None:
-        self._fetch = fetch
-        self._total = max(total, len(rows))
-        self.set_rows(rows)
-
-    @property
-    def total(self) -> int:
-        return self._total
-
-    @property
-    def loaded(self) -> int:
-        return len(self._rows)
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._fetch is not None and len(self._rows) < self._total
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent) or self._fetch is None:
-            return
-        rows = self._fetch(self._rows[-1].id if self._rows else 0, PAGE_SIZE)
-        if not rows:
-            self._total = len(self._rows)
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
 
     def row_of(self, event_id: int) -> int | None:
         return next((i for i, r in enumerate(self._rows) if r.id == event_id), None)
@@ -388,9 +352,10 @@ class AuditView(QWidget):
         selected = self.selected_event()
         with self.ctx.db.read() as session:
             total = count_events(session, flt)
-            rows = list_events(session, flt, limit=PAGE_SIZE)
+            rows = list_events(session, flt, limit=self.model.PAGE_SIZE)
 
-        def fetch(before_id: int, limit: int) -> list[AuditRow]:
+        def fetch(loaded: list[AuditRow], limit: int) -> list[AuditRow]:
+            before_id = loaded[-1].id if loaded else 0
             with self.ctx.db.read() as session:
                 return list_events(session, flt, limit=limit, before_id=before_id)
 

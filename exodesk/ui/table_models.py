@@ -91,6 +91,53 @@ class RowTableModel(QAbstractTableModel, Generic[T]):
         return None
 
 
+class PagedRowTableModel(RowTableModel[T]):
+    """Rows arrive a page at a time (canFetchMore/fetchMore). `fetch(loaded, limit)` gets the
+    rows loaded so far and returns the next page, so a view can page by offset or by key."""
+
+    PAGE_SIZE = 500
+
+    def __init__(
+        self,
+        rows: Sequence[T] = (),
+        fetch: Callable[[list[T], int], list[T]] | None = None,
+    ) -> None:
+        super().__init__(rows)
+        self._fetch = fetch
+        self._total = len(self._rows)
+
+    def reset(
+        self, rows: Sequence[T], total: int, fetch: Callable[[list[T], int], list[T]] | None
+    ) -> None:
+        """Show the first page of `total` rows; `fetch` gives the next ones."""
+        self._fetch = fetch
+        self._total = max(total, len(rows))
+        self.set_rows(rows)
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    @property
+    def loaded(self) -> int:
+        return len(self._rows)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._fetch is not None and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent) or self._fetch is None:
+            return
+        rows = self._fetch(self._rows, self.PAGE_SIZE)
+        if not rows:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+
+
 class FlagTableModel(RowTableModel[Flag]):
     columns = (
         Column[Flag]("Severity", lambda f: severity.WORD[f.severity]),

@@ -3,7 +3,6 @@ treatments recorded despite block findings are marked. Activating a row opens it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
@@ -25,14 +24,12 @@ from exodesk.services.treatments import TreatmentRow, count_treatments, list_tre
 
 from . import severity
 from .context import AppContext
-from .table_models import Column, Index, RowTableModel
+from .table_models import Column, PagedRowTableModel
 from .treatment_dialog import TreatmentDialog, route_label, zone_label
 
-PAGE_SIZE = 500
 SEARCH_DELAY_MS = 250
 OVERRIDDEN_WORD = "Overridden"
 
-Fetch = Callable[[int, int], list[TreatmentRow]]
 
 # The table's compact route names (the dialog explains each route in full).
 ROUTE_SHORT = {
@@ -49,7 +46,7 @@ def short_route(route: str) -> str:
         return route
 
 
-class TreatmentTableModel(RowTableModel[TreatmentRow]):
+class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
     """Treatments in the order the database gives them, loaded a page at a time."""
 
     COL_OVERRIDDEN = 2
@@ -68,36 +65,6 @@ class TreatmentTableModel(RowTableModel[TreatmentRow]):
         Column[TreatmentRow]("Route", lambda r: short_route(r.route)),
         Column[TreatmentRow]("Zone", lambda r: zone_label(r.zone).split(" (")[0]),
     )
-
-    def __init__(self, rows: Sequence[TreatmentRow] = (), fetch: Fetch | None = None) -> None:
-        super().__init__(rows)
-        self._fetch = fetch
-        self._total = len(self._rows)
-
-    def reset(self, rows: Sequence[TreatmentRow], total: int, fetch: Fetch | None) -> None:
-        """Show the first page of `total` rows; `fetch(offset, limit)` gives the next ones."""
-        self._fetch = fetch
-        self._total = max(total, len(rows))
-        self.set_rows(rows)
-
-    @property
-    def total(self) -> int:
-        return self._total
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._fetch is not None and len(self._rows) < self._total
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent) or self._fetch is None:
-            return
-        rows = self._fetch(len(self._rows), PAGE_SIZE)
-        if not rows:
-            self._total = len(self._rows)
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
 
     def row_of(self, ref: str) -> int | None:
         return next((i for i, r in enumerate(self._rows) if r.ref == ref), None)
@@ -172,9 +139,10 @@ class TreatmentsView(QWidget):
         selected = self.selected_ref()
         with self.ctx.db.read() as session:
             total = count_treatments(session, search=search)
-            rows = list_treatments(session, search=search, limit=PAGE_SIZE)
+            rows = list_treatments(session, search=search, limit=self.model.PAGE_SIZE)
 
-        def fetch(offset: int, limit: int) -> list[TreatmentRow]:
+        def fetch(loaded: list[TreatmentRow], limit: int) -> list[TreatmentRow]:
+            offset = len(loaded)
             with self.ctx.db.read() as session:
                 return list_treatments(session, search=search, limit=limit, offset=offset)
 

@@ -18,8 +18,8 @@ from shots import save_shot
 from exodesk.models.enums import AuditAction
 from exodesk.services import counts
 from exodesk.services.audit_log import CSV_HEADERS, AuditFilter, AuditRow, count_events
-from exodesk.ui import audit_view
 from exodesk.ui.audit_view import AuditTableModel, AuditView
+from exodesk.ui.table_models import PagedRowTableModel
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -95,7 +95,7 @@ def test_events_newest_first_with_every_filter(qtbot: QtBot, ctx: Any, tmp_path:
 def test_a_long_trail_loads_in_pages(
     qtbot: QtBot, ctx: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(audit_view, "PAGE_SIZE", 40)
+    monkeypatch.setattr(PagedRowTableModel, "PAGE_SIZE", 40)
     view = _view(qtbot, ctx)
     assert view.model.loaded == 40 and view.model.canFetchMore()
     view.model.fetchMore()

@@ -15,8 +15,9 @@ from pytestqt.qtbot import QtBot
 
 from exodesk.models import Severity
 from exodesk.services.treatments import TreatmentDraft, TreatmentRow, record_treatment
-from exodesk.ui import severity, treatments_view
+from exodesk.ui import severity
 from exodesk.ui.context import AppContext
+from exodesk.ui.table_models import PagedRowTableModel
 from exodesk.ui.treatments_view import TreatmentsView, TreatmentTableModel
 
 TODAY = dt.date(2026, 11, 22)
@@ -138,7 +139,7 @@ def test_double_click_opens_the_lot(view: TreatmentsView, qtbot: QtBot, ctx: App
 def test_rows_load_a_page_at_a_time_and_select_finds_an_old_one(
     qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(treatments_view, "PAGE_SIZE", 50)
+    monkeypatch.setattr(PagedRowTableModel, "PAGE_SIZE", 50)
     view = TreatmentsView(ctx)
     qtbot.addWidget(view)
     assert view.model.rowCount() == 50 and view.model.canFetchMore()
@@ -183,7 +184,8 @@ def test_the_table_model_passes_the_model_tester(
     paged = TreatmentTableModel()
     pages: list[tuple[int, int]] = []
 
-    def fetch(offset: int, limit: int) -> list[TreatmentRow]:
+    def fetch(loaded: list[TreatmentRow], limit: int) -> list[TreatmentRow]:
+        offset = len(loaded)
         pages.append((offset, limit))
         return rows[offset : offset + 2]
 
