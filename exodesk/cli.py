@@ -188,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in db.warnings:
         print(f"exodesk: warning: {warning}", file=sys.stderr)
     try:
+        if command is cmd_demo and not _demo_needed(db, args):
+            return EXIT_OK  # --if-empty on a database that holds data: nothing to sign in for
         if command in SIGNED_IN:
             args.signed_in = _sign_in(db, args)
         return command(db, args)
@@ -463,15 +465,22 @@ def cmd_trace(db: Database, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _demo_needed(db: Database, args: argparse.Namespace) -> bool:
+    """Whether the demo goes in: only into an empty database (decided before signing in)."""
+    with db.read() as session:
+        empty = database_is_empty(session)
+    if not empty and not args.if_empty:
+        raise Failure(
+            EXIT_INVALID,
+            f"{db.display_name} already holds data; the demo goes into an empty database",
+        )
+    return empty
+
+
 def cmd_demo(db: Database, args: argparse.Namespace) -> int:
     with db.write() as session:
-        if not database_is_empty(session):
-            if args.if_empty:
-                return EXIT_OK
-            raise Failure(
-                EXIT_INVALID,
-                f"{db.display_name} already holds data; the demo goes into an empty database",
-            )
+        if not database_is_empty(session):  # filled meanwhile by another workstation
+            raise Failure(EXIT_INVALID, f"{db.display_name} already holds data")
         document = validate_interchange(demo_document(_today(args)))
         summary = import_document(session, document, user=_user(args), source="the demo clinic")
     print(f"Demo clinic created in {db.display_name}: {summary.total_added} records.")

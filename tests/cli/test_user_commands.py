@@ -240,3 +240,30 @@ def test_no_terminal_and_no_password_gives_a_clear_message(
     assert "no terminal to ask for the password: set EXODESK_PASSWORD" in result.stderr
     assert "Traceback" not in result.stderr
     assert json.dumps(result.stdout) == '""'
+
+
+def test_make_run_keeps_working_once_accounts_exist(tmp_path: Path) -> None:
+    """`make run` calls `exodesk demo --if-empty` every time: with an admin in a filled
+    database it must do nothing, without asking for a password (no terminal here)."""
+    db = tmp_path / "clinic.sqlite"
+    env = {**os.environ, "EXODESK_NEW_PASSWORD": "secret-pass-1"}
+    env.pop("EXODESK_PASSWORD", None)
+    for argv in (["demo", "--if-empty"], ["user", "add", "Admin", "--role", "admin"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "exodesk", *argv, "--db", str(db)],
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "exodesk", "demo", "--if-empty", "--db", str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert (again.returncode, again.stderr) == (0, "")
