@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from exodesk.models import AuditAction, AuditEvent
@@ -153,6 +153,3 @@ def verify_chain(session: Session) -> tuple[int, ChainBreak | None]:
         previous, expected_id = row["hash"], row["id"] + 1
     return checked, None
 
-
-def event_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0

@@ -22,9 +22,6 @@ class StockRow:
     status: LotStatus
     on_hand: int
 
-    def expired(self, today: dt.date) -> bool:
-        return self.expiry < today
-
     def as_json(self) -> dict[str, Any]:
         row = asdict(self)
         row["expiry"] = self.expiry.isoformat()
