@@ -152,4 +152,3 @@ def verify_chain(session: Session) -> tuple[int, ChainBreak | None]:
             )
         previous, expected_id = row["hash"], row["id"] + 1
     return checked, None
-

@@ -42,21 +42,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from exodesk.models.enums import Route
+
 FORMAT = "exodesk/1"
 SEED = 20251122
 YEAR = 365  # days, for offsets in the tables below
 
 # Vocabulary order of routes, so `intended_routes` comes out as the importer normalises it.
-ROUTE_ORDER = (
-    "topical_post_procedure",
-    "intradermal",
-    "subdermal_scalp",
-    "intravenous",
-    "intramuscular",
-    "nebulised",
-    "nasal",
-    "eye_drops",
-)
+ROUTE_ORDER = tuple(route.value for route in Route)
 TOPICAL, INTRADERMAL, SCALP = "topical_post_procedure", "intradermal", "subdermal_scalp"
 
 CLINIC = {"name": "Harbourside Skin & Hair Clinic (demo)", "market": "UK"}

@@ -8,13 +8,11 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +24,7 @@ from . import severity
 from .context import AppContext
 from .table_models import Column, PagedRowTableModel
 from .treatment_dialog import TreatmentDialog, route_label, zone_label
+from .widgets import read_only_table
 
 SEARCH_DELAY_MS = 250
 OVERRIDDEN_WORD = "Overridden"
@@ -99,15 +98,7 @@ class TreatmentsView(QWidget):
         self.new_button.setToolTip("Record a treatment (the compliance rules are checked)")
         self.count = QLabel()
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table = read_only_table(self.model, self.fontMetrics().height() + 10)
         self.table.setToolTip("Double-click a treatment, or press Enter, to open its lot")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
