@@ -30,7 +30,7 @@ used_after_expiry             VIOLATIONS: Celvia CV-1170A used 4 days after expi
 used_unreleased_lot           VIOLATIONS: a lot used in quarantine, a lot used after recall
 ============================  ==============================================================
 
-Pure data and stdlib: no Qt, no database.
+Pure data (the vocabularies aside): no Qt, no database.
 """
 
 from __future__ import annotations
