@@ -94,10 +94,10 @@ def run_gui(target: str | None) -> int:
     )
     show_unexpected_errors()
     window = MainWindow(ctx)
-    if backup_note:
-        window.statusBar().showMessage(backup_note, 15000)
     idle_lock = IdleLock(ctx, window)  # lock/idle_minutes without input: the lock screen
     window.show()
+    if backup_note:  # after show(): a status message set before it is drawn over the labels
+        window.statusBar().showMessage(backup_note, 15000)
     freeze_startup_objects()
     try:
         return app.exec()
