@@ -36,7 +36,7 @@ run: $(STAMP) gui-libs
 	$(BIN)/exodesk
 
 lint: $(STAMP)
-	$(BIN)/ruff check exodesk tests benchmarks migrations
+	$(BIN)/ruff check exodesk tests benchmarks
 	$(BIN)/mypy exodesk
 
 test: $(STAMP) lint

@@ -80,8 +80,8 @@ def measure(db_path: Path) -> dict[str, Any]:
     app = TimedApplication(sys.argv[:1])
     from exodesk.app import freeze_startup_objects
     from exodesk.db import open_database
-    from exodesk.ui.context import AppContext
-    from exodesk.ui.stock_view import StockView
+    from exodesk.ui.shell.context import AppContext
+    from exodesk.ui.stock.stock_view import StockView
 
     db = open_database(str(db_path))
     ctx = AppContext(db=db, user="bench", today=dt.date.today)

@@ -12,7 +12,8 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.exc import OperationalError
 
-from .db import (
+from exodesk.backup import BackupError, daily_backup
+from exodesk.db import (
     Database,
     DatabaseRefused,
     explain_operational_error,
@@ -20,9 +21,8 @@ from .db import (
     sqlite_file,
     target_url,
 )
-from .services.backup import BackupError, daily_backup
-from .services.users import NotPermitted
-from .settings import APP_NAME, data_dir
+from exodesk.services.accounts.users import NotPermitted
+from exodesk.settings import APP_NAME, data_dir
 
 
 def show_unexpected_errors() -> None:
@@ -77,13 +77,13 @@ def run_gui(target: str | None) -> int:
     except DatabaseRefused as exc:
         QMessageBox.critical(None, APP_NAME, f"ExoDesk cannot open the database.\n\n{exc}")
         return 3
-    from .ui.context import AppContext
-    from .ui.main_window import MainWindow
+    from exodesk.ui.shell.context import AppContext
+    from exodesk.ui.shell.main_window import MainWindow
 
     for warning in db.warnings:
         QMessageBox.warning(None, APP_NAME, warning)
     backup_note = take_daily_backup(db)
-    from .ui.sign_in import IdleLock, sign_in_at_start
+    from exodesk.ui.accounts.sign_in import IdleLock, sign_in_at_start
 
     account = sign_in_at_start(db)  # the first start creates the admin
     if account is None:
@@ -112,7 +112,7 @@ def run_offline_count(path: Path) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
-    from .ui.offline_count import open_offline_count
+    from exodesk.ui.counts.offline_count import open_offline_count
 
     window = open_offline_count(path)
     if window is None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from .db import (
+from exodesk.backup import BackupError, backup, restore
+from exodesk.db import (
     Database,
     DatabaseRefused,
     explain_operational_error,
@@ -25,21 +26,22 @@ from .db import (
     sqlite_file,
     target_url,
 )
-from .files import write_atomically
-from .models.enums import Role, Severity
-from .services import counts, rules, users
-from .services.audit import verify_chain
-from .services.backup import BackupError, backup, restore
-from .services.count_sheet import format_sheet, parse_sheet
-from .services.demo import demo_document
-from .services.export import dumps, export_document
-from .services.importer import import_bytes, import_document
-from .services.interchange import InvalidInput, validate_interchange
-from .services.queries import database_is_empty
-from .services.stock import stock_on_hand
-from .services.trace import UnknownLot, trace_lot
-from .settings import LOT_EXPIRING_DAYS, data_dir
-from .textable import format_table
+from exodesk.demo.clinic import demo_document
+from exodesk.files import write_atomically
+from exodesk.models.enums import Role, Severity
+from exodesk.services.accounts import users
+from exodesk.services.audit.trail import verify_chain
+from exodesk.services.compliance import rules
+from exodesk.services.counts import counts
+from exodesk.services.counts.sheet import format_sheet, parse_sheet
+from exodesk.services.interchange.export import dumps, export_document
+from exodesk.services.interchange.importer import import_bytes, import_document
+from exodesk.services.interchange.schema import InvalidInput, validate_interchange
+from exodesk.services.queries import database_is_empty
+from exodesk.services.stock.on_hand import stock_on_hand
+from exodesk.services.treatments.trace import UnknownLot, trace_lot
+from exodesk.settings import LOT_EXPIRING_DAYS, data_dir
+from exodesk.textable import format_table
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DATABASE = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 200
@@ -167,13 +169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     target: str | None = getattr(args, "db", None)
     if args.command is None:
-        from .app import run_gui
+        from exodesk.app import run_gui
 
         return run_gui(target)
     if args.command == "restore":
         return cmd_restore(target, args)
     if args.command == "count-sheet":
-        from .app import run_offline_count
+        from exodesk.app import run_offline_count
 
         return run_offline_count(args.file)
     command = (

@@ -45,9 +45,9 @@ def demo_db(db_path: Path) -> Path:
 
 @pytest.fixture
 def ctx(demo_db: Path, tmp_path: Path) -> Any:
-    """An AppContext (exodesk.ui.context) on the demo database, today fixed at DEMO_TODAY."""
+    """An AppContext (exodesk.ui.shell.context) on the demo database, today fixed at DEMO_TODAY."""
     from exodesk.db import open_database
-    from exodesk.ui.context import AppContext
+    from exodesk.ui.shell.context import AppContext
 
     db = open_database(str(demo_db))
     yield AppContext(

@@ -1,9 +1,9 @@
 """SQLAlchemy ORM models only: no queries, no Qt."""
 
-from .base import Base
-from .catalogue import Clinic, Document, Location, Product, document_product
-from .counts import StockCount, StockCountLine
-from .enums import (
+from exodesk.models.base import Base
+from exodesk.models.catalogue import Clinic, Document, Location, Product, document_product
+from exodesk.models.counts import StockCount, StockCountLine
+from exodesk.models.enums import (
     AuditAction,
     DocumentKind,
     DocumentStatus,
@@ -17,8 +17,8 @@ from .enums import (
     SourceType,
     Zone,
 )
-from .people import AuditEvent, User
-from .stock import Lot, Movement, Treatment
+from exodesk.models.people import AuditEvent, User
+from exodesk.models.stock import Lot, Movement, Treatment
 
 __all__ = [
     "AuditAction",

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, EnumText, StringList
-from .enums import DocumentKind, DocumentStatus, Form, RegulatoryClass, SourceType
+from exodesk.models.base import Base, EnumText, StringList
+from exodesk.models.enums import DocumentKind, DocumentStatus, Form, RegulatoryClass, SourceType
 
 
 class Clinic(Base):

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, EnumText
-from .enums import AuditAction, Role
+from exodesk.models.base import Base, EnumText
+from exodesk.models.enums import AuditAction, Role
 
 
 class User(Base):

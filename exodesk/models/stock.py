@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, EnumText
-from .enums import LotStatus, MovementKind, Route, Zone
+from exodesk.models.base import Base, EnumText
+from exodesk.models.enums import LotStatus, MovementKind, Route, Zone
 
 
 class Lot(Base):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from exodesk.backup import backups_dir, daily_backup
 from exodesk.cli import main
 from exodesk.db import DatabaseRefused, make_engine, network_filesystem, open_database
-from exodesk.services.backup import backups_dir, daily_backup
 
 
 def export(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
@@ -161,7 +161,7 @@ def test_a_full_disk_mid_import_writes_nothing_and_says_so(
     from sqlalchemy.exc import OperationalError
 
     from exodesk.db import explain_operational_error
-    from exodesk.services.importer import import_bytes
+    from exodesk.services.interchange.importer import import_bytes
 
     before = export(demo_db, capsys)
     big = tmp_path / "big.json"

@@ -12,7 +12,7 @@ import pytest
 
 from exodesk.cli import main
 from exodesk.db import open_database
-from exodesk.services.counts import count_lines
+from exodesk.services.counts.counts import count_lines
 
 TODAY = "2026-11-22"
 

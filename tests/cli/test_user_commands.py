@@ -16,8 +16,8 @@ from argon2 import PasswordHasher
 
 from exodesk.cli import main
 from exodesk.db import open_database
-from exodesk.services import users
-from exodesk.services.audit_log import AuditFilter, list_events
+from exodesk.services.accounts import users
+from exodesk.services.audit.log import AuditFilter, list_events
 
 ADMIN_PASSWORD = "admin secret"
 DOC_PASSWORD = "doctor secret"

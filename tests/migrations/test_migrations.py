@@ -50,8 +50,8 @@ def test_an_older_database_is_upgraded_on_open_and_keeps_its_data(db_path: Path)
     import sqlite3
 
     from exodesk.db import make_engine
-    from exodesk.services.audit import verify_chain
-    from exodesk.services.export import export_document
+    from exodesk.services.audit.trail import verify_chain
+    from exodesk.services.interchange.export import export_document
 
     engine = make_engine(str(db_path))
     cfg = alembic_config()

@@ -26,8 +26,9 @@ HAIREXO_GTIN = "08809533002176"
 def main(argv: list[str]) -> int:
     path = Path(argv[1])
     app = QApplication(argv[:1])
-    from exodesk.ui.counting import COUNTED_COLUMN, CountingWidget
-    from exodesk.ui.offline_count import OfflineCountWindow, open_offline_count
+    from exodesk.ui.counts.count_table import COUNTED_COLUMN
+    from exodesk.ui.counts.counting import CountingWidget
+    from exodesk.ui.counts.offline_count import OfflineCountWindow, open_offline_count
 
     window = open_offline_count(path)
     if not isinstance(window, OfflineCountWindow):

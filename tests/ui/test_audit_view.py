@@ -16,10 +16,10 @@ from pytestqt.qtbot import QtBot
 from shots import save_shot
 
 from exodesk.models.enums import AuditAction
-from exodesk.services import counts
-from exodesk.services.audit_log import CSV_HEADERS, AuditFilter, AuditRow, count_events
-from exodesk.ui.audit_view import AuditTableModel, AuditView
-from exodesk.ui.table_models import PagedRowTableModel
+from exodesk.services.audit.log import CSV_HEADERS, AuditFilter, AuditRow, count_events
+from exodesk.services.counts import counts
+from exodesk.ui.audit.audit_view import AuditTableModel, AuditView
+from exodesk.ui.common.table_models import PagedRowTableModel
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -18,24 +18,21 @@ from pytestqt.qtbot import QtBot
 from shots import save_shot
 
 from exodesk.cli import main
-from exodesk.services import counts
-from exodesk.services.count_preview import preview_close
-from exodesk.services.stock_ops import record_waste
-from exodesk.ui.context import AppContext
-from exodesk.ui.counting import (
-    COUNTED_COLUMN,
-    CountingWidget,
-    CountRow,
-    CountTableModel,
-    FoundLotDialog,
-)
-from exodesk.ui.counts_view import (
+from exodesk.services.counts import counts
+from exodesk.services.counts.preview import preview_close
+from exodesk.services.stock.lots import record_waste
+from exodesk.ui.counts.count_rows import CountRow
+from exodesk.ui.counts.count_table import COUNTED_COLUMN, CountTableModel
+from exodesk.ui.counts.counting import CountingWidget
+from exodesk.ui.counts.counts_view import (
     CloseCountDialog,
     CountListModel,
     CountsView,
     DiscrepancyModel,
     StartCountDialog,
 )
+from exodesk.ui.counts.found_lot_dialog import FoundLotDialog
+from exodesk.ui.shell.context import AppContext
 
 TODAY = dt.date(2026, 11, 22)
 CELVIA_GTIN = "08809531000129"

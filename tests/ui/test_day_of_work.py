@@ -12,13 +12,13 @@ from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from exodesk.models.enums import LotStatus
-from exodesk.services.catalogue import get_product
-from exodesk.services.counts import close_count, record_count, start_count
-from exodesk.services.stock_ops import StockFilter, lot_lines, stock_ids
-from exodesk.ui.lot_dialogs import LotStatusDialog, WasteDialog
-from exodesk.ui.products_view import ProductsView
-from exodesk.ui.receive_dialog import ReceiveDialog
-from exodesk.ui.treatment_dialog import TreatmentDialog
+from exodesk.services.catalogue.products import get_product
+from exodesk.services.counts.counts import close_count, record_count, start_count
+from exodesk.services.stock.lots import StockFilter, lot_lines, stock_ids
+from exodesk.ui.catalogue.products_view import ProductsView
+from exodesk.ui.stock.lot_dialogs import LotStatusDialog, WasteDialog
+from exodesk.ui.stock.receive_dialog import ReceiveDialog
+from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
 
 
 def _line(ctx: Any, lot: str) -> Any:

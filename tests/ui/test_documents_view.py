@@ -15,10 +15,10 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from exodesk.models import DocumentKind
-from exodesk.services.catalogue import flags_for_product
-from exodesk.services.documents import get_document
-from exodesk.ui.document_dialog import DocumentDialog, StatusDialog
-from exodesk.ui.documents_view import KEY_ROLE, DocumentsView, DocumentTableModel
+from exodesk.services.catalogue.documents import get_document
+from exodesk.services.catalogue.products import flags_for_product
+from exodesk.ui.catalogue.document_dialog import DocumentDialog, StatusDialog
+from exodesk.ui.catalogue.documents_view import KEY_ROLE, DocumentsView, DocumentTableModel
 
 TODAY = dt.date(2026, 11, 22)
 ROSALIS = "Rosalis Callus Exosome Cream"

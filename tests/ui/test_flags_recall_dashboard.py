@@ -14,10 +14,10 @@ from pytestqt.qtbot import QtBot
 from shots import save_shot
 
 from exodesk.models.enums import Severity
-from exodesk.services import rules
-from exodesk.ui.dashboard_view import DashboardView
-from exodesk.ui.flags_view import FlagsView
-from exodesk.ui.recall_view import RecallView
+from exodesk.services.compliance import rules
+from exodesk.ui.compliance.dashboard_view import DashboardView
+from exodesk.ui.compliance.flags_view import FlagsView
+from exodesk.ui.treatments.recall_view import RecallView
 
 
 def _flags(ctx: Any) -> list[rules.Flag]:

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from shots import save_shot
 
 from exodesk.cli import main
-from exodesk.ui.main_window import NAVIGATION, MainWindow
+from exodesk.ui.shell.main_window import NAVIGATION, MainWindow
 
 
 @pytest.fixture(autouse=True)

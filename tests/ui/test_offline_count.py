@@ -27,11 +27,11 @@ from test_counts_view import (
     type_count,
 )
 
-from exodesk.services import counts
-from exodesk.services.count_sheet import parse_sheet
-from exodesk.ui.context import AppContext
-from exodesk.ui.counting import FoundLotDialog
-from exodesk.ui.offline_count import OfflineCountWindow, open_offline_count
+from exodesk.services.counts import counts
+from exodesk.services.counts.sheet import parse_sheet
+from exodesk.ui.counts.found_lot_dialog import FoundLotDialog
+from exodesk.ui.counts.offline_count import OfflineCountWindow, open_offline_count
+from exodesk.ui.shell.context import AppContext
 
 REPO = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("offline_driver.py")

@@ -15,10 +15,10 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from exodesk.cli import main
-from exodesk.services.catalogue import get_product
-from exodesk.ui.product_editor import CLASS_LABELS, ProductEditor
-from exodesk.ui.products_view import NAME_ROLE, ProductsView
-from exodesk.ui.table_models import SORT_ROLE
+from exodesk.services.catalogue.products import get_product
+from exodesk.ui.catalogue.product_editor import CLASS_LABELS, ProductEditor
+from exodesk.ui.catalogue.products_view import NAME_ROLE, ProductsView
+from exodesk.ui.common.table_models import SORT_ROLE
 
 ROSALIS = "Rosalis Callus Exosome Cream"
 CELVIA = "Celvia MSC-Exo Lyo 50"

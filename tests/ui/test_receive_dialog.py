@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from exodesk.cli import main
-from exodesk.ui.context import AppContext
-from exodesk.ui.receive_dialog import ReceiveDialog
+from exodesk.ui.shell.context import AppContext
+from exodesk.ui.stock.receive_dialog import ReceiveDialog
 
 GS = "\x1d"
 TODAY = dt.date(2026, 11, 22)

@@ -16,16 +16,16 @@ from shots import save_shot
 
 from exodesk.db import Database, open_database
 from exodesk.models.enums import Role
-from exodesk.services import users
-from exodesk.ui.actions import ActionId
-from exodesk.ui.main_window import MainWindow
-from exodesk.ui.sign_in import (
+from exodesk.services.accounts import users
+from exodesk.ui.accounts.sign_in import (
     FirstAdminDialog,
     IdleLock,
     SignInDialog,
     Throttle,
     sign_in_at_start,
 )
+from exodesk.ui.shell.actions import ActionId
+from exodesk.ui.shell.main_window import MainWindow
 
 PASSWORD = "admin secret"
 

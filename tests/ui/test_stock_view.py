@@ -15,8 +15,8 @@ from shots import save_shot
 
 from exodesk.cli import main
 from exodesk.models.enums import LotStatus
-from exodesk.ui.lot_dialogs import LotStatusDialog, WasteDialog
-from exodesk.ui.stock_view import StockView
+from exodesk.ui.stock.lot_dialogs import LotStatusDialog, WasteDialog
+from exodesk.ui.stock.stock_view import StockView
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_a_role_without_the_right_sees_why_on_the_dialog(
     view: StockView, qtbot: QtBot, ctx: Any
 ) -> None:
     from exodesk.models.enums import Role
-    from exodesk.services.users import create_user
+    from exodesk.services.accounts.users import create_user
 
     with ctx.db.write() as session:
         create_user(session, "Ada Admin", Role.ADMIN, "correct horse 1", by="setup")

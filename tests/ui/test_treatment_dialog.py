@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from exodesk.cli import main
 from exodesk.models import AuditEvent, Severity
-from exodesk.ui import severity
-from exodesk.ui.context import AppContext
-from exodesk.ui.treatment_dialog import NO_USABLE_LOT, TreatmentDialog
+from exodesk.ui.common import severity
+from exodesk.ui.shell.context import AppContext
+from exodesk.ui.treatments.treatment_dialog import NO_USABLE_LOT, TreatmentDialog
 
 VERDA = "Verda Centella Exosome Cream"
 CELVIA = "Celvia MSC-Exo Lyo 50"

@@ -14,11 +14,11 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from exodesk.models import Severity
-from exodesk.services.treatments import TreatmentDraft, TreatmentRow, record_treatment
-from exodesk.ui import severity
-from exodesk.ui.context import AppContext
-from exodesk.ui.table_models import PagedRowTableModel
-from exodesk.ui.treatments_view import TreatmentsView, TreatmentTableModel
+from exodesk.services.treatments.recording import TreatmentDraft, TreatmentRow, record_treatment
+from exodesk.ui.common import severity
+from exodesk.ui.common.table_models import PagedRowTableModel
+from exodesk.ui.shell.context import AppContext
+from exodesk.ui.treatments.treatments_view import TreatmentsView, TreatmentTableModel
 
 TODAY = dt.date(2026, 11, 22)
 DEMO_TREATMENTS = 206

@@ -23,7 +23,7 @@ from exodesk.models import (
     Severity,
     SourceType,
 )
-from exodesk.services.catalogue import (
+from exodesk.services.catalogue.products import (
     ProductDetail,
     UnknownProduct,
     flags_for_product,
@@ -32,7 +32,7 @@ from exodesk.services.catalogue import (
     lots_by_product,
     save_product,
 )
-from exodesk.services.interchange import InvalidInput
+from exodesk.services.interchange.schema import InvalidInput
 
 TODAY = dt.date(2026, 11, 22)
 ROSALIS = "Rosalis Callus Exosome Cream"

@@ -15,8 +15,7 @@ from sqlalchemy import select
 from exodesk.cli import main
 from exodesk.db import Database, open_database
 from exodesk.models import AuditAction, AuditEvent, DocumentKind, DocumentStatus
-from exodesk.services.catalogue import flags_for_product
-from exodesk.services.documents import (
+from exodesk.services.catalogue.documents import (
     DocumentDraft,
     UnknownDocument,
     attach_file,
@@ -27,7 +26,8 @@ from exodesk.services.documents import (
     validity,
     verify_file,
 )
-from exodesk.services.interchange import InvalidInput
+from exodesk.services.catalogue.products import flags_for_product
+from exodesk.services.interchange.schema import InvalidInput
 
 TODAY = dt.date(2026, 11, 22)
 CELVIA = "Celvia MSC-Exo Lyo 50"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from exodesk.services.ledger import Entry, first_overdraw
+from exodesk.services.stock.ledger import Entry, first_overdraw
 
 D = dt.date(2026, 3, 1)
 

@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 
 from exodesk.db import Database, open_database
 from exodesk.models import AuditAction, AuditEvent, Lot, LotStatus, Movement, MovementKind
-from exodesk.services import export
-from exodesk.services.importer import import_bytes
-from exodesk.services.interchange import InvalidInput
+from exodesk.services.interchange import export
+from exodesk.services.interchange.importer import import_bytes
+from exodesk.services.interchange.schema import InvalidInput
 from exodesk.services.queries import location_names, product_names
-from exodesk.services.receiving import (
+from exodesk.services.stock.on_hand import StockRow, stock_on_hand
+from exodesk.services.stock.receiving import (
     LotConflict,
     ReceiptResult,
     Scan,
@@ -28,7 +29,6 @@ from exodesk.services.receiving import (
     parse_scan,
     receive_delivery,
 )
-from exodesk.services.stock import StockRow, stock_on_hand
 
 GS = "\x1d"
 TODAY = dt.date(2026, 11, 22)

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import event, func, select
 
 from exodesk.db import Database, open_database
+from exodesk.demo.clinic import demo_document
 from exodesk.models import AuditAction, AuditEvent, Movement, MovementKind
-from exodesk.services import rules
-from exodesk.services.demo import demo_document
-from exodesk.services.importer import import_bytes
-from exodesk.services.interchange import InvalidInput, parse_interchange
+from exodesk.services.compliance import rules
+from exodesk.services.interchange.importer import import_bytes
+from exodesk.services.interchange.schema import InvalidInput, parse_interchange
 
 TODAY = dt.date(2026, 11, 22)
 

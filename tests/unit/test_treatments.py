@@ -30,10 +30,10 @@ from sqlalchemy import func, select
 from exodesk.cli import main
 from exodesk.db import Database, open_database
 from exodesk.models import AuditEvent, Movement, MovementKind, Severity, Treatment
-from exodesk.services.importer import import_bytes
-from exodesk.services.interchange import InvalidInput
-from exodesk.services.ledger import Overdrawn
-from exodesk.services.treatments import (
+from exodesk.services.interchange.importer import import_bytes
+from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.stock.ledger import Overdrawn
+from exodesk.services.treatments.recording import (
     Blocked,
     LotChoice,
     TreatmentDraft,

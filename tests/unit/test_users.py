@@ -16,20 +16,21 @@ from sqlalchemy import select
 
 from exodesk.db import Database, open_database
 from exodesk.models import AuditEvent, DocumentKind, DocumentStatus, LotStatus, Role, User
-from exodesk.services import counts, users
-from exodesk.services.catalogue import get_product, save_product
-from exodesk.services.documents import (
+from exodesk.services.accounts import users
+from exodesk.services.accounts.users import NotPermitted, Permission
+from exodesk.services.catalogue.documents import (
     DocumentDraft,
     attach_file,
     register_document,
     update_document_status,
 )
-from exodesk.services.importer import import_bytes
-from exodesk.services.interchange import InvalidInput
-from exodesk.services.receiving import receive_delivery
-from exodesk.services.stock_ops import change_lot_status, record_waste, transfer_lot
-from exodesk.services.treatments import TreatmentDraft, record_treatment
-from exodesk.services.users import NotPermitted, Permission
+from exodesk.services.catalogue.products import get_product, save_product
+from exodesk.services.counts import counts
+from exodesk.services.interchange.importer import import_bytes
+from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.stock.lots import change_lot_status, record_waste, transfer_lot
+from exodesk.services.stock.receiving import receive_delivery
+from exodesk.services.treatments.recording import TreatmentDraft, record_treatment
 
 PASSWORD = "correct horse"
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

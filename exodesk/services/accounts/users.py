@@ -1,0 +1,298 @@
+"""Local accounts, their roles, and who may do what.
+
+Passwords are stored as argon2 hashes (argon2-cffi), never as text, and never reach the
+audit trail. The single-user rule keeps a one-person install as easy as before: while no
+active account exists, everything is permitted for whoever runs ExoDesk. Once accounts exist,
+every write names an active account whose role carries the permission it needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from exodesk.models import AuditAction, Role, User
+from exodesk.services.audit.trail import Change, utc_now, write_audit
+from exodesk.services.interchange.schema import InvalidInput
+
+MIN_PASSWORD_LENGTH = 8
+MAX_NAME_LENGTH = 200
+HASHER = PasswordHasher()
+
+
+class Permission(StrEnum):
+    EDIT_CATALOGUE = "edit_catalogue"
+    RECORD_TREATMENT = "record_treatment"
+    OVERRIDE_BLOCK = "override_block"
+    RECEIVE_STOCK = "receive_stock"
+    ADJUST_STOCK = "adjust_stock"
+    COUNT_STOCK = "count_stock"
+    CLOSE_COUNT = "close_count"
+    IMPORT = "import"
+    MANAGE_USERS = "manage_users"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.PRACTITIONER: frozenset({Permission.RECORD_TREATMENT, Permission.OVERRIDE_BLOCK}),
+    Role.STOCK_MANAGER: frozenset(
+        {Permission.RECEIVE_STOCK, Permission.ADJUST_STOCK, Permission.COUNT_STOCK}
+    ),
+    Role.AUDITOR: frozenset({Permission.COUNT_STOCK, Permission.CLOSE_COUNT}),
+}
+
+ROLE_WORDS = {
+    Role.ADMIN: "admin",
+    Role.PRACTITIONER: "practitioner",
+    Role.STOCK_MANAGER: "stock manager",
+    Role.AUDITOR: "auditor",
+}
+
+DOING = {
+    Permission.EDIT_CATALOGUE: "editing products and documents",
+    Permission.RECORD_TREATMENT: "recording a treatment",
+    Permission.OVERRIDE_BLOCK: "overriding block findings",
+    Permission.RECEIVE_STOCK: "receiving stock",
+    Permission.ADJUST_STOCK: "adjusting stock (status, waste, moves)",
+    Permission.COUNT_STOCK: "counting stock",
+    Permission.CLOSE_COUNT: "closing a count",
+    Permission.IMPORT: "importing a file",
+    Permission.MANAGE_USERS: "managing user accounts",
+}
+
+
+class NotPermitted(PermissionError):
+    """The acting user may not do this; nothing was written. Like InvalidInput it carries
+    `errors` (one plain sentence), so dialogs show it on their error line the same way."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.errors = [message]
+
+
+class UnknownUser(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no account named {name!r}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: Role
+    active: bool
+    created_at: dt.datetime
+
+
+def role_word(role: Role) -> str:
+    return ROLE_WORDS[role]
+
+
+def _with_article(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+def allowed(role: Role | None, permission: Permission) -> bool:
+    """Whether `role` carries `permission`; None (single-user, no accounts) carries all."""
+    return role is None or permission in ROLE_PERMISSIONS[role]
+
+
+def roles_for(permission: Permission) -> list[Role]:
+    """The roles that carry `permission`, admin last."""
+    return [r for r in Role if r is not Role.ADMIN and permission in ROLE_PERMISSIONS[r]] + [
+        Role.ADMIN
+    ]
+
+
+def needs_text(permission: Permission) -> str:
+    """'closing a count needs the auditor or admin role'"""
+    words = [ROLE_WORDS[r] for r in roles_for(permission)]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    return f"{DOING[permission]} needs the {listed} role"
+
+
+def _account(user: User) -> Account:
+    return Account(user.name, Role(user.role), user.active, user.created_at)
+
+
+def _user(session: Session, name: str) -> User | None:
+    """The account named `name`, matched exactly, else ignoring case (names are unique
+    ignoring case, so this is never ambiguous)."""
+    user = session.scalars(select(User).where(User.name == name)).one_or_none()
+    if user is None:
+        user = session.scalars(select(User).where(func.lower(User.name) == name.lower())).first()
+    return user
+
+
+def accounts_exist(session: Session) -> bool:
+    """True once any active account exists; until then, the single-user rule applies."""
+    return bool(session.scalar(select(exists().where(User.active.is_(True)))))
+
+
+def list_users(session: Session) -> list[Account]:
+    return [_account(u) for u in session.scalars(select(User).order_by(User.name))]
+
+
+def get_user(session: Session, name: str) -> Account:
+    user = _user(session, name)
+    if user is None:
+        raise UnknownUser(name)
+    return _account(user)
+
+
+def acting_role(session: Session, name: str | None) -> Role | None:
+    """The role of `name`'s active account; None while no accounts exist (all allowed)."""
+    if not accounts_exist(session):
+        return None
+    user = None if name is None else _user(session, name)
+    if user is None or not user.active:
+        raise NotPermitted(_not_an_account(name))
+    return Role(user.role)
+
+
+def _not_an_account(name: str | None) -> str:
+    if name is None:
+        return "this database has user accounts: sign in as one of them"
+    return f"{name} has no active account in this database; an admin can add one"
+
+
+def require(session: Session, user_name: str | None, permission: Permission) -> None:
+    """Raise NotPermitted unless `user_name` may do `permission` (always may while no
+    accounts exist)."""
+    role = acting_role(session, user_name)
+    if role is None or permission in ROLE_PERMISSIONS[role]:
+        return
+    raise NotPermitted(
+        f"{user_name} is {_with_article(ROLE_WORDS[role])}; {needs_text(permission)}"
+    )
+
+
+# -- passwords ------------------------------------------------------------------------------
+
+
+def password_problems(password: str, field: str = "password") -> list[str]:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [f"{field}: use at least {MIN_PASSWORD_LENGTH} characters"]
+    if password != password.strip():
+        return [f"{field}: must not begin or end with a space"]
+    return []
+
+
+def _name_problems(session: Session, name: str) -> list[str]:
+    if not name:
+        return ["name: give the person's name (as they will sign in)"]
+    if len(name) > MAX_NAME_LENGTH:
+        return [f"name: at most {MAX_NAME_LENGTH} characters"]
+    if session.scalar(select(User.id).where(func.lower(User.name) == name.lower())) is not None:
+        return [f"name: an account named {name!r} already exists"]
+    return []
+
+
+def create_user(
+    session: Session, name: str, role: Role | str, password: str, *, by: str | None
+) -> Account:
+    """Add an account. The first account must be an admin (someone must manage the others);
+    after that only an admin may add accounts."""
+    first = not accounts_exist(session)
+    if not first:
+        require(session, by, Permission.MANAGE_USERS)
+    name = name.strip()
+    errors = _name_problems(session, name)
+    try:
+        role = Role(role)
+    except ValueError:
+        errors.append(f"role: must be one of {', '.join(r.value for r in Role)}")
+    else:
+        if first and role is not Role.ADMIN:
+            errors.append("role: the first account must be an admin, who can then add the others")
+    errors += password_problems(password)
+    if errors:
+        raise InvalidInput(errors)
+    user = User(
+        name=name,
+        role=Role(role),
+        password_hash=HASHER.hash(password),
+        active=True,
+        created_at=utc_now(),
+    )
+    session.add(user)
+    session.flush()
+    write_audit(
+        session,
+        [Change("user", name, AuditAction.CREATE, new={"name": name, "role": user.role.value})],
+        user=by or name,
+        reason="account created" + (" (the first admin)" if first else ""),
+    )
+    return _account(user)
+
+
+def authenticate(session: Session, name: str, password: str) -> Account | None:
+    """The active account if `password` is right, else None. A hash made with older argon2
+    settings is replaced by one made with today's (the caller's session writes it)."""
+    user = _user(session, name.strip())
+    if user is None or not user.active or not user.password_hash:
+        return None
+    try:
+        HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = HASHER.hash(password)
+        session.flush()
+    return _account(user)
+
+
+def set_password(session: Session, name: str, password: str, *, by: str | None) -> None:
+    """Change `name`'s password: the person themself, or an admin."""
+    if by != name:
+        require(session, by, Permission.MANAGE_USERS)
+    else:
+        acting_role(session, by)
+    user = _user(session, name)
+    if user is None:
+        raise UnknownUser(name)
+    errors = password_problems(password)
+    if errors:
+        raise InvalidInput(errors)
+    user.password_hash = HASHER.hash(password)
+    session.flush()
+    write_audit(
+        session,
+        [
+            Change(
+                "user", name, AuditAction.UPDATE, field="password", old="(hidden)", new="(changed)"
+            )
+        ],
+        user=by or name,
+        reason="password changed" + ("" if by == name else f" by {by}"),
+    )
+
+
+def deactivate(session: Session, name: str, *, by: str | None, reason: str = "") -> None:
+    """The account can no longer sign in; it stays, so the audit trail keeps its meaning.
+    The last active admin cannot be deactivated (nobody could manage accounts then)."""
+    require(session, by, Permission.MANAGE_USERS)
+    user = _user(session, name)
+    if user is None:
+        raise UnknownUser(name)
+    if not user.active:
+        raise InvalidInput([f"name: {name}'s account is already deactivated"])
+    if user.role is Role.ADMIN:
+        admins = session.scalar(
+            select(func.count()).where(User.role == Role.ADMIN, User.active.is_(True))
+        )
+        if (admins or 0) <= 1:
+            raise InvalidInput([f"name: {name} is the last active admin; add another admin first"])
+    user.active = False
+    session.flush()
+    write_audit(
+        session,
+        [Change("user", name, AuditAction.UPDATE, field="active", old=True, new=False)],
+        user=by,
+        reason=reason.strip() or "account deactivated",
+    )

@@ -1,0 +1,544 @@
+"""The compliance rules of the interchange contract. `load_snapshot` reads the facts in a few
+queries; `evaluate` is a pure function of those facts and `today`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exodesk.models import (
+    Clinic,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Lot,
+    LotStatus,
+    Movement,
+    MovementKind,
+    Product,
+    RegulatoryClass,
+    Route,
+    Severity,
+    SourceType,
+    Treatment,
+    Zone,
+    document_product,
+)
+from exodesk.services.stock.on_hand import on_hand_by_lot
+from exodesk.settings import CERTIFICATE_EXPIRING_DAYS, LOT_EXPIRING_DAYS
+
+RULES: dict[str, Severity] = {
+    "class_unknown": Severity.BLOCK,
+    "missing_declaration": Severity.BLOCK,
+    "missing_certificate": Severity.BLOCK,
+    "certificate_withdrawn": Severity.BLOCK,
+    "certificate_expired": Severity.BLOCK,
+    "certificate_expiring": Severity.WARN,
+    "atmp_unauthorised": Severity.BLOCK,
+    "human_cosmetic_prohibited": Severity.BLOCK,
+    "human_source_review": Severity.WARN,
+    "composition_undocumented": Severity.WARN,
+    "missing_ifu": Severity.WARN,
+    "missing_coa": Severity.WARN,
+    "not_for_market": Severity.WARN,
+    "lot_expired_in_stock": Severity.WARN,
+    "lot_expiring": Severity.INFO,
+    "route_outside_intended_use": Severity.BLOCK,
+    "periorbital_not_approved": Severity.BLOCK,
+    "used_after_expiry": Severity.BLOCK,
+    "used_unreleased_lot": Severity.BLOCK,
+}
+_RULE_ORDER = {rule: i for i, rule in enumerate(RULES)}
+_SEVERITY_ORDER = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}
+
+EU_MEMBERS = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+)
+UK_CODES = frozenset({"UK", "GB"})
+HUMAN_SOURCES = frozenset({SourceType.MSC, SourceType.PLACENTA, SourceType.PLATELET})
+ATMP_RISK_SOURCES = frozenset({SourceType.MSC, SourceType.PLACENTA})
+DEVICE_CLASSES = frozenset(
+    {
+        RegulatoryClass.DEVICE_I,
+        RegulatoryClass.DEVICE_IIA,
+        RegulatoryClass.DEVICE_IIB,
+        RegulatoryClass.DEVICE_III,
+    }
+)
+CERTIFIED_CLASSES = DEVICE_CLASSES - {RegulatoryClass.DEVICE_I}
+CLASS_WORDS = {
+    RegulatoryClass.COSMETIC: "cosmetic",
+    RegulatoryClass.DEVICE_I: "class I medical device",
+    RegulatoryClass.DEVICE_IIA: "class IIa medical device",
+    RegulatoryClass.DEVICE_IIB: "class IIb medical device",
+    RegulatoryClass.DEVICE_III: "class III medical device",
+    RegulatoryClass.ATMP: "ATMP",
+    RegulatoryClass.UNKNOWN: "product of unknown class",
+}
+
+
+def markets_match(clinic_market: str, markets: Iterable[str]) -> bool:
+    """Whether a product marketed in `markets` is marketed where the clinic is."""
+    markets = set(markets)
+    if clinic_market in UK_CODES:
+        return bool(markets & UK_CODES)
+    return clinic_market in markets or (clinic_market in EU_MEMBERS and "EU" in markets)
+
+
+def bans_human_cosmetics(market: str) -> bool:
+    return market in UK_CODES or market == "EU" or market in EU_MEMBERS
+
+
+# -- facts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    id: int
+    name: str
+    source_type: SourceType
+    regulatory_class: RegulatoryClass
+    intended_routes: frozenset[str]
+    periorbital_approved: bool
+    markets: frozenset[str]
+    composition_documented: bool
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    kind: DocumentKind
+    number: str
+    status: DocumentStatus
+    expires: dt.date | None
+    product_ids: frozenset[int]
+    lot_id: int | None
+
+    def valid(self, today: dt.date) -> bool:
+        return self.status is DocumentStatus.ISSUED and not self.expired(today)
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class LotFacts:
+    id: int
+    product_id: int
+    code: str
+    expiry: dt.date
+    on_hand: int
+    initial_status: LotStatus
+    status_changes: tuple[tuple[dt.date, LotStatus], ...] = ()
+
+    def status_on(self, day: dt.date) -> LotStatus:
+        """The status in force at the end of `day` (the file's status holds from receipt)."""
+        status = self.initial_status
+        for changed, new in self.status_changes:
+            if changed > day:
+                break
+            status = new
+        return status
+
+
+@dataclass(frozen=True)
+class TreatmentFacts:
+    ref: str
+    date: dt.date
+    lot_id: int
+    route: Route
+    zone: Zone | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    market: str | None
+    products: list[ProductFacts]
+    documents: list[DocumentFacts]
+    lots: list[LotFacts]
+    treatments: list[TreatmentFacts] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Flag:
+    rule: str
+    severity: Severity
+    product: str
+    lot: str | None
+    treatment: str | None
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["severity"] = self.severity.value
+        return row
+
+
+def load_snapshot(
+    session: Session, *, with_treatments: bool = True, product_id: int | None = None
+) -> Snapshot:
+    """The facts of the whole database, or with `product_id` only those about that product:
+    it, the documents covering it, its lots and their treatments."""
+    market = session.scalar(select(Clinic.market).order_by(Clinic.id).limit(1))
+    product_query = select(Product)
+    cover_query = select(document_product)
+    document_query = select(
+        Document.id,
+        Document.kind,
+        Document.number,
+        Document.status,
+        Document.expires,
+        Document.lot_id,
+    )
+    lot_ids: list[int] | None = None
+    if product_id is not None:
+        product_query = product_query.where(Product.id == product_id)
+        cover_query = cover_query.where(document_product.c.product_id == product_id)
+        document_query = document_query.where(
+            Document.id.in_(
+                select(document_product.c.document_id).where(
+                    document_product.c.product_id == product_id
+                )
+            )
+        )
+        lot_ids = list(session.scalars(select(Lot.id).where(Lot.product_id == product_id)))
+    products = [
+        ProductFacts(
+            p.id,
+            p.name,
+            p.source_type,
+            p.regulatory_class,
+            frozenset(p.intended_routes),
+            p.periorbital_approved,
+            frozenset(p.markets),
+            p.composition_documented,
+        )
+        for p in session.scalars(product_query)
+    ]
+    covers: dict[int, set[int]] = defaultdict(set)
+    for doc_id, covered in session.execute(cover_query):
+        covers[doc_id].add(covered)
+    documents = [
+        DocumentFacts(kind, number, status, expires, frozenset(covers[doc_id]), lot_id)
+        for doc_id, kind, number, status, expires, lot_id in session.execute(document_query)
+    ]
+    totals = on_hand_by_lot(lot_ids)
+    change_query = select(Movement.lot_id, Movement.date, Movement.status).where(
+        Movement.kind == MovementKind.STATUS_CHANGE
+    )
+    lot_query = select(
+        Lot.id, Lot.product_id, Lot.code, Lot.expiry, Lot.initial_status, totals.c.on_hand
+    ).outerjoin(totals, totals.c.lot_id == Lot.id)
+    treatment_query = select(
+        Treatment.ref, Treatment.date, Treatment.lot_id, Treatment.route, Treatment.zone
+    )
+    if lot_ids is not None:
+        change_query = change_query.where(Movement.lot_id.in_(lot_ids))
+        lot_query = lot_query.where(Lot.id.in_(lot_ids))
+        treatment_query = treatment_query.where(Treatment.lot_id.in_(lot_ids))
+    changes: dict[int, list[tuple[dt.date, LotStatus]]] = defaultdict(list)
+    change_query = change_query.order_by(Movement.date, Movement.id)
+    for lot_id, day, status in session.execute(change_query):
+        if status is not None:
+            changes[lot_id].append((day, status))
+    lots = [
+        LotFacts(lot_id, of_product, code, expiry, on_hand or 0, status, tuple(changes[lot_id]))
+        for lot_id, of_product, code, expiry, status, on_hand in session.execute(lot_query)
+    ]
+    treatments = (
+        [TreatmentFacts(*row) for row in session.execute(treatment_query)]
+        if with_treatments
+        else []
+    )
+    return Snapshot(market, products, documents, lots, treatments)
+
+
+def check(session: Session, today: dt.date) -> list[Flag]:
+    return evaluate(load_snapshot(session), today)
+
+
+def flags_for_use(snapshot: Snapshot, treatment: TreatmentFacts, today: dt.date) -> list[Flag]:
+    """The flags that concern one treatment, recorded or not: those of its product, of its lot
+    and its own, most severe first. `snapshot` must hold the lot and its product."""
+    lot = next(lot for lot in snapshot.lots if lot.id == treatment.lot_id)
+    product = next(p for p in snapshot.products if p.id == lot.product_id)
+    return evaluate(
+        Snapshot(snapshot.market, [product], snapshot.documents, [lot], [treatment]), today
+    )
+
+
+# -- evaluation --------------------------------------------------------------------------
+
+
+def evaluate(snapshot: Snapshot, today: dt.date) -> list[Flag]:
+    """Every flag raised by the facts as of `today`, most severe first."""
+    docs: dict[int, dict[DocumentKind, list[DocumentFacts]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    coa_lots: set[int] = set()
+    for doc in snapshot.documents:
+        for product_id in doc.product_ids:
+            docs[product_id][doc.kind].append(doc)
+        if doc.kind is DocumentKind.CERTIFICATE_OF_ANALYSIS and doc.lot_id is not None:
+            coa_lots.add(doc.lot_id)
+    products = {p.id: p for p in snapshot.products}
+    lots = {lot.id: lot for lot in snapshot.lots}
+    flags: list[Flag] = []
+    for product in snapshot.products:
+        flags += product_flags(product, docs[product.id], snapshot.market, today)
+    for lot in snapshot.lots:
+        flags += lot_flags(lot, products[lot.product_id], lot.id in coa_lots, today)
+    for treatment in snapshot.treatments:
+        lot = lots[treatment.lot_id]
+        flags += treatment_flags(treatment, lot, products[lot.product_id])
+    return sort_flags(flags)
+
+
+def sort_flags(flags: Iterable[Flag]) -> list[Flag]:
+    return sorted(
+        flags,
+        key=lambda f: (
+            _SEVERITY_ORDER[f.severity],
+            _RULE_ORDER[f.rule],
+            f.product,
+            f.lot or "",
+            f.treatment or "",
+        ),
+    )
+
+
+def _flag(
+    rule: str, product: str, message: str, lot: str | None = None, treatment: str | None = None
+) -> Flag:
+    return Flag(rule, RULES[rule], product, lot, treatment, message)
+
+
+def _numbers(docs: Iterable[DocumentFacts]) -> str:
+    return ", ".join(sorted(d.number for d in docs))
+
+
+def product_flags(
+    p: ProductFacts,
+    docs: dict[DocumentKind, list[DocumentFacts]],
+    market: str | None,
+    today: dt.date,
+) -> list[Flag]:
+    flags: list[Flag] = []
+    cls, name = p.regulatory_class, p.name
+    if cls is RegulatoryClass.UNKNOWN:
+        flags.append(
+            _flag(
+                "class_unknown",
+                name,
+                f"{name}: the supplier has not stated its regulatory class. Do not use it until "
+                "the supplier states the classification and provides the documents for it.",
+            )
+        )
+    if cls is RegulatoryClass.DEVICE_I and not docs[DocumentKind.DECLARATION_OF_CONFORMITY]:
+        flags.append(
+            _flag(
+                "missing_declaration",
+                name,
+                f"{name} is a class I medical device with no Declaration of Conformity on file. "
+                "Obtain the manufacturer's Declaration of Conformity before use.",
+            )
+        )
+    certificates = docs[DocumentKind.CE_CERTIFICATE]
+    if cls in CERTIFIED_CLASSES and not certificates:
+        flags.append(
+            _flag(
+                "missing_certificate",
+                name,
+                f"{name} is a {CLASS_WORDS[cls]} with no CE certificate covering it. Obtain the "
+                "notified body's CE (or UKCA) certificate before use.",
+            )
+        )
+    flags += certificate_flags(name, certificates, today)
+    if cls is RegulatoryClass.ATMP and not any(
+        d.valid(today) for d in docs[DocumentKind.ATMP_AUTHORISATION]
+    ):
+        flags.append(
+            _flag(
+                "atmp_unauthorised",
+                name,
+                f"{name} is an ATMP with no valid marketing authorisation on file. An unlicensed "
+                "ATMP cannot be supplied or used: obtain the MHRA or EMA authorisation first.",
+            )
+        )
+    if (
+        market is not None
+        and cls is RegulatoryClass.COSMETIC
+        and p.source_type in HUMAN_SOURCES
+        and bans_human_cosmetics(market)
+    ):
+        flags.append(
+            _flag(
+                "human_cosmetic_prohibited",
+                name,
+                f"{name} is made from human-derived ({p.source_type.value}) material but sold as a "
+                f"cosmetic, which is banned in cosmetics in {market}. Do not use it; ask the "
+                "supplier for its true classification.",
+            )
+        )
+    if cls in DEVICE_CLASSES and p.source_type in ATMP_RISK_SOURCES:
+        flags.append(
+            _flag(
+                "human_source_review",
+                name,
+                f"{name} is a medical device made from human {p.source_type.value} material. "
+                "Confirm with the supplier and its notified body that it is not an ATMP.",
+            )
+        )
+    if p.source_type is SourceType.CONDITIONED_MEDIA or not p.composition_documented:
+        what = (
+            "is conditioned media / secretome"
+            if p.source_type is SourceType.CONDITIONED_MEDIA
+            else "has no documented composition"
+        )
+        flags.append(
+            _flag(
+                "composition_undocumented",
+                name,
+                f"{name} {what}. Keep the supplier's statement of its composition and "
+                "purification method on file before use.",
+            )
+        )
+    if not docs[DocumentKind.IFU]:
+        flags.append(
+            _flag(
+                "missing_ifu",
+                name,
+                f"{name} has no instructions for use on file. Obtain the IFU and use the product "
+                "only as it allows.",
+            )
+        )
+    if market is not None and not markets_match(market, p.markets):
+        listed = ", ".join(sorted(p.markets)) or "none listed"
+        flags.append(
+            _flag(
+                "not_for_market",
+                name,
+                f"{name} is not marketed for {market} (its markets: {listed}). Check that it may "
+                "lawfully be used here before use.",
+            )
+        )
+    return flags
+
+
+def certificate_flags(name: str, certificates: list[DocumentFacts], today: dt.date) -> list[Flag]:
+    if not certificates:
+        return []
+    valid = [c for c in certificates if c.valid(today)]
+    if not valid:
+        issued = [c for c in certificates if c.status is DocumentStatus.ISSUED]
+        if issued:
+            last = max(c.expires for c in issued if c.expires is not None)
+            return [
+                _flag(
+                    "certificate_expired",
+                    name,
+                    f"{name}: its CE certificate ({_numbers(issued)}) expired on {last}. "
+                    "Stop using it until a renewed certificate is on file.",
+                )
+            ]
+        states = sorted({c.status.value for c in certificates})
+        return [
+            _flag(
+                "certificate_withdrawn",
+                name,
+                f"{name}: every CE certificate covering it is {' or '.join(states)} "
+                f"({_numbers(certificates)}). Stop using it and ask the manufacturer for a valid "
+                "certificate.",
+            )
+        ]
+    if any(c.expires is None for c in valid):
+        return []
+    latest = max(c.expires for c in valid if c.expires is not None)
+    days = (latest - today).days
+    if days <= CERTIFICATE_EXPIRING_DAYS:
+        return [
+            _flag(
+                "certificate_expiring",
+                name,
+                f"{name}: its CE certificate ({_numbers(valid)}) expires on {latest}, in {days} "
+                "days. Ask the manufacturer for the renewed certificate now.",
+            )
+        ]
+    return []
+
+
+def lot_flags(lot: LotFacts, p: ProductFacts, has_coa: bool, today: dt.date) -> list[Flag]:
+    flags: list[Flag] = []
+    if not has_coa:
+        flags.append(
+            _flag(
+                "missing_coa",
+                p.name,
+                f"Lot {lot.code} of {p.name} has no certificate of analysis. Ask the supplier for "
+                "the lot's certificate of analysis.",
+                lot=lot.code,
+            )
+        )
+    if lot.on_hand > 0:
+        days = (lot.expiry - today).days
+        if days < 0:
+            flags.append(
+                _flag(
+                    "lot_expired_in_stock",
+                    p.name,
+                    f"Lot {lot.code} of {p.name} expired on {lot.expiry} and {lot.on_hand} vials "
+                    "are still in stock. Set them aside and record their destruction.",
+                    lot=lot.code,
+                )
+            )
+        elif days <= LOT_EXPIRING_DAYS:
+            flags.append(
+                _flag(
+                    "lot_expiring",
+                    p.name,
+                    f"Lot {lot.code} of {p.name} expires on {lot.expiry}, in {days} days, with "
+                    f"{lot.on_hand} vials on hand. Use it first.",
+                    lot=lot.code,
+                )
+            )
+    return flags
+
+
+def treatment_flags(t: TreatmentFacts, lot: LotFacts, p: ProductFacts) -> list[Flag]:
+    flags: list[Flag] = []
+
+    def add(rule: str, message: str) -> None:
+        flags.append(_flag(rule, p.name, message, lot=lot.code, treatment=t.ref))
+
+    if t.route.value not in p.intended_routes:
+        allowed = ", ".join(sorted(p.intended_routes)) or "none"
+        add(
+            "route_outside_intended_use",
+            f"Treatment {t.ref} on {t.date} used {p.name} by the {t.route.value} route, which "
+            f"is not among its intended routes ({allowed}). Use it only as its IFU allows.",
+        )
+    if t.zone is Zone.PERIORBITAL and not p.periorbital_approved:
+        add(
+            "periorbital_not_approved",
+            f"Treatment {t.ref} on {t.date} used {p.name} periorbitally, but it is not approved "
+            "for periorbital use. Use only a product approved for the periorbital zone.",
+        )
+    if t.date > lot.expiry:
+        add(
+            "used_after_expiry",
+            f"Treatment {t.ref} on {t.date} used lot {lot.code} of {p.name}, which expired on "
+            f"{lot.expiry}. Review the patient and report it.",
+        )
+    status = lot.status_on(t.date)
+    if status is not LotStatus.RELEASED:
+        add(
+            "used_unreleased_lot",
+            f"Treatment {t.ref} on {t.date} used lot {lot.code} of {p.name} while the lot was "
+            f"{status.value.replace('_', ' ')}. Only released lots may be used; review it.",
+        )
+    return flags

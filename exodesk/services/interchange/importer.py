@@ -1,0 +1,568 @@
+"""Importing an interchange file: the whole file is validated against itself and against what
+is stored before anything is written; then everything new is written in the caller's one
+transaction. A record whose key is already stored must be identical and is skipped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from exodesk.models import (
+    AuditAction,
+    Clinic,
+    Document,
+    Location,
+    Lot,
+    Movement,
+    MovementKind,
+    Product,
+    Treatment,
+    document_product,
+)
+from exodesk.services.accounts.users import Permission, require
+from exodesk.services.audit.trail import Change, utc_now, write_audit
+from exodesk.services.bulk import insert_rows
+from exodesk.services.interchange import export
+from exodesk.services.interchange.schema import (
+    InterchangeFile,
+    InvalidInput,
+    Record,
+    parse_interchange,
+)
+from exodesk.services.stock.ledger import Entry, first_overdraw
+
+Rec = dict[str, Any]
+LotKey = tuple[str, str]
+RECEIPT_DATE_UNKNOWN = dt.date.min
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: dict[str, int]
+    unchanged: dict[str, int]
+
+    @property
+    def total_added(self) -> int:
+        return sum(self.added.values())
+
+
+@dataclass
+class _New:
+    """What the file adds, section by section: (index in the file, canonical record)."""
+
+    clinic: Rec | None = None
+    locations: list[tuple[int, Rec]] = field(default_factory=list)
+    products: list[tuple[int, Rec]] = field(default_factory=list)
+    lots: list[tuple[int, Rec]] = field(default_factory=list)
+    documents: list[tuple[int, Rec]] = field(default_factory=list)
+    treatments: list[tuple[int, Rec]] = field(default_factory=list)
+    movements: list[tuple[int, Rec]] = field(default_factory=list)
+
+
+def import_bytes(
+    session: Session, raw: bytes | str, *, user: str | None, source: str
+) -> ImportSummary:
+    require(session, user, Permission.IMPORT)
+    return import_document(session, parse_interchange(raw), user=user, source=source)
+
+
+def import_document(
+    session: Session, doc: InterchangeFile, *, user: str | None, source: str
+) -> ImportSummary:
+    require(session, user, Permission.IMPORT)
+    planner = _Planner(session, doc)
+    new = planner.plan()
+    if planner.errors:
+        raise InvalidInput(planner.errors)
+    _Writer(session, user).write(new, reason=f"imported from {source}")
+    sections = ("locations", "products", "lots", "documents", "treatments", "movements")
+    added = {s: len(getattr(new, s)) for s in sections}
+    added["clinic"] = int(new.clinic is not None)
+    unchanged = {s: len(getattr(doc, s)) - added[s] for s in sections}
+    return ImportSummary(added, unchanged)
+
+
+def _differing_field(stored: Rec, incoming: Rec) -> str | None:
+    return next((k for k in incoming if incoming[k] != stored.get(k)), None)
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _in_chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+class _Planner:
+    def __init__(self, session: Session, doc: InterchangeFile) -> None:
+        self.session = session
+        self.doc = doc
+        self.errors: list[str] = []
+        self.location_names = set(session.scalars(select(Location.name)))
+        self.product_names = set(session.scalars(select(Product.name)))
+        self.lot_keys: set[LotKey] = {
+            (p, c)
+            for p, c in session.execute(
+                select(Product.name, Lot.code).join(Product, Product.id == Lot.product_id)
+            )
+        }
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(f"{path}: {message}")
+
+    def plan(self) -> _New:
+        doc, new = self.doc, _New()
+        new.clinic = self._clinic()
+        new.locations = self._sift(
+            "locations", doc.locations, lambda r: r["name"], self._stored_by_name("locations")
+        )
+        new.products = self._sift(
+            "products", doc.products, lambda r: r["name"], self._stored_by_name("products")
+        )
+        self._check_gtins(new.products)
+        new.lots = self._sift(
+            "lots", doc.lots, lambda r: (r["product"], r["lot"]), self._stored_lots()
+        )
+        known_products = self.product_names | {r["name"] for _, r in new.products}
+        known_locations = self.location_names | {r["name"] for _, r in new.locations}
+        known_lots = self.lot_keys | {(r["product"], r["lot"]) for _, r in new.lots}
+        for i, rec in new.lots:
+            self._need_product(f"lots[{i}].product", rec["product"], known_products)
+            if rec["location"] is not None and rec["location"] not in known_locations:
+                self.error(f"lots[{i}].location", f"unknown location {_show(rec['location'])}")
+        new.documents = self._sift(
+            "documents",
+            doc.documents,
+            lambda r: (r["kind"], r["number"]),
+            self._stored_documents(),
+        )
+        for i, rec in new.documents:
+            self._check_document_refs(i, rec, known_products, known_lots)
+        new.treatments = self._sift(
+            "treatments", doc.treatments, lambda r: r["ref"], self._stored_by_ref(Treatment)
+        )
+        for i, rec in new.treatments:
+            self._need_lot(f"treatments[{i}]", rec, known_products, known_lots)
+        new.movements = self._sift(
+            "movements", doc.movements, lambda r: r["ref"], self._stored_by_ref(Movement)
+        )
+        for i, rec in new.movements:
+            self._need_lot(f"movements[{i}]", rec, known_products, known_lots)
+            if rec["location"] is not None and rec["location"] not in known_locations:
+                self.error(f"movements[{i}].location", f"unknown location {_show(rec['location'])}")
+        if not self.errors:
+            self._check_ledger(new)
+        return new
+
+    # -- records already stored, as canonical records keyed like the file's ----------------
+
+    def _stored_by_name(self, section: str) -> dict[Hashable, Rec]:
+        if section == "locations":
+            return {name: {"name": name} for name in self.location_names}
+        return {r["name"]: r for r in export.product_records(self.session)}
+
+    def _stored_lots(self) -> dict[Hashable, Rec]:
+        if not any((lot.product, lot.lot) in self.lot_keys for lot in self.doc.lots):
+            return {}
+        return {(r["product"], r["lot"]): r for r in export.lot_records(self.session)}
+
+    def _stored_documents(self) -> dict[Hashable, Rec]:
+        if not self.doc.documents:
+            return {}
+        return {(r["kind"], r["number"]): r for r in export.document_records(self.session)}
+
+    def _stored_by_ref(self, model: type[Treatment] | type[Movement]) -> dict[Hashable, Rec]:
+        section = self.doc.treatments if model is Treatment else self.doc.movements
+        refs = [r.ref for r in section]
+        if not refs:
+            return {}
+        stored_refs = set(self.session.scalars(select(model.ref).where(model.ref.is_not(None))))
+        clash = sorted(set(refs) & stored_refs)
+        records: dict[Hashable, Rec] = {}
+        make = export.treatment_records if model is Treatment else export.movement_records
+        for chunk in _in_chunks(clash):
+            for rec in make(self.session, refs=chunk):
+                records[rec["ref"]] = rec
+        return records
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def _clinic(self) -> Rec | None:
+        if self.doc.clinic is None:
+            return None
+        incoming = self.doc.clinic.model_dump(mode="json")
+        stored = export.clinic_record(self.session)
+        if stored is None:
+            return incoming
+        differs = _differing_field(stored, incoming)
+        if differs:
+            self.error(
+                f"clinic.{differs}",
+                f"the stored clinic has {differs} {_show(stored[differs])}, the file "
+                f"{_show(incoming[differs])}; change it in ExoDesk, not by import",
+            )
+        return None
+
+    def _sift(
+        self,
+        section: str,
+        items: Sequence[Record],
+        key: Callable[[Rec], Hashable],
+        stored: dict[Hashable, Rec],
+    ) -> list[tuple[int, Rec]]:
+        """New records of a section; identical repeats are skipped, differing ones refused."""
+        first_in_file: dict[Hashable, tuple[int, Rec]] = {}
+        new: list[tuple[int, Rec]] = []
+        for i, item in enumerate(items):
+            rec = item.model_dump(mode="json")
+            k = key(rec)
+            if k in stored:
+                prior, where = stored[k], "the stored record"
+            elif k in first_in_file:
+                j, prior = first_in_file[k]
+                where = f"{section}[{j}]"
+            else:
+                first_in_file[k] = (i, rec)
+                new.append((i, rec))
+                continue
+            differs = _differing_field(prior, rec)
+            if differs:
+                self.error(
+                    f"{section}[{i}].{differs}",
+                    f"{_describe(section, k)} already exists with {differs} "
+                    f"{_show(prior.get(differs))} in {where}; this record says "
+                    f"{_show(rec[differs])}",
+                )
+        return new
+
+    def _check_gtins(self, products: list[tuple[int, Rec]]) -> None:
+        owners: dict[str, str] = {
+            gtin: name
+            for gtin, name in self.session.execute(select(Product.gtin, Product.name))
+            if gtin is not None
+        }
+        for i, rec in products:
+            gtin = rec["gtin"]
+            if gtin is None:
+                continue
+            owner = owners.setdefault(gtin, rec["name"])
+            if owner != rec["name"]:
+                self.error(
+                    f"products[{i}].gtin", f"{gtin} already belongs to product {_show(owner)}"
+                )
+
+    def _need_product(self, path: str, name: str, known: set[str]) -> bool:
+        """`path` is the JSON path of the field that names the product."""
+        if name in known:
+            return True
+        self.error(path, f"unknown product {_show(name)}")
+        return False
+
+    def _need_lot(self, path: str, rec: Rec, products: set[str], lots: set[LotKey]) -> None:
+        if self._need_product(f"{path}.product", rec["product"], products) and (
+            (rec["product"], rec["lot"]) not in lots
+        ):
+            self.error(
+                f"{path}.lot", f"no lot {_show(rec['lot'])} of product {_show(rec['product'])}"
+            )
+
+    def _check_document_refs(self, i: int, rec: Rec, products: set[str], lots: set[LotKey]) -> None:
+        for name in rec["products"]:
+            self._need_product(f"documents[{i}].products", name, products)
+        lot = rec["lot"]
+        if lot is not None and not any((p, lot) in lots for p in rec["products"]):
+            self.error(
+                f"documents[{i}].lot",
+                f"no lot {_show(lot)} of the products this document covers "
+                f"({', '.join(rec['products'])})",
+            )
+
+    def _check_ledger(self, new: _New) -> None:
+        entries: dict[LotKey, list[Entry]] = defaultdict(list)
+        for i, rec in new.lots:
+            received = dt.date.fromisoformat(rec["received"]) if rec["received"] else None
+            entries[(rec["product"], rec["lot"])].append(
+                Entry(received or RECEIPT_DATE_UNKNOWN, rec["quantity"], f"lots[{i}].quantity")
+            )
+        for i, rec in new.treatments:
+            entries[(rec["product"], rec["lot"])].append(
+                Entry(dt.date.fromisoformat(rec["date"]), -rec["vials"], f"treatments[{i}].vials")
+            )
+        for i, rec in new.movements:
+            if rec["quantity"]:
+                entries[(rec["product"], rec["lot"])].append(
+                    Entry(
+                        dt.date.fromisoformat(rec["date"]),
+                        rec["quantity"],
+                        f"movements[{i}].quantity",
+                    )
+                )
+        touched = {k for k, lines in entries.items() if any(e.quantity < 0 for e in lines)}
+        for key, lines in _stored_ledger(self.session, touched & self.lot_keys).items():
+            entries[key].extend(lines)
+        for key in sorted(touched):
+            overdraw = first_overdraw(entries[key])
+            if overdraw is not None:
+                e = overdraw.entry
+                self.errors.append(
+                    f"{e.label}: takes lot {_show(key[1])} of {_show(key[0])} below zero on "
+                    f"{e.date.isoformat()} (stock on hand would be {overdraw.balance})"
+                )
+
+
+def _describe(section: str, key: Hashable) -> str:
+    singular = {
+        "locations": "location",
+        "products": "product",
+        "lots": "lot",
+        "documents": "document",
+        "treatments": "treatment",
+        "movements": "movement",
+    }
+    shown = " / ".join(key) if isinstance(key, tuple) else str(key)
+    return f"{singular[section]} {_show(shown)}"
+
+
+def _stored_ledger(session: Session, keys: set[LotKey]) -> dict[LotKey, list[Entry]]:
+    if not keys:
+        return {}
+    lots = {
+        lot_id: (p, c)
+        for lot_id, p, c in session.execute(
+            select(Lot.id, Product.name, Lot.code).join(Product, Product.id == Lot.product_id)
+        )
+        if (p, c) in keys
+    }
+    ledger: dict[LotKey, list[Entry]] = defaultdict(list)
+    ids = list(lots)
+    for chunk in [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]:
+        rows = session.execute(
+            select(Movement.lot_id, Movement.date, Movement.quantity, Movement.kind).where(
+                Movement.lot_id.in_(chunk), Movement.quantity != 0
+            )
+        )
+        for lot_id, date, quantity, kind in rows:
+            ledger[lots[lot_id]].append(Entry(date, quantity, f"stored {kind.value}"))
+    return ledger
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+def _max_id(session: Session, model: Any) -> int:
+    return session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0
+
+
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+class _Writer:
+    """Writes a validated plan. Ids of new rows are read back as those above the highest id
+    before the insert: the write transaction holds the database's write lock meanwhile."""
+
+    def __init__(self, session: Session, user: str | None) -> None:
+        self.session = session
+        self.user = user
+        self.now = utc_now()
+        self.changes: list[Change] = []
+
+    def created(self, record: str, key: str, rec: Rec) -> None:
+        self.changes.append(Change(record, key, AuditAction.CREATE, new=rec))
+
+    def stamp(self) -> Rec:
+        return {"recorded_at": self.now, "recorded_by": self.user}
+
+    def write(self, new: _New, reason: str) -> None:
+        session = self.session
+        if new.clinic is not None:
+            insert_rows(session, Clinic, [new.clinic])
+            self.created("clinic", new.clinic["name"], new.clinic)
+        insert_rows(session, Location, [r for _, r in new.locations])
+        for _, r in new.locations:
+            self.created("location", r["name"], r)
+        insert_rows(session, Product, [r for _, r in new.products])
+        for _, r in new.products:
+            self.created("product", r["name"], r)
+        self.location_ids = dict(session.execute(select(Location.name, Location.id)).all())
+        self.product_ids = dict(session.execute(select(Product.name, Product.id)).all())
+        self.lot_ids = self._write_lots([r for _, r in new.lots])
+        self._write_documents([r for _, r in new.documents])
+        self._write_treatments([r for _, r in new.treatments])
+        self._write_movements([r for _, r in new.movements])
+        write_audit(session, self.changes, user=self.user, reason=reason, at=self.now)
+
+    def _write_lots(self, rows: list[Rec]) -> dict[LotKey, int]:
+        before = _max_id(self.session, Lot)
+        insert_rows(
+            self.session,
+            Lot,
+            [
+                {
+                    "product_id": self.product_ids[r["product"]],
+                    "code": r["lot"],
+                    "expiry": _day(r["expiry"]),
+                    "received": _day(r["received"]),
+                    "initial_status": r["status"],
+                    "location_id": self.location_ids[r["location"]] if r["location"] else None,
+                }
+                for r in rows
+            ],
+        )
+        names = {pid: name for name, pid in self.product_ids.items()}
+        lot_ids = {
+            (names[pid], code): lot_id
+            for lot_id, pid, code in self.session.execute(
+                select(Lot.id, Lot.product_id, Lot.code).where(Lot.id > before)
+            )
+        }
+        insert_rows(
+            self.session,
+            Movement,
+            [
+                {
+                    "lot_id": lot_ids[(r["product"], r["lot"])],
+                    "date": _day(r["received"]) or RECEIPT_DATE_UNKNOWN,
+                    "kind": MovementKind.RECEIPT,
+                    "quantity": r["quantity"],
+                    "reason": "received",
+                    **self.stamp(),
+                }
+                for r in rows
+            ],
+        )
+        for r in rows:
+            self.created("lot", f"{r['product']} / {r['lot']}", r)
+        return self._all_lot_ids(lot_ids)
+
+    def _all_lot_ids(self, new_ids: dict[LotKey, int]) -> dict[LotKey, int]:
+        """Lots of this import plus stored ones, keyed (product name, lot code)."""
+        names = {pid: name for name, pid in self.product_ids.items()}
+        stored = {
+            (names[pid], code): lot_id
+            for lot_id, pid, code in self.session.execute(select(Lot.id, Lot.product_id, Lot.code))
+        }
+        return stored | new_ids
+
+    def _write_documents(self, rows: list[Rec]) -> None:
+        before = _max_id(self.session, Document)
+        insert_rows(
+            self.session,
+            Document,
+            [
+                {
+                    "kind": r["kind"],
+                    "number": r["number"],
+                    "issuer": r["issuer"],
+                    "issued": _day(r["issued"]),
+                    "expires": _day(r["expires"]),
+                    "status": r["status"],
+                    "sha256": r["sha256"],
+                    "lot_id": self._document_lot(r),
+                }
+                for r in rows
+            ],
+        )
+        doc_ids = {
+            (kind.value, number): doc_id
+            for doc_id, kind, number in self.session.execute(
+                select(Document.id, Document.kind, Document.number).where(Document.id > before)
+            )
+        }
+        insert_rows(
+            self.session,
+            document_product,
+            [
+                {
+                    "document_id": doc_ids[(r["kind"], r["number"])],
+                    "product_id": self.product_ids[name],
+                }
+                for r in rows
+                for name in r["products"]
+            ],
+        )
+        for r in rows:
+            self.created("document", f"{r['kind']} {r['number']}", r)
+
+    def _document_lot(self, rec: Rec) -> int | None:
+        if rec["lot"] is None:
+            return None
+        return next(
+            self.lot_ids[(p, rec["lot"])]
+            for p in rec["products"]
+            if (p, rec["lot"]) in self.lot_ids
+        )
+
+    def _write_treatments(self, rows: list[Rec]) -> None:
+        before = _max_id(self.session, Treatment)
+        insert_rows(
+            self.session,
+            Treatment,
+            [
+                {
+                    "ref": r["ref"],
+                    "date": _day(r["date"]),
+                    "lot_id": self.lot_ids[(r["product"], r["lot"])],
+                    "patient": r["patient"],
+                    "practitioner": r["practitioner"],
+                    "route": r["route"],
+                    "zone": r["zone"],
+                    "vials": r["vials"],
+                    **self.stamp(),
+                }
+                for r in rows
+            ],
+        )
+        ids = dict(
+            self.session.execute(
+                select(Treatment.ref, Treatment.id).where(Treatment.id > before)
+            ).all()
+        )
+        insert_rows(
+            self.session,
+            Movement,
+            [
+                {
+                    "lot_id": self.lot_ids[(r["product"], r["lot"])],
+                    "date": _day(r["date"]),
+                    "kind": MovementKind.USE,
+                    "quantity": -r["vials"],
+                    "treatment_id": ids[r["ref"]],
+                    **self.stamp(),
+                }
+                for r in rows
+            ],
+        )
+        for r in rows:
+            self.created("treatment", r["ref"], r)
+
+    def _write_movements(self, rows: list[Rec]) -> None:
+        insert_rows(
+            self.session,
+            Movement,
+            [
+                {
+                    "ref": r["ref"],
+                    "lot_id": self.lot_ids[(r["product"], r["lot"])],
+                    "date": _day(r["date"]),
+                    "kind": r["kind"],
+                    "quantity": r["quantity"],
+                    "reason": r["reason"],
+                    "status": r["status"],
+                    "location_id": self.location_ids[r["location"]] if r["location"] else None,
+                    **self.stamp(),
+                }
+                for r in rows
+            ],
+        )
+        for r in rows:
+            self.created("movement", r["ref"], r)

@@ -1,0 +1,275 @@
+"""The Stock view's questions (filtered, sorted, paged in SQL) and what staff do to a lot:
+change its status, record waste, move it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from exodesk.models import (
+    AuditAction,
+    Location,
+    Lot,
+    LotStatus,
+    Movement,
+    MovementKind,
+    Product,
+)
+from exodesk.services.accounts.users import Permission, require
+from exodesk.services.audit.trail import Change, utc_now, write_audit
+from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.refs import next_movement_ref
+from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
+from exodesk.services.stock.on_hand import stock_query
+
+SORT_KEYS = ("product", "lot", "expiry", "location", "status", "on_hand")
+
+
+@dataclass(frozen=True)
+class StockFilter:
+    search: str = ""
+    status: LotStatus | None = None
+    location: str | None = None
+    include_empty: bool = False
+    expiring_by: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LotLine:
+    lot_id: int
+    product: str
+    lot: str
+    expiry: dt.date
+    location: str | None
+    status: LotStatus
+    on_hand: int
+
+
+def _filtered(flt: StockFilter) -> Select[tuple[int]]:
+    rows = stock_query().add_columns(Lot.id.label("lot_id")).subquery()
+    query = select(rows.c.lot_id)
+    if not flt.include_empty:
+        query = query.where(rows.c.on_hand > 0)
+    if flt.status is not None:
+        query = query.where(rows.c.status == flt.status.value)
+    if flt.location:
+        query = query.where(rows.c.location == flt.location)
+    if flt.expiring_by is not None:
+        query = query.where(rows.c.expiry <= flt.expiring_by)
+    text = flt.search.strip()
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(rows.c.product.ilike(like), rows.c.lot.ilike(like)))
+    return query.add_columns(*[rows.c[k] for k in SORT_KEYS])
+
+
+def stock_ids(
+    session: Session, flt: StockFilter, sort: str = "expiry", descending: bool = False
+) -> list[int]:
+    """Ids of the lots the view shows, in the order it shows them (sorted and filtered in SQL)."""
+    if sort not in SORT_KEYS:
+        raise ValueError(f"cannot sort stock by {sort!r}")
+    rows = _filtered(flt).subquery()
+    key = rows.c[sort]
+    ordered = [key.desc() if descending else key.asc(), rows.c.expiry, rows.c.lot_id]
+    return list(session.scalars(select(rows.c.lot_id).order_by(*ordered)))
+
+
+def lot_lines(session: Session, lot_ids: Sequence[int]) -> list[LotLine]:
+    """The rows for these lots, in the order given (one page of the Stock view)."""
+    if not lot_ids:
+        return []
+    query = stock_query(lot_ids).add_columns(Lot.id.label("lot_id"))
+    found = {
+        r.lot_id: LotLine(
+            r.lot_id, r.product, r.lot, r.expiry, r.location, LotStatus(r.status), r.on_hand
+        )
+        for r in session.execute(query)
+    }
+    return [found[i] for i in lot_ids if i in found]
+
+
+# -- what staff do to a lot --------------------------------------------------------------
+
+
+def _lot(session: Session, product: str, lot: str) -> Lot:
+    found = session.scalar(
+        select(Lot)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Product.name == product, Lot.code == lot)
+    )
+    if found is None:
+        raise InvalidInput([f"lot: no lot {lot!r} of product {product!r}"])
+    return found
+
+
+def _reason(reason: str) -> str:
+    text = reason.strip()
+    if not text:
+        raise InvalidInput(["reason: say why (it is kept in the audit trail)"])
+    return text
+
+
+def _on_hand(session: Session, lot_id: int) -> int:
+    total = session.scalar(select(func.sum(Movement.quantity)).where(Movement.lot_id == lot_id))
+    return int(total or 0)
+
+
+def _movement(
+    session: Session,
+    lot: Lot,
+    *,
+    kind: MovementKind,
+    on: dt.date,
+    quantity: int,
+    reason: str,
+    user: str,
+    status: LotStatus | None = None,
+    location_id: int | None = None,
+) -> str:
+    ref = next_movement_ref(session)
+    session.add(
+        Movement(
+            ref=ref,
+            lot_id=lot.id,
+            date=on,
+            kind=kind,
+            quantity=quantity,
+            reason=reason,
+            status=status,
+            location_id=location_id,
+            recorded_at=utc_now(),
+            recorded_by=user,
+        )
+    )
+    session.flush()
+    return ref
+
+
+def current_status(session: Session, lot: Lot) -> LotStatus:
+    latest = session.scalar(
+        select(Movement.status)
+        .where(Movement.lot_id == lot.id, Movement.kind == MovementKind.STATUS_CHANGE)
+        .order_by(Movement.date.desc(), Movement.id.desc())
+        .limit(1)
+    )
+    return latest or lot.initial_status
+
+
+def change_lot_status(
+    session: Session,
+    product: str,
+    lot: str,
+    status: LotStatus,
+    *,
+    reason: str,
+    on: dt.date,
+    user: str,
+) -> str:
+    """Record a status change (release, hold, recall, destroy …). Destroying a lot also
+    writes off what is left of it as waste. Returns the movement's reference."""
+    require(session, user, Permission.ADJUST_STOCK)
+    why = _reason(reason)
+    found = _lot(session, product, lot)
+    old = current_status(session, found)
+    if old is status:
+        raise InvalidInput([f"status: lot {lot} is already {status.value.replace('_', ' ')}"])
+    ref = _movement(
+        session,
+        found,
+        kind=MovementKind.STATUS_CHANGE,
+        on=on,
+        quantity=0,
+        reason=why,
+        user=user,
+        status=status,
+    )
+    changes = [
+        Change("lot", f"{product} / {lot}", AuditAction.UPDATE, "status", old.value, status.value)
+    ]
+    left = _on_hand(session, found.id)
+    if status is LotStatus.DESTROYED and left > 0:
+        _movement(
+            session,
+            found,
+            kind=MovementKind.WASTE,
+            on=on,
+            quantity=-left,
+            reason=f"destroyed: {why}",
+            user=user,
+        )
+        changes.append(Change("lot", f"{product} / {lot}", AuditAction.UPDATE, "on_hand", left, 0))
+    write_audit(session, changes, user=user, reason=why)
+    return ref
+
+
+def record_waste(
+    session: Session,
+    product: str,
+    lot: str,
+    vials: int,
+    *,
+    reason: str,
+    on: dt.date,
+    user: str,
+) -> str:
+    require(session, user, Permission.ADJUST_STOCK)
+    why = _reason(reason)
+    if vials < 1:
+        raise InvalidInput(["vials: waste at least one vial"])
+    found = _lot(session, product, lot)
+    before = _on_hand(session, found.id)
+    ensure_not_overdrawn(session, found.id, [Entry(on, -vials, f"wasting {vials} vial(s)")], lot)
+    ref = _movement(
+        session, found, kind=MovementKind.WASTE, on=on, quantity=-vials, reason=why, user=user
+    )
+    write_audit(
+        session,
+        [
+            Change(
+                "lot", f"{product} / {lot}", AuditAction.UPDATE, "on_hand", before, before - vials
+            )
+        ],
+        user=user,
+        reason=why,
+    )
+    return ref
+
+
+def transfer_lot(
+    session: Session,
+    product: str,
+    lot: str,
+    location: str,
+    *,
+    reason: str,
+    on: dt.date,
+    user: str,
+) -> str:
+    require(session, user, Permission.ADJUST_STOCK)
+    why = _reason(reason)
+    found = _lot(session, product, lot)
+    target = session.scalar(select(Location).where(Location.name == location))
+    if target is None:
+        raise InvalidInput([f"location: unknown location {location!r}"])
+    ref = _movement(
+        session,
+        found,
+        kind=MovementKind.TRANSFER,
+        on=on,
+        quantity=0,
+        reason=why,
+        user=user,
+        location_id=target.id,
+    )
+    write_audit(
+        session,
+        [Change("lot", f"{product} / {lot}", AuditAction.UPDATE, "location", None, location)],
+        user=user,
+        reason=why,
+    )
+    return ref

@@ -1,0 +1,419 @@
+"""Recording a treatment: the lots it may use (first expiry, first out), the compliance findings
+it would raise, and writing it with its stock use and audit rows. Block findings stop the
+write unless a reason for overriding them is given; the reason is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from exodesk.models import (
+    AuditAction,
+    Lot,
+    LotStatus,
+    Movement,
+    MovementKind,
+    Product,
+    Route,
+    Severity,
+    Treatment,
+    Zone,
+)
+from exodesk.services.accounts.users import Permission, require
+from exodesk.services.audit.trail import Change, utc_now, write_audit
+from exodesk.services.compliance import rules
+from exodesk.services.compliance.rules import Flag
+from exodesk.services.interchange.schema import InvalidInput, TreatmentIn, plain_message
+from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
+from exodesk.services.stock.on_hand import stock_query
+
+REF_PREFIX = "T-"
+_NUMBERED_REF = re.compile(r"^T-(\d+)$")
+
+# The names the clinic uses for each field, in messages.
+FIELD_WORDS = {
+    "ref": "reference",
+    "date": "date",
+    "product": "product",
+    "lot": "lot",
+    "patient": "patient reference",
+    "practitioner": "practitioner",
+    "route": "route",
+    "zone": "zone",
+    "vials": "vials",
+}
+
+
+@dataclass(frozen=True)
+class LotChoice:
+    """A lot that may be used on a date: released then, not expired, with stock on hand."""
+
+    lot: str
+    expiry: dt.date
+    on_hand: int
+    location: str | None
+
+
+@dataclass(frozen=True)
+class TreatmentDraft:
+    """A treatment as the user is entering it. `route` and `zone` are vocabulary values."""
+
+    date: dt.date
+    product: str
+    lot: str
+    patient: str
+    practitioner: str
+    route: str
+    zone: str | None
+    vials: int
+
+
+@dataclass(frozen=True)
+class RecordedTreatment:
+    ref: str
+    findings: tuple[Flag, ...]
+    overridden: tuple[str, ...]  # the rules of the block findings overridden, if any
+
+
+@dataclass(frozen=True)
+class TreatmentRow:
+    ref: str
+    date: dt.date
+    patient: str
+    practitioner: str
+    product: str
+    lot: str
+    route: str
+    zone: str | None
+    vials: int
+    overridden: bool
+    override_reason: str | None = None
+
+
+class UnknownProduct(LookupError):
+    def __init__(self, product: str) -> None:
+        super().__init__(f"no product named {product!r} in this database")
+
+
+class Blocked(Exception):
+    """Block findings stop the treatment; nothing was written. `flags` are those findings."""
+
+    def __init__(self, flags: list[Flag]) -> None:
+        rules_hit = ", ".join(dict.fromkeys(f.rule for f in flags))
+        super().__init__(
+            f"{len(flags)} block finding(s) ({rules_hit}): the treatment is not recorded "
+            "unless a reason for overriding them is given"
+        )
+        self.flags = flags
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def intended_routes(session: Session, product: str) -> list[str]:
+    """The routes the product's instructions allow, in vocabulary order."""
+    routes = session.scalar(select(Product.intended_routes).where(Product.name == product))
+    if routes is None:
+        raise UnknownProduct(product)
+    order = [r.value for r in Route]
+    return sorted(routes, key=lambda r: order.index(r) if r in order else len(order))
+
+
+def known_practitioners(session: Session) -> list[str]:
+    """Everyone who has recorded a treatment, by name."""
+    return list(
+        session.scalars(select(Treatment.practitioner).distinct().order_by(Treatment.practitioner))
+    )
+
+
+def _product_id(session: Session, product: str) -> int:
+    product_id = session.scalar(select(Product.id).where(Product.name == product))
+    if product_id is None:
+        raise UnknownProduct(product)
+    return product_id
+
+
+def lots_for_treatment(session: Session, product: str, on: dt.date) -> list[LotChoice]:
+    """The lots of `product` usable on `on`, first expiry first out: stock on hand above
+    zero, not expired on that day, and released on that day."""
+    product_id = _product_id(session, product)
+    facts = rules.load_snapshot(session, with_treatments=False, product_id=product_id)
+    usable = [
+        lot.id
+        for lot in facts.lots
+        if lot.on_hand > 0 and lot.expiry >= on and lot.status_on(on) is LotStatus.RELEASED
+    ]
+    if not usable:
+        return []
+    query = stock_query(usable).order_by(Lot.expiry, Lot.code)
+    return [LotChoice(r.lot, r.expiry, r.on_hand, r.location) for r in session.execute(query)]
+
+
+def next_treatment_ref(session: Session) -> str:
+    """The next free numbered reference after the highest "T-<number>" held (T-0207 after
+    T-0206), never one already taken."""
+    number = _highest_ref_number(session) + 1
+    while session.scalar(select(Treatment.id).where(Treatment.ref == _ref(number))) is not None:
+        number += 1
+    return _ref(number)
+
+
+def _ref(number: int) -> str:
+    return f"{REF_PREFIX}{number:04d}"
+
+
+def _highest_ref_number(session: Session) -> int:
+    numbered = Treatment.ref.like(f"{REF_PREFIX}%")
+    # Among refs of one length, the greatest string is the greatest number when it is all
+    # digits; only when some other ref outranks it are all the refs read.
+    greatest = session.scalars(
+        select(func.max(Treatment.ref)).where(numbered).group_by(func.length(Treatment.ref))
+    )
+    numbers = []
+    for ref in greatest:
+        match = _NUMBERED_REF.match(ref or "")
+        if match is None:
+            return max(
+                (
+                    int(m.group(1))
+                    for ref in session.scalars(select(Treatment.ref).where(numbered))
+                    if (m := _NUMBERED_REF.match(ref))
+                ),
+                default=0,
+            )
+        numbers.append(int(match.group(1)))
+    return max(numbers, default=0)
+
+
+# -- findings ----------------------------------------------------------------------------
+
+
+def _vocabulary(field: str, value: str | None, vocabulary: type[Route] | type[Zone]) -> Any:
+    if value is None:
+        return None
+    try:
+        return vocabulary(value)
+    except ValueError:
+        allowed = ", ".join(v.value for v in vocabulary)
+        raise InvalidInput([f"{field}: {value!r} is not one of: {allowed}"]) from None
+
+
+def findings_for(session: Session, draft: TreatmentDraft, today: dt.date) -> list[Flag]:
+    """The flags recording `draft` would raise or that concern its product and lot, most
+    severe first. Treatment flags name the reference the treatment would be given. With no
+    known lot, the product's own flags."""
+    product_id = _product_id(session, draft.product)
+    route = _vocabulary("route", draft.route, Route)
+    zone = _vocabulary("zone", draft.zone, Zone)
+    facts = rules.load_snapshot(session, with_treatments=False, product_id=product_id)
+    lot = next((lot for lot in facts.lots if lot.code == draft.lot), None)
+    if lot is None:
+        return rules.evaluate(
+            rules.Snapshot(facts.market, facts.products, facts.documents, []), today
+        )
+    treatment = rules.TreatmentFacts(next_treatment_ref(session), draft.date, lot.id, route, zone)
+    return rules.flags_for_use(facts, treatment, today)
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def validate_draft(draft: TreatmentDraft, ref: str) -> TreatmentIn:
+    """The draft as the interchange file's treatment record, or InvalidInput naming each
+    field that is wrong in the clinic's words."""
+    try:
+        return TreatmentIn.model_validate(
+            {
+                "ref": ref,
+                "date": draft.date,
+                "product": draft.product,
+                "lot": draft.lot,
+                "patient": draft.patient,
+                "practitioner": draft.practitioner,
+                "route": draft.route,
+                "zone": draft.zone,
+                "vials": draft.vials,
+            }
+        )
+    except ValidationError as exc:
+        raise InvalidInput(
+            [
+                f"{FIELD_WORDS.get(str(e['loc'][0]), str(e['loc'][0]))}: {plain_message(e)}"
+                for e in exc.errors(include_url=False)
+            ]
+        ) from None
+
+
+def _lot(session: Session, product: str, lot: str) -> Lot:
+    found = session.scalar(
+        select(Lot)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Product.name == product, Lot.code == lot)
+    )
+    if found is None:
+        if session.scalar(select(Product.id).where(Product.name == product)) is None:
+            raise InvalidInput([f"product: no product named {product!r}"])
+        raise InvalidInput([f"lot: no lot {lot!r} of {product}"])
+    return found
+
+
+def record_treatment(
+    session: Session,
+    draft: TreatmentDraft,
+    *,
+    today: dt.date,
+    user: str | None,
+    override_reason: str | None,
+) -> RecordedTreatment:
+    """Write the treatment, its use of stock and its audit rows. Raises InvalidInput for bad
+    input, Overdrawn if the lot lacks the vials, Blocked if block findings are not overridden
+    by a written reason; then nothing is written. Overriding needs OVERRIDE_BLOCK."""
+    require(session, user, Permission.RECORD_TREATMENT)
+    ref = next_treatment_ref(session)
+    record = validate_draft(draft, ref)
+    lot = _lot(session, record.product, record.lot)
+    clean = TreatmentDraft(
+        record.date,
+        record.product,
+        record.lot,
+        record.patient,
+        record.practitioner,
+        record.route.value,
+        record.zone.value if record.zone is not None else None,
+        record.vials,
+    )
+    findings = findings_for(session, clean, today)
+    ensure_not_overdrawn(session, lot.id, [Entry(record.date, -record.vials, ref)], lot=lot.code)
+    blocks = [f for f in findings if f.severity is Severity.BLOCK]
+    reason = (override_reason or "").strip() or None
+    if blocks and reason is None:
+        raise Blocked(blocks)
+    if blocks:
+        require(session, user, Permission.OVERRIDE_BLOCK)
+    now = utc_now()
+    treatment = Treatment(
+        ref=ref,
+        date=record.date,
+        lot_id=lot.id,
+        patient=record.patient,
+        practitioner=record.practitioner,
+        route=record.route,
+        zone=record.zone,
+        vials=record.vials,
+        override_reason=reason if blocks else None,
+        recorded_at=now,
+        recorded_by=user,
+    )
+    session.add(treatment)
+    session.flush()
+    session.add(
+        Movement(
+            lot_id=lot.id,
+            date=record.date,
+            kind=MovementKind.USE,
+            quantity=-record.vials,
+            treatment_id=treatment.id,
+            recorded_at=now,
+            recorded_by=user,
+        )
+    )
+    session.flush()
+    changes = [Change("treatment", ref, AuditAction.CREATE, new=record.model_dump(mode="json"))]
+    if blocks:
+        changes.append(
+            Change(
+                "treatment",
+                ref,
+                AuditAction.CREATE,
+                field="overridden_blocks",
+                new=[{"rule": f.rule, "message": f.message} for f in blocks],
+            )
+        )
+    write_audit(session, changes, user=user, reason=reason if blocks else None, at=now)
+    return RecordedTreatment(ref, tuple(findings), tuple(dict.fromkeys(f.rule for f in blocks)))
+
+
+# -- the list of treatments ----------------------------------------------------------------
+
+
+def _contains(column: Any, pattern: str, case_blind_like: bool) -> Any:
+    if case_blind_like:  # SQLite's LIKE ignores case already, and lower() costs a scan
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
+def _treatment_query(session: Session, search: str) -> Select[*tuple[Any, ...]]:
+    case_blind_like = session.get_bind().dialect.name == "sqlite"
+    query = (
+        select(
+            Treatment.ref,
+            Treatment.date,
+            Treatment.patient,
+            Treatment.practitioner,
+            Product.name.label("product"),
+            Lot.code.label("lot"),
+            Treatment.route,
+            Treatment.zone,
+            Treatment.vials,
+            Treatment.override_reason,
+        )
+        .join(Lot, Lot.id == Treatment.lot_id)
+        .join(Product, Product.id == Lot.product_id)
+    )
+    words = search.split()
+    for word in words:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                *(
+                    _contains(column, pattern, case_blind_like)
+                    for column in (
+                        Treatment.patient,
+                        Treatment.ref,
+                        Product.name,
+                        Lot.code,
+                        Treatment.practitioner,
+                    )
+                )
+            )
+        )
+    return query
+
+
+def list_treatments(
+    session: Session, *, search: str = "", limit: int | None = None, offset: int = 0
+) -> list[TreatmentRow]:
+    """Treatments newest first (by date, then latest recorded); every word of `search` must
+    appear in the patient, reference, product, lot or practitioner (any case)."""
+    query = _treatment_query(session, search).order_by(Treatment.date.desc(), Treatment.id.desc())
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        TreatmentRow(
+            r.ref,
+            r.date,
+            r.patient,
+            r.practitioner,
+            r.product,
+            r.lot,
+            r.route.value,
+            r.zone.value if r.zone is not None else None,
+            r.vials,
+            r.override_reason is not None,
+            r.override_reason,
+        )
+        for r in session.execute(query)
+    ]
+
+
+def count_treatments(session: Session, *, search: str = "") -> int:
+    query = _treatment_query(session, search).with_only_columns(func.count(Treatment.id))
+    return int(session.scalar(query) or 0)

@@ -1,0 +1,591 @@
+"""Signing in: the first start creates the admin, every start asks who is there, and an idle
+window locks itself until the same person (or someone else) signs in again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QPalette, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.db import Database
+from exodesk.models.enums import Role
+from exodesk.services.accounts import users
+from exodesk.services.accounts.users import Account
+from exodesk.services.interchange.schema import InvalidInput
+from exodesk.ui.shell.context import AppContext
+
+ERROR_STYLE = "color: #a4161a; font-weight: 600;"
+MAX_TRIES = 5
+PAUSE_SECONDS = 30
+IDLE_SETTING = "lock/idle_minutes"
+DEFAULT_IDLE_MINUTES = 10
+LAST_USER_SETTING = "sign_in/last_user"
+
+Ev = QEvent.Type
+INPUT_EVENTS = frozenset(
+    {
+        Ev.KeyPress,
+        Ev.MouseButtonPress,
+        Ev.MouseButtonDblClick,
+        Ev.MouseMove,
+        Ev.Wheel,
+        Ev.TouchBegin,
+        Ev.TouchUpdate,
+        Ev.TabletPress,
+    }
+)
+SHORTCUT_EVENTS = frozenset({Ev.Shortcut, Ev.ShortcutOverride})
+
+
+def role_and_name(account: Account) -> str:
+    return f"{account.name} ({users.role_word(account.role)})"
+
+
+def _password_field() -> QLineEdit:
+    field = QLineEdit()
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setClearButtonEnabled(True)
+    return field
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def _show_error(label: QLabel, message: str) -> None:
+    label.setText(f"Error: {message}")
+    label.show()
+
+
+class Throttle:
+    """After `max_tries` wrong passwords in a row, no try is taken for `pause_seconds`."""
+
+    def __init__(
+        self,
+        max_tries: int = MAX_TRIES,
+        pause_seconds: float = PAUSE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_tries = max_tries
+        self.pause_seconds = pause_seconds
+        self.clock = clock
+        self.failures = 0
+        self._until = 0.0
+
+    def wait_left(self) -> int:
+        """Whole seconds to wait before the next try (0: go ahead)."""
+        left = self._until - self.clock()
+        return 0 if left <= 0 else int(left + 0.999)
+
+    def failed(self) -> None:
+        self.failures += 1
+        if self.failures >= self.max_tries:
+            self.failures = 0
+            self._until = self.clock() + self.pause_seconds
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self._until = 0.0
+
+
+def check_password(db: Database, name: str, password: str) -> tuple[Account | None, str]:
+    """The account, or None and what was wrong in plain words."""
+    name = name.strip()
+    if not name:
+        return None, "name: type your name"
+    if not password:
+        return None, "password: type your password"
+    with db.write() as session:  # a sign-in may upgrade an old password hash
+        account = users.authenticate(session, name, password)
+        known = account is not None or any(
+            a.active and a.name.lower() == name.lower() for a in users.list_users(session)
+        )
+    if account is not None:
+        return account, ""
+    if known:
+        return None, f"wrong password for {name}. Check Caps Lock and try again."
+    return None, f"there is no active account named {name!r}."
+
+
+class _PasswordForm(QWidget):
+    """Name and password with throttled tries; `signed_in(account)` when right."""
+
+    signed_in = Signal(object)
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        name: str = "",
+        button_text: str = "&Sign in",
+        throttle: Throttle | None = None,
+        submit_on_return: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        """In a dialog, Enter presses the default button; elsewhere (`submit_on_return`) the
+        password field's Enter signs in."""
+        super().__init__(parent)
+        self.db = db
+        self.throttle = throttle or Throttle()
+        self.name = QLineEdit(name)
+        self.name.setPlaceholderText("Your name, as your account was created")
+        self.password = _password_field()
+        self.error = _error_label()
+        self.button = QPushButton(button_text)
+        self.button.setDefault(True)
+        self.button.setAutoDefault(True)
+        form = QFormLayout()
+        name_label = QLabel("&Name:")
+        name_label.setBuddy(self.name)
+        password_label = QLabel("&Password:")
+        password_label.setBuddy(self.password)
+        form.addRow(name_label, self.name)
+        form.addRow(password_label, self.password)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._update_pause)
+        self.button.clicked.connect(self.try_sign_in)
+        self.name.returnPressed.connect(self.password.setFocus)
+        if submit_on_return:
+            self.password.returnPressed.connect(self.try_sign_in)
+
+    def focus(self) -> None:
+        target = self.password if self.name.text() else self.name
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def try_sign_in(self) -> None:
+        if self.throttle.wait_left():
+            self._update_pause()
+            return
+        account, problem = check_password(self.db, self.name.text(), self.password.text())
+        if account is None:
+            if problem.startswith("wrong password"):
+                self.throttle.failed()
+            self.password.clear()
+            _show_error(self.error, problem)
+            self._update_pause()
+            self.focus()
+            return
+        self.throttle.succeeded()
+        self.error.hide()
+        self.password.clear()
+        self.signed_in.emit(account)
+
+    def _update_pause(self) -> None:
+        left = self.throttle.wait_left()
+        paused = left > 0
+        for widget in (self.name, self.password, self.button):
+            widget.setEnabled(not paused)
+        if paused:
+            _show_error(
+                self.error,
+                f"{MAX_TRIES} wrong passwords in a row: wait {left} s before trying again.",
+            )
+            if not self._tick.isActive():
+                self._tick.start()
+        elif self._tick.isActive():
+            self._tick.stop()
+            self.error.hide()
+            self.focus()
+
+
+class FirstAdminDialog(QDialog):
+    """No account exists yet: create the admin, who then adds everyone else."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.account: Account | None = None
+        self.setWindowTitle("ExoDesk — create the admin account")
+        intro = QLabel(
+            "<p><b>Welcome to ExoDesk.</b></p>"
+            "<p>Create the <b>admin</b> account first. The admin adds the other accounts "
+            "(practitioners, stock managers, auditors) and edits products and documents. "
+            "Everyone then signs in with their own name and password, and the audit trail "
+            "records who did what.</p>"
+        )
+        intro.setWordWrap(True)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. Dr Amelia Hart")
+        self.password = _password_field()
+        self.password.setPlaceholderText(f"at least {users.MIN_PASSWORD_LENGTH} characters")
+        self.again = _password_field()
+        self.error = _error_label()
+        form = QFormLayout()
+        for text, field in (
+            ("&Name:", self.name),
+            ("&Password:", self.password),
+            ("Password &again:", self.again),
+        ):
+            label = QLabel(text)
+            label.setBuddy(field)
+            form.addRow(label, field)
+        database = QLabel(f"Database: {db.display_name}")
+        database.setStyleSheet("color: palette(mid);")
+        database.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.create_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.create_button.setText("&Create admin account")
+        self.create_button.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
+        self.buttons.accepted.connect(self.create_account)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(database)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+
+    def create_account(self) -> None:
+        if self.password.text() != self.again.text():
+            _show_error(self.error, "password again: the two passwords differ")
+            self.again.clear()
+            self.again.setFocus()
+            return
+        try:
+            with self.db.write() as session:
+                self.account = users.create_user(
+                    session, self.name.text(), Role.ADMIN, self.password.text(), by=None
+                )
+        except InvalidInput as exc:
+            _show_error(self.error, "\n".join(exc.errors))
+            return
+        self.accept()
+
+
+class SignInDialog(QDialog):
+    """Who is there: name and password. Five wrong passwords pause the tries for 30 s."""
+
+    def __init__(
+        self,
+        db: Database,
+        parent: QWidget | None = None,
+        *,
+        name: str = "",
+        throttle: Throttle | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.account: Account | None = None
+        self.setWindowTitle("ExoDesk — sign in")
+        heading = QLabel("<span style='font-size:13pt'><b>Sign in to ExoDesk</b></span>")
+        self.form = _PasswordForm(db, name=name, throttle=throttle)
+        database = QLabel(f"Database: {db.display_name}")
+        database.setWordWrap(True)
+        database.setStyleSheet("color: palette(mid);")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.addButton(self.form.button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.rejected.connect(self.reject)
+        self.form.signed_in.connect(self._signed_in)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(heading)
+        layout.addWidget(self.form)
+        layout.addWidget(database)
+        layout.addWidget(self.buttons)
+        self.form.button.setDefault(True)  # now that it is inside the dialog
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)  # focused or not, Enter signs in
+        self.setMinimumWidth(480)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.form.focus()
+
+    def _signed_in(self, account: Account) -> None:
+        self.account = account
+        self.accept()
+
+
+def sign_in_at_start(db: Database, parent: QWidget | None = None) -> Account | None:
+    """The first start creates the admin; later starts ask for a name and password. None
+    when the person cancels (ExoDesk then closes)."""
+    with db.read() as session:
+        first = not users.accounts_exist(session)
+    settings = QSettings()
+    dialog: FirstAdminDialog | SignInDialog
+    if first:
+        dialog = FirstAdminDialog(db, parent)
+    else:
+        dialog = SignInDialog(db, parent, name=str(settings.value(LAST_USER_SETTING, "") or ""))
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.account is None:
+        return None
+    settings.setValue(LAST_USER_SETTING, dialog.account.name)
+    return dialog.account
+
+
+# -- the idle lock ---------------------------------------------------------------------------
+
+
+class _Cover(QFrame):
+    """An opaque sheet over one window, which hides what it shows while locked."""
+
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
+        self.setObjectName("lock-cover")
+        self.setAutoFillBackground(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.Mid))
+        self.setPalette(palette)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Other children are disabled while covered: no focus, clicks or shortcuts reach them.
+        self.disabled = [
+            w
+            for w in host.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if w is not self and not w.isWindow() and w.isEnabled()
+        ]
+        for widget in self.disabled:
+            widget.setEnabled(False)
+        self.fit()
+        self.show()
+        self.raise_()
+
+    def fit(self) -> None:
+        host = self.parentWidget()
+        if host is not None:
+            self.setGeometry(host.rect())
+
+    def remove(self) -> None:
+        for widget in self.disabled:
+            widget.setEnabled(True)
+        self.hide()
+        self.deleteLater()
+
+
+class LockScreen(QFrame):
+    """The panel asking for the password: the same person unlocks, or someone else signs in."""
+
+    def __init__(
+        self, db: Database, user: str, role: Role | None, minutes: float, throttle: Throttle
+    ) -> None:
+        super().__init__()
+        self.setObjectName("lock-screen")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setPalette(QApplication.palette())  # the panel stands out from the cover
+        self.setMaximumWidth(480)
+        icon = QLabel()
+        icon.setPixmap(
+            QApplication.style()
+            .standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+            .pixmap(40, 40)
+        )
+        title = QLabel("<span style='font-size:15pt'><b>ExoDesk is locked</b></span>")
+        who = f"{user} ({users.role_word(role)})" if role is not None else user
+        after = (
+            f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+            if minutes >= 1
+            else f"{minutes * 60:.0f} seconds"
+        )
+        at = dt.datetime.now().strftime("%H:%M")
+        self.explanation = QLabel(
+            f"Locked at {at} after {after} without use, to keep patients' records private."
+            "<br>"
+            f"Signed in: <b>{who}</b>. Type your password to go on, or sign in as "
+            "someone else with their name and password."
+        )
+        self.explanation.setWordWrap(True)
+        self.form = _PasswordForm(
+            db, name=user, button_text="&Unlock", throttle=throttle, submit_on_return=True
+        )
+        row = QVBoxLayout(self)
+        row.setContentsMargins(24, 20, 24, 20)
+        row.setSpacing(10)
+        head = QFormLayout()
+        head.addRow(icon, title)
+        row.addLayout(head)
+        row.addWidget(self.explanation)
+        row.addWidget(self.form)
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.form.button, QDialogButtonBox.ButtonRole.AcceptRole)
+        row.addWidget(buttons)
+
+
+class _LockDialog(QDialog):
+    """Holds the lock screen when a dialog was open (its modality would block the window):
+    application-modal, it cannot be closed with Esc or the title bar."""
+
+    def __init__(self, panel: LockScreen, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("ExoDesk — locked")
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        layout = QVBoxLayout(self)
+        layout.addWidget(panel)
+        self.unlocked = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Esc does not close it; Enter is the password field's own (no default button).
+        if event.key() not in (Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.unlocked:
+            super().closeEvent(event)
+        else:
+            event.ignore()
+
+    def reject(self) -> None:
+        if self.unlocked:
+            super().reject()
+
+
+class IdleLock(QObject):
+    """After `idle_seconds` without a key press, click or mouse move anywhere in ExoDesk
+    (setting lock/idle_minutes, default 10; 0 switches the lock off) every window is covered
+    and a password is asked. The same user unlocks; another user signing in changes
+    ctx.user and ctx.role and announces ctx.bus.user_changed. While no accounts exist
+    (ctx.role is None) nothing locks."""
+
+    locked = Signal()
+    unlocked = Signal()
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        window: QWidget,
+        *,
+        idle_seconds: float | None = None,
+        throttle: Throttle | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.ctx = ctx
+        self.window = window
+        self.throttle = throttle or Throttle()
+        if idle_seconds is None:
+            idle_seconds = idle_minutes_setting() * 60
+        self.idle_seconds = idle_seconds
+        self._last_input = time.monotonic()
+        self._covers: list[_Cover] = []
+        self.screen: LockScreen | None = None
+        self._dialog: _LockDialog | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(min(max(idle_seconds * 250, 50), 5000)))
+        self._timer.timeout.connect(self._check)
+        app = QApplication.instance()
+        if idle_seconds > 0 and app is not None:
+            app.installEventFilter(self)
+            self._timer.start()
+
+    @property
+    def is_locked(self) -> bool:
+        return self.screen is not None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in INPUT_EVENTS:
+            self._last_input = time.monotonic()
+        elif kind in SHORTCUT_EVENTS and self.screen is not None:
+            return not self._inside_lock_screen(watched)
+        elif kind == Ev.Resize and isinstance(watched, QWidget):
+            for cover in self._covers:
+                if cover.parentWidget() is watched:
+                    cover.fit()
+        return False
+
+    def _inside_lock_screen(self, watched: QObject) -> bool:
+        screen = self.screen
+        if screen is None:
+            return True
+        target = watched.parent() if isinstance(watched, QShortcut) else watched
+        if isinstance(target, QAction):
+            return False
+        return isinstance(target, QWidget) and (target is screen or screen.isAncestorOf(target))
+
+    def _check(self) -> None:
+        if self.screen is None and time.monotonic() - self._last_input >= self.idle_seconds:
+            self.lock()
+
+    def lock(self) -> None:
+        """Cover every window now and ask for the password."""
+        if self.screen is not None or self.ctx.role is None:
+            return
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            popup.close()
+        modal = QApplication.activeModalWidget()
+        others = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if w.isVisible()
+            and w is not self.window
+            and w.windowType() in (Qt.WindowType.Window, Qt.WindowType.Dialog)
+        ]
+        self._covers = [_Cover(w) for w in (self.window, *others)]
+        self.screen = LockScreen(
+            self.ctx.db, self.ctx.user, self.ctx.role, self.idle_seconds / 60, self.throttle
+        )
+        self.screen.form.signed_in.connect(self._signed_in)
+        if modal is None:
+            self._covers[0].layout_.addWidget(self.screen)
+            self.screen.show()
+        else:
+            self._dialog = _LockDialog(self.screen, self.window)
+            self._dialog.open()
+        self.screen.form.focus()
+        self.locked.emit()
+
+    def _signed_in(self, account: Account) -> None:
+        changed = account.name != self.ctx.user
+        self.ctx.user, self.ctx.role = account.name, account.role
+        QSettings().setValue(LAST_USER_SETTING, account.name)
+        if self._dialog is not None:
+            self._dialog.unlocked = True
+            self._dialog.accept()
+            self._dialog.deleteLater()
+            self._dialog = None
+        for cover in self._covers:
+            cover.remove()
+        self._covers = []
+        if self.screen is not None:
+            self.screen.deleteLater()
+            self.screen = None
+        self._last_input = time.monotonic()
+        if changed:
+            self.ctx.bus.user_changed.emit()
+        self.unlocked.emit()
+
+    def stop(self) -> None:
+        """No more locking (the window is closing)."""
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+
+def idle_minutes_setting() -> float:
+    value = QSettings().value(IDLE_SETTING, DEFAULT_IDLE_MINUTES)
+    try:
+        minutes = float(str(value))
+    except ValueError:
+        return DEFAULT_IDLE_MINUTES
+    return max(minutes, 0.0)

@@ -1,0 +1,573 @@
+"""The Audit view: who changed what and when, newest first, filtered by record, key, user
+and date and paged from the database (the trail can hold 100k+ events); the hash chain
+checked on request; what the filter shows exported as CSV or PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QBrush, QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.models.enums import AuditAction, Severity
+from exodesk.services.audit.log import (
+    AuditFilter,
+    AuditRow,
+    audit_users,
+    count_events,
+    events_csv,
+    iter_events,
+    list_events,
+    record_types,
+)
+from exodesk.services.audit.trail import ChainBreak, verify_chain
+from exodesk.ui.common import severity
+from exodesk.ui.common.jobs import BackgroundRunner
+from exodesk.ui.common.printing import html_table, report_html, save_pdf
+from exodesk.ui.common.table_models import Column, PagedRowTableModel
+from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.shell.context import AppContext
+
+PDF_LIMIT = 2000
+SHORT_VALUE = 60
+SEARCH_DELAY_MS = 250
+NO_DATE = QDate(2000, 1, 1)  # the date edits' minimum, shown as "any"
+NO_USER = ""  # the user filter's value for events with no user recorded
+
+ACTION_WORDS = {
+    AuditAction.CREATE: "created",
+    AuditAction.UPDATE: "changed",
+    AuditAction.DELETE: "deleted",
+}
+RECORD_WORDS = {
+    "clinic": "Clinic",
+    "location": "Location",
+    "product": "Product",
+    "document": "Document",
+    "lot": "Lot",
+    "treatment": "Treatment",
+    "movement": "Stock movement",
+    "stock_count": "Stock count",
+    "user": "User account",
+}
+
+
+def local_time(at: dt.datetime) -> dt.datetime:
+    """A stored UTC time in this computer's time zone (naive, for display)."""
+    return at.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
+
+
+def utc_start_of(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of `day`, in UTC (naive), as the trail stores times."""
+    return dt.datetime.combine(day, dt.time()).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def record_word(record: str) -> str:
+    return RECORD_WORDS.get(record, record.replace("_", " ").capitalize())
+
+
+def short(value: str | None) -> str:
+    if value is None:
+        return ""
+    flat = " ".join(value.split())
+    return flat if len(flat) <= SHORT_VALUE else flat[: SHORT_VALUE - 1] + "…"
+
+
+def readable(value: str | None) -> str:
+    """A stored value for reading: JSON laid out over lines, text as it is."""
+    if value is None:
+        return "—"
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    if isinstance(parsed, dict | list):
+        return json.dumps(parsed, indent=2, ensure_ascii=False)
+    return value
+
+
+def when(row: AuditRow) -> str:
+    return local_time(row.at).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class AuditTableModel(PagedRowTableModel[AuditRow]):
+    """Events newest first, a page at a time: `fetch(before_id, limit)` gives the next."""
+
+    COL_OLD, COL_NEW, COL_REASON = 7, 8, 9
+    columns = (
+        Column[AuditRow]("Event", lambda r: r.id, align_right=True),
+        Column[AuditRow]("When (local time)", when),
+        Column[AuditRow]("User", lambda r: r.user or "—"),
+        Column[AuditRow]("Action", lambda r: ACTION_WORDS[r.action]),
+        Column[AuditRow]("Record", lambda r: record_word(r.record)),
+        Column[AuditRow]("Key", lambda r: r.record_key),
+        Column[AuditRow]("Field", lambda r: r.field or ""),
+        Column[AuditRow]("Old value", lambda r: short(r.old)),
+        Column[AuditRow]("New value", lambda r: short(r.new)),
+        Column[AuditRow]("Reason", lambda r: short(r.reason)),
+    )
+
+    def row_of(self, event_id: int) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if r.id == event_id), None)
+
+    def extra_data(self, record: AuditRow, column: int, role: int) -> Any:
+        if role != Qt.ItemDataRole.ToolTipRole:
+            return None
+        full = {
+            self.COL_OLD: record.old,
+            self.COL_NEW: record.new,
+            self.COL_REASON: record.reason,
+        }.get(column)
+        if full is not None and len(full) > SHORT_VALUE:
+            return readable(full)
+        return None
+
+
+def _date_edit() -> QDateEdit:
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setMinimumDate(NO_DATE)
+    edit.setSpecialValueText("any")
+    edit.setDate(NO_DATE)
+    return edit
+
+
+def _day(edit: QDateEdit) -> dt.date | None:
+    if edit.date() == NO_DATE:
+        return None
+    value = edit.date().toPython()
+    assert isinstance(value, dt.date)
+    return value
+
+
+class AuditView(QWidget):
+    title = "Audit"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = AuditTableModel()
+        self._runner = BackgroundRunner(self)
+        self.chain_result: tuple[int, ChainBreak | None] | None = None
+
+        self.record = QComboBox()
+        self.record.setMinimumContentsLength(14)
+        self.key = QLineEdit()
+        self.key.setPlaceholderText("Product name, lot, treatment ref …")
+        self.key.setClearButtonEnabled(True)
+        self.user = QComboBox()
+        self.user.setMinimumContentsLength(12)
+        self.since = _date_edit()
+        self.until = _date_edit()
+        self.since.setToolTip("Events on or after this day (your local date); 'any': no limit")
+        self.until.setToolTip("Events on or before this day (your local date); 'any': no limit")
+        self.clear_button = QPushButton("C&lear filters")
+
+        filters = QHBoxLayout()
+        for text, field, stretch in (
+            ("Rec&ord:", self.record, 0),
+            ("&Key contains:", self.key, 1),
+            ("&User:", self.user, 0),
+            ("Fro&m:", self.since, 0),
+            ("&To:", self.until, 0),
+        ):
+            label = QLabel(text)
+            label.setBuddy(field)
+            filters.addWidget(label)
+            filters.addWidget(field, stretch)
+        filters.addWidget(self.clear_button)
+
+        self.count = QLabel()
+        self.verify_button = QPushButton("Ver&ify chain")
+        self.verify_button.setToolTip(
+            "Check that no event was changed or deleted behind ExoDesk's back "
+            "(each event is chained to the one before by a SHA-256 hash)"
+        )
+        self.chain = QWidget()  # icon + words + colour: the chain's state
+        self.chain.setAutoFillBackground(True)
+        self.chain_icon = QLabel()
+        self.chain_text = QLabel()
+        self.chain_text.setTextFormat(Qt.TextFormat.RichText)
+        chain_row = QHBoxLayout(self.chain)
+        chain_row.setContentsMargins(6, 2, 6, 2)
+        chain_row.addWidget(self.chain_icon)
+        chain_row.addWidget(self.chain_text)
+        self.chain.hide()
+        self.csv_button = QPushButton("Export &CSV…")
+        self.csv_button.setToolTip("Every event the filter shows, as a CSV file")
+        self.pdf_button = QPushButton("Save P&DF…")
+        self.pdf_button.setToolTip(f"What the filter shows as a PDF report (up to {PDF_LIMIT})")
+        actions = QHBoxLayout()
+        actions.addWidget(self.count)
+        actions.addWidget(self.chain)
+        actions.addStretch(1)
+        actions.addWidget(self.verify_button)
+        actions.addWidget(self.csv_button)
+        actions.addWidget(self.pdf_button)
+
+        self.table = read_only_table(self.model, self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        width = self.fontMetrics().horizontalAdvance
+        for column, sample in enumerate(
+            (
+                "000000_",
+                "2026-11-22 23:59:59__",
+                "Dr A Hart___",
+                "changed__",
+                "Stock movement__",
+                "Exo Lyo 50 / LOT-01___",
+                "composition_doc",
+                "n" * 16,
+                "n" * 24,
+            )
+        ):
+            self.table.setColumnWidth(column, width(sample))
+
+        self.detail = QPlainTextEdit()
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText("Select an event to read it in full.")
+        self.detail.setTabChangesFocus(True)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addLayout(actions)
+        layout.addWidget(splitter, 1)
+
+        self._delay = QTimer(self)  # typing a key or a date reloads once typing pauses
+        self._delay.setSingleShot(True)
+        self._delay.setInterval(SEARCH_DELAY_MS)
+        self._delay.timeout.connect(self.reload)
+        self.key.textChanged.connect(self._delay.start)
+        self.key.returnPressed.connect(self.reload)
+        for combo in (self.record, self.user):
+            combo.currentIndexChanged.connect(self.reload)
+        for edit in (self.since, self.until):
+            edit.dateChanged.connect(self._delay.start)
+        self.clear_button.clicked.connect(self.clear_filters)
+        self.verify_button.clicked.connect(self.verify)
+        self.csv_button.clicked.connect(self._ask_csv)
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self._filling = False
+        self.reload()
+
+    # -- the filter ------------------------------------------------------------------------
+
+    def current_filter(self) -> AuditFilter:
+        since, until = _day(self.since), _day(self.until)
+        return AuditFilter(
+            record=self.record.currentData(),
+            key_contains=self.key.text(),
+            user=self.user.currentData(),
+            since=None if since is None else utc_start_of(since),
+            until=None if until is None else utc_start_of(until + dt.timedelta(days=1)),
+        )
+
+    def set_filter(
+        self,
+        *,
+        record: str | None = None,
+        key: str = "",
+        user: str | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+    ) -> None:
+        """Show what this filter selects (None: any)."""
+        self._filling = True
+        try:
+            self.record.setCurrentIndex(max(self.record.findData(record), 0))
+            self.user.setCurrentIndex(max(self.user.findData(user), 0))
+            self.key.setText(key)
+            self.since.setDate(NO_DATE if since is None else QDate(since))
+            self.until.setDate(NO_DATE if until is None else QDate(until))
+        finally:
+            self._filling = False
+        self.reload()
+
+    def clear_filters(self) -> None:
+        self.set_filter()
+
+    def _fill_choices(self) -> None:
+        with self.ctx.db.read() as session:
+            records, names = record_types(session), audit_users(session)
+        for combo, first, items in (
+            (self.record, "All records", [(record_word(r), r) for r in records]),
+            (self.user, "Everyone", [(n, n) for n in names] + [("(no user)", NO_USER)]),
+        ):
+            chosen = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(first, None)
+            for text, data in items:
+                combo.addItem(text, data)
+            combo.setCurrentIndex(max(combo.findData(chosen), 0))
+            combo.blockSignals(False)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        if self._filling:
+            return
+        self._delay.stop()
+        self._fill_choices()
+        flt = self.current_filter()
+        selected = self.selected_event()
+        with self.ctx.db.read() as session:
+            total = count_events(session, flt)
+            rows = list_events(session, flt, limit=self.model.PAGE_SIZE)
+
+        def fetch(loaded: list[AuditRow], limit: int) -> list[AuditRow]:
+            before_id = loaded[-1].id if loaded else 0
+            with self.ctx.db.read() as session:
+                return list_events(session, flt, limit=limit, before_id=before_id)
+
+        self.model.reset(rows, total, fetch)
+        filtered = flt != AuditFilter()
+        self.count.setText(
+            f"{total:,} event{'s' if total != 1 else ''}"
+            + (" match the filter" if filtered else "")
+        )
+        for button in (self.csv_button, self.pdf_button):
+            button.setEnabled(total > 0)
+        row = None if selected is None else self.model.row_of(selected.id)
+        if row is not None:
+            self.table.selectRow(row)
+        else:
+            self.detail.clear()
+
+    def selected_event(self) -> AuditRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def select(self, key: object) -> None:
+        """`key` an event id: select it (clearing filters that hide it); (record, record key):
+        filter the trail to that record's history."""
+        if isinstance(key, tuple) and len(key) == 2:
+            self.set_filter(record=str(key[0]), key=str(key[1]))
+            return
+        if not isinstance(key, int):
+            return
+        row = self._find(key)
+        if row is None and self.current_filter() != AuditFilter():
+            self.clear_filters()
+            row = self._find(key)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _find(self, event_id: int) -> int | None:
+        row = self.model.row_of(event_id)
+        while row is None and self.model.canFetchMore():
+            last = self.model.row(self.model.loaded - 1).id if self.model.loaded else None
+            if last is not None and last < event_id:
+                return None  # newest first: it would have come already
+            self.model.fetchMore()
+            row = self.model.row_of(event_id)
+        return row
+
+    def focus_search(self) -> None:
+        self.key.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.key.selectAll()
+
+    def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.detail.clear()
+            return
+        r = self.model.row(current.row())
+        self.detail.setPlainText(
+            f"Event {r.id} — {when(r)} (local time), {r.at.isoformat(sep=' ')} UTC\n"
+            f"{r.user or 'no user recorded'} {ACTION_WORDS[r.action]} "
+            f"{record_word(r.record).lower()} {r.record_key}"
+            + (f", field {r.field}" if r.field else "")
+            + f"\nReason: {r.reason or '—'}\n\nOld value:\n{readable(r.old)}\n\n"
+            f"New value:\n{readable(r.new)}\n"
+        )
+
+    # -- the chain -------------------------------------------------------------------------
+
+    def verify(self) -> None:
+        """Check the whole chain off the UI thread; the result shows beside the button."""
+        db = self.ctx.db
+
+        def work() -> tuple[int, ChainBreak | None]:
+            with db.read() as session:
+                return verify_chain(session)
+
+        self.verify_button.setEnabled(False)
+        self._show_chain("Checking the chain…", None)
+        self._runner.start("verify", work, self._verified)
+
+    @property
+    def verifying(self) -> bool:
+        return self._runner.busy
+
+    def _verified(self, result: Any) -> None:
+        self.verify_button.setEnabled(True)
+        if isinstance(result, Exception):
+            self._show_chain(f"Could not check the chain: {result}", Severity.WARN)
+            return
+        self.chain_result = result
+        checked, broken = result
+        if broken is None:
+            self._show_chain(
+                f"<b>Intact</b>: {checked:,} events checked, each chained to the one before",
+                None,
+                ok=True,
+            )
+        else:
+            self._show_chain(
+                f"<b>{severity.WORD[Severity.BLOCK]}: chain broken at event {broken.event_id}"
+                f"</b> — {broken.problem}",
+                Severity.BLOCK,
+            )
+
+    def _show_chain(self, text: str, level: Severity | None, *, ok: bool = False) -> None:
+        style = self.style()
+        pixmap = (
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton)
+            if ok
+            else severity.icon(level)
+            if level is not None
+            else style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload)
+        ).pixmap(16, 16)
+        palette = self.chain.palette()
+        base = self.palette()
+        if level is not None:
+            palette.setColor(QPalette.ColorRole.Window, severity.BACKGROUND[level])
+            palette.setColor(QPalette.ColorRole.WindowText, severity.TEXT_ON_BACKGROUND)
+        else:
+            palette.setBrush(
+                QPalette.ColorRole.Window, QBrush(base.color(QPalette.ColorRole.Window))
+            )
+            palette.setColor(
+                QPalette.ColorRole.WindowText, base.color(QPalette.ColorRole.WindowText)
+            )
+        self.chain.setPalette(palette)
+        self.chain_icon.setPixmap(pixmap)
+        self.chain_text.setText(text)
+        self.chain.setToolTip(text.replace("<b>", "").replace("</b>", ""))
+        self.chain.show()
+        self.chain.updateGeometry()  # the words' new width reaches the row's layout now
+        layout = self.layout()
+        if layout is not None:
+            layout.invalidate()
+            layout.activate()
+
+    # -- output ----------------------------------------------------------------------------
+
+    def export_csv(self, path: Path) -> int:
+        """Write every event the filter shows; returns how many."""
+        flt = self.current_filter()
+        with self.ctx.db.read() as session:
+            rows = list(iter_events(session, flt))
+        path.write_text(events_csv(rows), encoding="utf-8")
+        return len(rows)
+
+    def report(self) -> str:
+        flt = self.current_filter()
+        with self.ctx.db.read() as session:
+            total = count_events(session, flt)
+            rows = list_events(session, flt, limit=PDF_LIMIT)
+        shown = (
+            f"{total:,} event(s)"
+            if total <= PDF_LIMIT
+            else f"the newest {PDF_LIMIT:,} of {total:,} events (export CSV for all of them)"
+        )
+        return report_html(
+            "Audit trail",
+            [
+                f"Filter: {self.filter_words()}",
+                shown + "; times are local",
+                f"Prepared by {self.ctx.user} on {self.ctx.today().isoformat()} with ExoDesk",
+            ],
+            html_table(
+                ["When", "User", "Action", "Record", "Key", "Field", "Old", "New", "Reason"],
+                [
+                    [
+                        when(r),
+                        r.user or "—",
+                        ACTION_WORDS[r.action],
+                        record_word(r.record),
+                        r.record_key,
+                        r.field or "",
+                        short(r.old),
+                        short(r.new),
+                        short(r.reason),
+                    ]
+                    for r in rows
+                ],
+            ),
+        )
+
+    def filter_words(self) -> str:
+        parts = []
+        if self.record.currentData() is not None:
+            parts.append(f"record {self.record.currentText()}")
+        if self.key.text().strip():
+            parts.append(f"key contains “{self.key.text().strip()}”")
+        if self.user.currentData() is not None:
+            parts.append(f"user {self.user.currentText()}")
+        since, until = _day(self.since), _day(self.until)
+        if since is not None:
+            parts.append(f"from {since.isoformat()}")
+        if until is not None:
+            parts.append(f"to {until.isoformat()}")
+        return ", ".join(parts) or "none (every event)"
+
+    def save_pdf(self, path: Path) -> None:
+        save_pdf(self.report(), path, landscape=True)
+
+    def _ask_csv(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export the audit trail", "audit-trail.csv", "CSV (*.csv)"
+        )
+        if name:
+            self._write(lambda: f"Exported {self.export_csv(Path(name)):,} events to {name}.", name)
+
+    def _ask_pdf(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the audit report", "audit-trail.pdf", "PDF (*.pdf)"
+        )
+        if name:
+
+            def write() -> str:
+                self.save_pdf(Path(name))
+                return f"Saved {name}."
+
+            self._write(write, name)
+
+    def _write(self, action: Callable[[], str], name: str) -> None:
+        try:
+            message = action()
+        except OSError as exc:
+            QMessageBox.warning(self, "Audit", f"Could not write {name}: {exc.strerror}")
+            return
+        self.count.setText(f"{self.count.text()} — {message}")

@@ -1,0 +1,354 @@
+"""Registering a document (certificate, declaration, IFU, certificate of analysis, ATMP
+authorisation, MFDS registration, safety report) with its PDF or image, and changing a
+document's status with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from exodesk.models.enums import DocumentKind, DocumentStatus
+from exodesk.services.accounts.users import NotPermitted
+from exodesk.services.catalogue.documents import (
+    FILE_TYPES,
+    KIND_WORDS,
+    STATUS_WORDS,
+    DocumentDetail,
+    DocumentDraft,
+    UnknownDocument,
+    register_document,
+    update_document_status,
+)
+from exodesk.services.catalogue.products import lots_by_product
+from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.queries import product_names
+from exodesk.ui.catalogue.product_editor import error_field
+from exodesk.ui.shell.context import AppContext
+
+ERROR_STYLE = "color: #a4161a;"
+FILE_FILTER = "PDF or image (" + " ".join(f"*{s}" for s in FILE_TYPES) + ");;All files (*)"
+KIND_HINTS = {
+    DocumentKind.CE_CERTIFICATE: "Issued by a notified body (give its name and number); "
+    "class IIa, IIb and III devices need one.",
+    DocumentKind.DECLARATION_OF_CONFORMITY: "The manufacturer's declaration; class I "
+    "devices need one.",
+    DocumentKind.IFU: "Instructions for use; every product needs them.",
+    DocumentKind.CERTIFICATE_OF_ANALYSIS: "Covers one lot: choose the product and its lot.",
+    DocumentKind.ATMP_AUTHORISATION: "MHRA or EMA marketing authorisation of an ATMP.",
+    DocumentKind.MFDS_REGISTRATION: "Registration with Korea's Ministry of Food and Drug Safety.",
+    DocumentKind.SAFETY_REPORT: "Field safety notice, periodic safety report or similar.",
+}
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def _day(day: QDate) -> dt.date:
+    return dt.date(day.year(), day.month(), day.day())
+
+
+class DocumentDialog(QDialog):
+    """Register a new document; `detail` holds it once registered (the dialog accepted)."""
+
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, product: str | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.detail: DocumentDetail | None = None
+        self.setWindowTitle("Register a document")
+        with ctx.db.read() as session:
+            names = product_names(session)
+            self._lots = lots_by_product(session)
+
+        self.kind = QComboBox()
+        for kind, words in KIND_WORDS.items():
+            self.kind.addItem(words, kind.value)
+        self.kind_hint = QLabel()
+        self.kind_hint.setWordWrap(True)
+        self.kind_hint.setStyleSheet("color: palette(placeholder-text);")
+        self.number = QLineEdit()
+        self.number.setPlaceholderText("As printed, e.g. CE 2913-MDR-04417")
+        self.issuer = QLineEdit()
+        self.issuer.setPlaceholderText("Notified body, manufacturer or authority")
+        today = QDate(self.ctx.today())
+        self.has_issued = QCheckBox("&Issued on")
+        self.has_issued.setChecked(True)
+        self.issued = QDateEdit(today)
+        self.issued.setCalendarPopup(True)
+        self.issued.setDisplayFormat("yyyy-MM-dd")
+        self.has_expires = QCheckBox("E&xpires on")
+        self.has_expires.setToolTip("Leave unticked for a document that never expires")
+        self.expires = QDateEdit(today.addYears(1))
+        self.expires.setCalendarPopup(True)
+        self.expires.setDisplayFormat("yyyy-MM-dd")
+        self.expires.setEnabled(False)
+        self.products = QListWidget()
+        self.products.setMinimumHeight(120)
+        for name in names:
+            item = QListWidgetItem(name)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(
+                Qt.CheckState.Checked if name == product else Qt.CheckState.Unchecked
+            )
+            self.products.addItem(item)
+        self.lot = QComboBox()
+        self.status = QComboBox()
+        for status, words in STATUS_WORDS.items():
+            self.status.addItem(words, status.value)
+        self.file = QLineEdit()
+        self.file.setPlaceholderText("Optional: the scanned PDF or image")
+        self.browse = QPushButton("&Browse…")
+        self.browse.setAutoDefault(False)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(self.browse)
+
+        form = QFormLayout()
+        self.labels: dict[str, QLabel] = {}
+
+        def row(field: str, title: str, widget: QWidget) -> None:
+            label = QLabel(title)
+            label.setBuddy(widget)
+            self.labels[field] = label
+            form.addRow(label, widget)
+
+        row("kind", "&Kind", self.kind)
+        form.addRow("", self.kind_hint)
+        row("number", "&Number", self.number)
+        row("issuer", "Iss&uer", self.issuer)
+        form.addRow(self.has_issued, self.issued)
+        form.addRow(self.has_expires, self.expires)
+        row("products", "&Products covered", self.products)
+        row("lot", "&Lot", self.lot)
+        row("status", "&Status", self.status)
+        file_label = QLabel("&File")
+        file_label.setBuddy(self.file)
+        self.labels["file"] = file_label
+        form.addRow(file_label, file_row)
+
+        self.error = _error_label()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.register_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.register_button.setText("&Register")
+        self.register_button.setDefault(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+        self.buttons.accepted.connect(self.register)
+        self.buttons.rejected.connect(self.reject)
+        self.browse.clicked.connect(self.choose_file)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.products.itemChanged.connect(self._refresh_lots)
+        self.has_issued.toggled.connect(self.issued.setEnabled)
+        self.has_expires.toggled.connect(self.expires.setEnabled)
+        self._kind_changed()
+        self._refresh_lots()
+        self.resize(560, 640)
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    def set_file(self, path: Path | None) -> None:
+        """The file to attach (the Browse… button sets it from a file dialog)."""
+        self.file.setText("" if path is None else str(path))
+
+    def choose_file(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "Choose the document's PDF or image", "", FILE_FILTER
+        )
+        if chosen:
+            self.set_file(Path(chosen))
+
+    def set_kind(self, kind: DocumentKind) -> None:
+        self.kind.setCurrentIndex(self.kind.findData(kind.value))
+
+    def check_product(self, name: str, checked: bool = True) -> None:
+        for i in range(self.products.count()):
+            item = self.products.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == name:
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def checked_products(self) -> list[str]:
+        items = (self.products.item(i) for i in range(self.products.count()))
+        return [
+            item.data(Qt.ItemDataRole.UserRole)
+            for item in items
+            if item.checkState() == Qt.CheckState.Checked
+        ]
+
+    def _kind_changed(self) -> None:
+        kind = DocumentKind(self.kind.currentData())
+        self.kind_hint.setText(KIND_HINTS[kind])
+        if kind is DocumentKind.CERTIFICATE_OF_ANALYSIS and self.lot.currentIndex() == 0:
+            if self.lot.count() > 1:
+                self.lot.setCurrentIndex(1)
+
+    def _refresh_lots(self) -> None:
+        chosen = self.lot.currentData()
+        self.lot.blockSignals(True)
+        self.lot.clear()
+        self.lot.addItem("— none —", None)
+        for name in self.checked_products():
+            for code in self._lots.get(name, []):
+                self.lot.addItem(f"{code}  ({name})", code)
+        index = self.lot.findData(chosen) if chosen is not None else -1
+        self.lot.setCurrentIndex(max(index, 0))
+        self.lot.blockSignals(False)
+        self._kind_changed()
+
+    def draft(self) -> DocumentDraft:
+        issued = _day(self.issued.date()) if self.has_issued.isChecked() else None
+        expires = _day(self.expires.date()) if self.has_expires.isChecked() else None
+        issuer = self.issuer.displayText().strip()
+        return DocumentDraft(
+            kind=DocumentKind(self.kind.currentData()),
+            number=self.number.displayText().strip(),
+            issuer=issuer or None,
+            issued=issued,
+            expires=expires,
+            products=tuple(self.checked_products()),
+            lot=self.lot.currentData(),
+            status=DocumentStatus(self.status.currentData()),
+        )
+
+    def file_path(self) -> Path | None:
+        text = self.file.displayText().strip()
+        return Path(text).expanduser() if text else None
+
+    # -- action -------------------------------------------------------------------------------
+
+    def register(self) -> None:
+        try:
+            with self.ctx.db.write() as session:
+                self.detail = register_document(
+                    session,
+                    self.draft(),
+                    user=self.ctx.user,
+                    store=self.ctx.document_store,
+                    file=self.file_path(),
+                    today=self.ctx.today(),
+                )
+        except (InvalidInput, NotPermitted) as exc:
+            self.show_errors(exc.errors)
+            return
+        except (OSError, SQLAlchemyError) as exc:
+            self.show_errors([f"(storage): could not register the document: {exc}"])
+            return
+        self.ctx.announce_change()
+        self.accept()
+
+    def show_errors(self, errors: list[str]) -> None:
+        for plain in self.labels.values():
+            plain.setStyleSheet("")
+        first: QWidget | None = None
+        for error in errors:
+            label = self.labels.get(error_field(error))
+            if label is not None:
+                label.setStyleSheet(ERROR_STYLE)
+                first = first or label.buddy()
+        self.error.setText("Error: " + "\n".join(errors))
+        self.error.show()
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class StatusDialog(QDialog):
+    """Record that a document was suspended, withdrawn or reissued, and why."""
+
+    def __init__(
+        self, ctx: AppContext, detail: DocumentDetail, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.document = detail
+        self.setWindowTitle("Change document status")
+        what = QLabel(
+            f"{KIND_WORDS[detail.kind]} <b>{detail.number}</b> is now "
+            f"<b>{STATUS_WORDS[detail.status]}</b>."
+        )
+        what.setWordWrap(True)
+        self.status = QComboBox()
+        for status, words in STATUS_WORDS.items():
+            self.status.addItem(words, status.value)
+        other = next(s for s in DocumentStatus if s is not detail.status)
+        self.status.setCurrentIndex(self.status.findData(other.value))
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText("Why, e.g. 'withdrawn by the notified body on …'")
+        self.reason.setTabChangesFocus(True)
+        self.reason.setMaximumHeight(90)
+        form = QFormLayout()
+        status_label = QLabel("New &status")
+        status_label.setBuddy(self.status)
+        reason_label = QLabel("&Reason")
+        reason_label.setBuddy(self.reason)
+        form.addRow(status_label, self.status)
+        form.addRow(reason_label, self.reason)
+        self.error = _error_label()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Change status")
+        self.ok_button.setDefault(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(what)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.apply)
+        self.buttons.rejected.connect(self.reject)
+        self.resize(440, 260)
+
+    def apply(self) -> None:
+        try:
+            with self.ctx.db.write() as session:
+                update_document_status(
+                    session,
+                    self.document.kind,
+                    self.document.number,
+                    DocumentStatus(self.status.currentData()),
+                    user=self.ctx.user,
+                    reason=self.reason.toPlainText(),
+                )
+        except (InvalidInput, NotPermitted) as exc:
+            self.error.setText("Error: " + "\n".join(exc.errors))
+            self.error.show()
+            return
+        except (UnknownDocument, SQLAlchemyError) as exc:
+            self.error.setText(f"Error: {exc}")
+            self.error.show()
+            return
+        self.ctx.announce_change()
+        self.accept()

@@ -1,0 +1,432 @@
+"""The Documents view: every certificate, declaration, IFU, certificate of analysis and
+authorisation, whether each is valid today, and whether its stored file is still the one
+that was registered (its SHA-256 is checked)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, QUrl
+from PySide6.QtGui import QBrush, QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from exodesk.models.enums import DocumentKind, Severity
+from exodesk.services.accounts.users import NotPermitted
+from exodesk.services.catalogue.documents import (
+    FILE_CHANGED,
+    FILE_MISSING,
+    FILE_OK,
+    KIND_WORDS,
+    NO_FILE,
+    STATUS_WORDS,
+    DocumentDetail,
+    DocumentKey,
+    UnknownDocument,
+    attach_file,
+    list_documents,
+    stored_path,
+)
+from exodesk.services.interchange.schema import InvalidInput
+from exodesk.ui.catalogue.document_dialog import (
+    ERROR_STYLE,
+    FILE_FILTER,
+    DocumentDialog,
+    StatusDialog,
+)
+from exodesk.ui.common import severity
+from exodesk.ui.common.table_models import SORT_ROLE, Column, RowTableModel
+from exodesk.ui.shell.context import AppContext
+
+KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+KIND_SHORT = {
+    DocumentKind.CE_CERTIFICATE: "CE certificate",
+    DocumentKind.DECLARATION_OF_CONFORMITY: "Declaration",
+    DocumentKind.IFU: "IFU",
+    DocumentKind.CERTIFICATE_OF_ANALYSIS: "Cert. of analysis",
+    DocumentKind.ATMP_AUTHORISATION: "ATMP authorisation",
+    DocumentKind.MFDS_REGISTRATION: "MFDS registration",
+    DocumentKind.SAFETY_REPORT: "Safety report",
+}
+FILE_WORDS = {
+    NO_FILE: "no file",
+    FILE_OK: "ok",
+    FILE_MISSING: "MISSING",
+    FILE_CHANGED: "CHANGED",
+}
+FILE_TIPS = {
+    FILE_MISSING: "The stored file is gone from the document store. Attach the original again.",
+    FILE_CHANGED: "The stored file no longer matches the SHA-256 recorded when it was attached: "
+    "it was altered or damaged. Attach the original again.",
+    FILE_OK: "The stored file matches the SHA-256 recorded when it was attached.",
+    NO_FILE: "No file attached: use Attach file… to keep the scanned document.",
+}
+
+
+def validity_severity(validity: str) -> Severity | None:
+    if validity in ("expired", "withdrawn", "suspended"):
+        return Severity.BLOCK
+    if validity.startswith("expires"):
+        return Severity.WARN
+    return None
+
+
+def file_severity(state: str) -> Severity | None:
+    return Severity.BLOCK if state in (FILE_CHANGED, FILE_MISSING) else None
+
+
+class DocumentTableModel(RowTableModel[DocumentDetail]):
+    (
+        COL_KIND,
+        COL_NUMBER,
+        COL_ISSUER,
+        COL_PRODUCTS,
+        COL_LOT,
+        COL_ISSUED,
+        COL_EXPIRES,
+        COL_STATUS,
+        COL_VALIDITY,
+        COL_FILE,
+    ) = range(10)
+    columns = (
+        Column[DocumentDetail]("Kind", lambda d: KIND_SHORT[d.kind]),
+        Column[DocumentDetail]("Number", lambda d: d.number),
+        Column[DocumentDetail]("Issuer", lambda d: d.issuer),
+        Column[DocumentDetail]("Products", lambda d: ", ".join(d.products)),
+        Column[DocumentDetail]("Lot", lambda d: d.lot),
+        Column[DocumentDetail]("Issued", lambda d: d.issued),
+        Column[DocumentDetail]("Expires", lambda d: d.expires),
+        Column[DocumentDetail]("Status", lambda d: STATUS_WORDS[d.status]),
+        Column[DocumentDetail]("Valid today", lambda d: d.validity),
+        Column[DocumentDetail]("File", lambda d: FILE_WORDS.get(d.file_state, d.file_state)),
+    )
+
+    def extra_data(self, record: DocumentDetail, column: int, role: int) -> Any:
+        if role == KEY_ROLE:
+            return record.key
+        if column == self.COL_VALIDITY:
+            return self._marked(role, validity_severity(record.validity), None)
+        if column == self.COL_FILE:
+            return self._marked(
+                role, file_severity(record.file_state), FILE_TIPS.get(record.file_state)
+            )
+        if role == Qt.ItemDataRole.ToolTipRole and column in (
+            self.COL_ISSUER,
+            self.COL_PRODUCTS,
+            self.COL_KIND,
+        ):
+            return {
+                self.COL_ISSUER: record.issuer,
+                self.COL_PRODUCTS: "\n".join(record.products),
+                self.COL_KIND: KIND_WORDS[record.kind],
+            }[column]
+        return None
+
+    @staticmethod
+    def _marked(role: int, sev: Severity | None, tip: str | None) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tip
+        if sev is None:
+            return None
+        if role == Qt.ItemDataRole.DecorationRole:
+            return severity.icon(sev)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(severity.BACKGROUND[sev])
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(severity.TEXT_ON_BACKGROUND)
+        return None
+
+
+class DocumentsView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.dialog: DocumentDialog | StatusDialog | None = None
+        # How a stored file is opened; tests replace it to avoid launching a viewer.
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        self._current: DocumentKey | None = None
+
+        self.kind = QComboBox()
+        self.kind.addItem("All kinds", None)
+        for kind, words in KIND_WORDS.items():
+            self.kind.addItem(words, kind.value)
+        kind_label = QLabel("&Kind")
+        kind_label.setBuddy(self.kind)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Number, issuer, product or lot")
+        self.search.setClearButtonEnabled(True)
+        search_label = QLabel("F&ind")
+        search_label.setBuddy(self.search)
+        self.register_button = QPushButton("&Register…")
+        self.register_button.setToolTip("Register a certificate, declaration, IFU, CoA …")
+        self.attach_button = QPushButton("&Attach file…")
+        self.attach_button.setToolTip("Store the selected document's PDF or image")
+        self.open_button = QPushButton("&Open file")
+        self.open_button.setToolTip("Open the selected document's stored file")
+        self.status_button = QPushButton("Change &status…")
+        self.status_button.setToolTip("Record that the document was suspended or withdrawn")
+        top = QHBoxLayout()
+        top.addWidget(kind_label)
+        top.addWidget(self.kind)
+        top.addWidget(search_label)
+        top.addWidget(self.search, 1)
+        for button in (
+            self.register_button,
+            self.attach_button,
+            self.open_button,
+            self.status_button,
+        ):
+            top.addWidget(button)
+
+        self.model = DocumentTableModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info.setMinimumHeight(self.info.fontMetrics().lineSpacing() * 4 + 4)
+        self.info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
+        self.counts = QLabel()
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.info)
+        layout.addWidget(self.error)
+        layout.addWidget(self.counts)
+
+        self.kind.currentIndexChanged.connect(self.reload)
+        self.search.textChanged.connect(self._search_changed)
+        self.register_button.clicked.connect(lambda: self.new_document())
+        self.attach_button.clicked.connect(self.attach_file_dialog)
+        self.open_button.clicked.connect(self.open_file)
+        self.status_button.clicked.connect(self.change_status)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.table.doubleClicked.connect(lambda _: self.open_file())
+        self.reload()
+        self._size_columns()
+
+    # -- public -------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        kind = self.kind.currentData()
+        with self.ctx.db.read() as session:
+            rows = list_documents(
+                session,
+                self.ctx.today(),
+                store=self.ctx.document_store,
+                kind=None if kind is None else DocumentKind(kind),
+            )
+        self.model.set_rows(rows)
+        self._highlight(self._current)
+        self._show_current()
+        self._count()
+
+    def show_document(self, key: tuple[str, str]) -> None:
+        """Select the document (kind, number), clearing filters that hide it."""
+        kind, number = key
+        key = (DocumentKind(kind).value, number)
+        if self._proxy_row(key) < 0:
+            self.search.clear()
+        if self._proxy_row(key) < 0 and self.kind.currentIndex() != 0:
+            self.kind.setCurrentIndex(0)
+        self._current = key
+        self._highlight(key)
+        self._show_current()
+
+    select = show_document
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def new_document(self, product: str | None = None) -> DocumentDialog:
+        """Open the Register dialog (window-modal; returns at once with the dialog)."""
+        dialog = DocumentDialog(self.ctx, self, product=product)
+        dialog.accepted.connect(lambda: self._registered(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def current(self) -> DocumentDetail | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row(self.proxy.mapToSource(index).row())
+
+    def attach_file_dialog(self) -> None:
+        if self.current() is None:
+            return
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "Choose the document's PDF or image", "", FILE_FILTER
+        )
+        if chosen:
+            self.attach(Path(chosen))
+
+    def attach(self, file: Path) -> bool:
+        """Store `file` as the selected document's file."""
+        detail = self.current()
+        if detail is None:
+            self._fail("select a document first")
+            return False
+        try:
+            with self.ctx.db.write() as session:
+                attach_file(
+                    session,
+                    detail.kind,
+                    detail.number,
+                    file,
+                    store=self.ctx.document_store,
+                    user=self.ctx.user,
+                )
+        except (InvalidInput, NotPermitted) as exc:
+            self._fail("\n".join(exc.errors))
+            return False
+        except (UnknownDocument, OSError, SQLAlchemyError) as exc:
+            self._fail(f"could not attach {file.name}: {exc}")
+            return False
+        self.error.hide()
+        self.ctx.announce_change()
+        return True
+
+    def open_file(self) -> None:
+        detail = self.current()
+        if detail is None:
+            return
+        path = stored_path(detail, self.ctx.document_store)
+        if path is None:
+            self._fail(f"{detail.number} has no file attached; use Attach file… first")
+            return
+        if not path.exists():
+            self._fail(f"the file of {detail.number} is missing from the store ({path})")
+            return
+        self.error.hide()
+        self.open_url(QUrl.fromLocalFile(str(path)))
+
+    def change_status(self) -> StatusDialog | None:
+        detail = self.current()
+        if detail is None:
+            return None
+        dialog = StatusDialog(self.ctx, detail, self)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _fail(self, message: str) -> None:
+        self.error.setText(f"Error: {message}")
+        self.error.show()
+
+    def _registered(self, dialog: DocumentDialog) -> None:
+        if dialog.detail is not None:
+            self.show_document(dialog.detail.key)
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        self._count()
+
+    def _count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        bad = sum(
+            1 for r in range(total) if file_severity(self.model.row(r).file_state) is not None
+        )
+        text = f"{shown} of {total} documents shown"
+        if bad:
+            text += f" · {bad} stored file(s) missing or changed"
+        self.counts.setText(text)
+
+    def _proxy_row(self, key: DocumentKey | None) -> int:
+        if key is None:
+            return -1
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.index(row, 0).data(KEY_ROLE) == key:
+                return row
+        return -1
+
+    def _highlight(self, key: DocumentKey | None) -> None:
+        row = self._proxy_row(key)
+        if row < 0:
+            self.table.clearSelection()
+            self._current = None if key is None else key
+            return
+        index = self.proxy.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+
+    def _current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if current.isValid():
+            self._current = current.data(KEY_ROLE)
+        self.error.hide()
+        self._show_current()
+
+    def _show_current(self) -> None:
+        detail = self.current()
+        has = detail is not None
+        self.attach_button.setEnabled(has)
+        self.status_button.setEnabled(has)
+        self.open_button.setEnabled(has and detail is not None and detail.stored_file is not None)
+        self.info.setToolTip("")
+        if detail is None:
+            self.info.setText("Select a document to attach, open or change its file or status.")
+            return
+        path = stored_path(detail, self.ctx.document_store)
+        lines = [f"<b>{KIND_WORDS[detail.kind]} {detail.number}</b>"]
+        if detail.products:
+            lines[0] += " — covers " + ", ".join(detail.products)
+        if path is None:
+            lines.append(FILE_TIPS[NO_FILE])
+        else:
+            lines.append(
+                f"File: {detail.stored_file} in the document store · SHA-256 "
+                f"{(detail.sha256 or '')[:16]}…"
+            )
+            self.info.setToolTip(f"{path}\nSHA-256 {detail.sha256}")
+            sev = file_severity(detail.file_state)
+            if sev is not None:
+                lines.append(f"<b>{severity.WORD[sev]}:</b> {FILE_TIPS[detail.file_state]}")
+        self.info.setText("<br>".join(lines))
+
+    def _size_columns(self) -> None:
+        widths = (110, 135, 120, 160, 75, 82, 82, 68, 125)  # all fit beside the navigation
+        for column, width in enumerate(widths):
+            self.table.setColumnWidth(column, width)

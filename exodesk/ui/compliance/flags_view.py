@@ -1,0 +1,200 @@
+"""Flags: every compliance flag with its severity, what it means and what to do; filtered by
+severity, rule and text; each opens the product, lot or treatment concerned."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.models.enums import Severity
+from exodesk.services.compliance.rule_texts import MEANING
+from exodesk.services.compliance.rules import RULES, Flag
+from exodesk.ui.common import severity
+from exodesk.ui.common.table_models import SORT_ROLE, FlagTableModel
+from exodesk.ui.common.widgets import enum_data
+from exodesk.ui.shell.context import AppContext
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class FlagFilter(QSortFilterProxyModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.severity: Severity | None = None
+        self.rule: str | None = None
+        self.text = ""
+        self.setSortRole(SORT_ROLE)
+
+    def set(self, severity: Severity | None, rule: str | None, text: str) -> None:
+        self.beginFilterChange()
+        self.severity, self.rule, self.text = severity, rule, text.strip().lower()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, FlagTableModel)
+        flag = model.row(source_row)
+        if self.severity is not None and flag.severity is not self.severity:
+            return False
+        if self.rule is not None and flag.rule != self.rule:
+            return False
+        if self.text:
+            haystack = " ".join(
+                (flag.product, flag.lot or "", flag.treatment or "", flag.rule, flag.message)
+            ).lower()
+            return self.text in haystack
+        return True
+
+
+def target_of(flag: Flag) -> tuple[str, object]:
+    """The most specific record a flag is about."""
+    if flag.treatment is not None:
+        return "treatment", flag.treatment
+    if flag.lot is not None:
+        return "lot", (flag.product, flag.lot)
+    return "product", flag.product
+
+
+class FlagsView(QWidget):
+    title = "Flags"
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.model = FlagTableModel()
+        self.proxy = FlagFilter()
+        self.proxy.setSourceModel(self.model)
+
+        self.severity = QComboBox()
+        self.severity.addItem("All severities", None)
+        for sev in Severity:
+            self.severity.addItem(severity.icon(sev), severity.WORD[sev].capitalize(), sev)
+        self.rule = QComboBox()
+        self.rule.addItem("All rules", None)
+        for rule in RULES:
+            self.rule.addItem(rule, rule)
+        self.search = QLineEdit(placeholderText="Search product, lot, treatment or text…")
+        self.search.setClearButtonEnabled(True)
+        find = QLabel("&Find:")
+        find.setBuddy(self.search)
+        bar = QHBoxLayout()
+        bar.addWidget(find)
+        bar.addWidget(self.search, 2)
+        bar.addWidget(self.severity)
+        bar.addWidget(self.rule)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((90, 200, 230, 100, 90)):
+            self.table.setColumnWidth(column, width)
+
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.detail.setMinimumHeight(90)
+        self.open_button = QPushButton("&Open what this is about")
+        self.open_button.setEnabled(False)
+        self.summary = QLabel()
+        self.summary.setMinimumWidth(220)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        detail_box = QWidget()
+        detail_layout = QVBoxLayout(detail_box)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.detail, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.open_button)
+        row.addStretch(1)
+        row.addWidget(self.summary)
+        detail_layout.addLayout(row)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(detail_box)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+
+        self.search.textChanged.connect(self._refilter)
+        self.severity.currentIndexChanged.connect(self._refilter)
+        self.rule.currentIndexChanged.connect(self._refilter)
+        self.table.selectionModel().selectionChanged.connect(self._show_detail)
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.open_button.clicked.connect(self.open_selected)
+
+    def reload(self) -> None:
+        """Flags arrive through set_flags (the window computes them once per change)."""
+
+    def set_flags(self, flags: Sequence[Flag]) -> None:
+        self.model.set_rows(flags)
+        self._refilter()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def select(self, key: object) -> None:
+        if isinstance(key, str) and key in RULES:
+            self.rule.setCurrentIndex(self.rule.findData(key))
+
+    def selected(self) -> Flag | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.row(self.proxy.mapToSource(rows[0]).row())
+
+    def open_selected(self) -> None:
+        flag = self.selected()
+        if flag is not None:
+            self.ctx.bus.open_requested.emit(*target_of(flag))
+
+    def _refilter(self) -> None:
+        self.proxy.set(
+            enum_data(self.severity, Severity), self.rule.currentData(), self.search.text()
+        )
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.summary.setText(f"{shown} of {total} flag(s) shown")
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        flag = self.selected()
+        self.open_button.setEnabled(flag is not None)
+        if flag is None:
+            self.detail.setText("<i>Select a flag to see what it means and what to do.</i>")
+            return
+        kind, _ = target_of(flag)
+        self.open_button.setText(f"&Open the {kind}")
+        colour = severity.BACKGROUND[flag.severity].name()
+        self.detail.setText(
+            f"<p><span style='background:{colour}; color:#1a1a1a; padding:2px'>"
+            f"&nbsp;{severity.WORD[flag.severity]}&nbsp;</span> <b>{html.escape(flag.rule)}</b>"
+            f" — {html.escape(MEANING[flag.rule])}</p>"
+            f"<p><b>What to do:</b> {html.escape(flag.message)}</p>"
+        )

@@ -1,0 +1,468 @@
+"""The main window: navigation between the views, menus, toolbar, status bar. Views are
+told to reload when data changes; flags are computed once per change, off the UI thread."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from exodesk import __version__
+from exodesk.models.enums import Severity
+from exodesk.services.accounts.users import Permission, needs_text, role_word
+from exodesk.services.compliance import rules
+from exodesk.services.interchange.export import dumps, export_document
+from exodesk.services.interchange.importer import import_bytes
+from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.queries import clinic_summary
+from exodesk.ui.audit.audit_view import AuditView
+from exodesk.ui.catalogue.documents_view import DocumentsView
+from exodesk.ui.catalogue.products_view import ProductsView
+from exodesk.ui.common import severity
+from exodesk.ui.common.jobs import BackgroundRunner, wait_for_background_jobs
+from exodesk.ui.common.printing import html_table, print_with_dialog, report_html
+from exodesk.ui.compliance.dashboard_view import DashboardView
+from exodesk.ui.compliance.flags_view import FlagsView
+from exodesk.ui.counts.counts_view import CountsView
+from exodesk.ui.shell.actions import ActionId, icon_for, make_action
+from exodesk.ui.shell.context import AppContext
+from exodesk.ui.stock.receive_dialog import ReceiveDialog
+from exodesk.ui.stock.stock_view import StockView
+from exodesk.ui.treatments.recall_view import RecallView
+from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
+from exodesk.ui.treatments.treatments_view import TreatmentsView
+
+
+class View(Protocol):
+    def reload(self) -> None: ...
+    def focus_search(self) -> None: ...
+    def select(self, key: Any) -> None: ...
+
+
+SP = QStyle.StandardPixmap
+NAVIGATION = (
+    ("Dashboard", SP.SP_ComputerIcon),
+    ("Stock", SP.SP_DriveHDIcon),
+    ("Products", SP.SP_FileDialogDetailedView),
+    ("Documents", SP.SP_FileIcon),
+    ("Treatments", SP.SP_DialogApplyButton),
+    ("Flags", SP.SP_MessageBoxWarning),
+    ("Recall", SP.SP_BrowserStop),
+    ("Counts", SP.SP_FileDialogListView),
+    ("Audit", SP.SP_FileDialogInfoView),
+)
+# What each role may use: window actions, and the views' buttons that write (hidden, since
+# the views enable them by selection). The services refuse the rest anyway.
+ACTION_NEEDS = {
+    ActionId.IMPORT: Permission.IMPORT,
+    ActionId.RECEIVE: Permission.RECEIVE_STOCK,
+    ActionId.RECORD_TREATMENT: Permission.RECORD_TREATMENT,
+}
+BUTTON_NEEDS = (
+    ("products", "new_button", Permission.EDIT_CATALOGUE),
+    ("documents", "register_button", Permission.EDIT_CATALOGUE),
+    ("documents", "attach_button", Permission.EDIT_CATALOGUE),
+    ("documents", "status_button", Permission.EDIT_CATALOGUE),
+    ("stock", "status_button", Permission.ADJUST_STOCK),
+    ("stock", "waste_button", Permission.ADJUST_STOCK),
+    ("stock", "move_button", Permission.ADJUST_STOCK),
+    ("treatments", "new_button", Permission.RECORD_TREATMENT),
+    ("counts_view", "start_button", Permission.COUNT_STOCK),
+    ("counts_view", "count_button", Permission.COUNT_STOCK),
+    ("counts_view", "enter_button", Permission.COUNT_STOCK),
+    ("counts_view", "close_button", Permission.CLOSE_COUNT),
+)
+NEW_NEEDS = {
+    "Products": Permission.EDIT_CATALOGUE,
+    "Documents": Permission.EDIT_CATALOGUE,
+    "Stock": Permission.RECEIVE_STOCK,
+}
+OPENS_IN = {
+    "product": "Products",
+    "lot": "Stock",
+    "treatment": "Treatments",
+    "document": "Documents",
+    "rule": "Flags",
+    "location": "Stock",
+    "count": "Counts",
+}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.flags: list[rules.Flag] = []
+        self._runner = BackgroundRunner(self)
+        self._stale: set[str] = set()
+
+        self.dashboard = DashboardView(ctx)
+        self.stock = StockView(ctx)
+        self.products = ProductsView(ctx)
+        self.documents = DocumentsView(ctx)
+        self.treatments = TreatmentsView(ctx)
+        self.flag_view = FlagsView(ctx)
+        self.recall = RecallView(ctx)
+        self.counts_view = CountsView(ctx)
+        self.audit = AuditView(ctx)
+        self.views: dict[str, QWidget] = {
+            "Dashboard": self.dashboard,
+            "Stock": self.stock,
+            "Products": self.products,
+            "Documents": self.documents,
+            "Treatments": self.treatments,
+            "Flags": self.flag_view,
+            "Recall": self.recall,
+            "Counts": self.counts_view,
+            "Audit": self.audit,
+        }
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(170)
+        self.stack = QStackedWidget()
+        for name, pixmap in NAVIGATION:
+            self.nav.addItem(QListWidgetItem(icon_for(pixmap), name))
+            self.stack.addWidget(self.views[name])
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_status_bar()
+        self.nav.currentRowChanged.connect(self._show_view)
+        ctx.bus.changed.connect(self.refresh)
+        ctx.bus.open_requested.connect(self.open_record)
+        ctx.bus.user_changed.connect(self.apply_role)
+        for view in (self.stock, self.counts_view):
+            view.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+        self._restore_settings()
+        self.apply_role()
+        self.refresh()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        a = {i: make_action(i, self) for i in ActionId}
+        self.actions_by_id = a
+        a[ActionId.IMPORT].triggered.connect(self.import_file)
+        a[ActionId.EXPORT].triggered.connect(self.export_file)
+        a[ActionId.PRINT].triggered.connect(self.print_current)
+        a[ActionId.QUIT].triggered.connect(self.close)
+        a[ActionId.NEW].triggered.connect(self.new_record)
+        a[ActionId.RECEIVE].triggered.connect(self.receive_delivery)
+        a[ActionId.RECORD_TREATMENT].triggered.connect(self.record_treatment)
+        a[ActionId.FIND].triggered.connect(self.find_in_view)
+        a[ActionId.REFRESH].triggered.connect(self.refresh)
+        a[ActionId.ABOUT].triggered.connect(self.about)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        for i in (ActionId.IMPORT, ActionId.EXPORT, None, ActionId.PRINT, None, ActionId.QUIT):
+            file_menu.addSeparator() if i is None else file_menu.addAction(a[i])
+        records = menu.addMenu("&Records")
+        for i in (ActionId.NEW, ActionId.RECEIVE, ActionId.RECORD_TREATMENT):
+            records.addAction(a[i])
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(a[ActionId.FIND])
+        view_menu.addAction(a[ActionId.REFRESH])
+        view_menu.addSeparator()
+        for number, (name, pixmap) in enumerate(NAVIGATION, start=1):
+            action = view_menu.addAction(icon_for(pixmap), name)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _=False, n=name: self.show_view(n))
+        menu.addMenu("&Help").addAction(a[ActionId.ABOUT])
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for i in (
+            ActionId.RECEIVE,
+            ActionId.RECORD_TREATMENT,
+            ActionId.NEW,
+            None,
+            ActionId.FIND,
+            ActionId.REFRESH,
+            ActionId.PRINT,
+        ):
+            toolbar.addSeparator() if i is None else toolbar.addAction(a[i])
+        self.addToolBar(toolbar)
+        QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.nav.setFocus)
+
+    def _build_status_bar(self) -> None:
+        self.database_label = QLabel(f"Database: {self.ctx.db.display_name}")
+        self.clinic_label = QLabel()
+        self.counts = QLabel()
+        self.counts.setTextFormat(Qt.TextFormat.RichText)
+        self.user_label = QLabel()
+        bar = self.statusBar()
+        bar.addWidget(self.database_label)
+        bar.addPermanentWidget(self.user_label)
+        bar.addPermanentWidget(self.clinic_label)
+        bar.addPermanentWidget(self.counts)
+
+    def apply_role(self) -> None:
+        """Show who is signed in; offer only what their role may do."""
+        ctx = self.ctx
+        role = "" if ctx.role is None else f" ({role_word(ctx.role)})"
+        self.user_label.setText(f"Signed in: {ctx.user}{role}" if ctx.role else f"User: {ctx.user}")
+        for action_id, permission in ACTION_NEEDS.items():
+            self.actions_by_id[action_id].setEnabled(ctx.may(permission))
+        self.actions_by_id[ActionId.NEW].setEnabled(
+            any(ctx.may(p) for p in (*NEW_NEEDS.values(), Permission.RECORD_TREATMENT))
+        )
+        for view_name, button_name, permission in BUTTON_NEEDS:
+            button = getattr(getattr(self, view_name, None), button_name, None)
+            if isinstance(button, QWidget):
+                button.setVisible(ctx.may(permission))
+        self.products.editor.setEnabled(ctx.may(Permission.EDIT_CATALOGUE))
+
+    # -- views -----------------------------------------------------------------------------
+
+    def current_name(self) -> str:
+        row = self.nav.currentRow()
+        return NAVIGATION[row][0] if row >= 0 else "Dashboard"
+
+    def current_view(self) -> View:
+        view = self.views[self.current_name()]
+        return view  # type: ignore[return-value]
+
+    def _row_of(self, name: str) -> int:
+        return [n for n, _ in NAVIGATION].index(name)
+
+    def show_view(self, name: str) -> None:
+        self.nav.setCurrentRow(self._row_of(name))
+
+    def _show_view(self, row: int) -> None:
+        name = NAVIGATION[row][0]
+        self.stack.setCurrentIndex(row)
+        self.setWindowTitle(f"{name} — ExoDesk — {self.clinic_label.text() or 'no clinic'}")
+        if name in self._stale:
+            self._stale.discard(name)
+            self._reload(name)
+
+    def _reload(self, name: str) -> None:
+        view: View = self.views[name]  # type: ignore[assignment]
+        view.reload()
+
+    def refresh(self) -> None:
+        """After any change: the visible view reloads now, the others when next shown."""
+        with self.ctx.db.read() as session:
+            clinic = clinic_summary(session)
+        self.clinic_label.setText(f"{clinic[0]} ({clinic[1]})" if clinic else "no clinic set")
+        self._stale = set(self.views)
+        current = self.current_name()
+        self._stale.discard(current)
+        self._reload(current)
+        self._load_flags()
+
+    def _load_flags(self) -> None:
+        db, today = self.ctx.db, self.ctx.today()
+
+        def work() -> list[rules.Flag]:
+            with db.read() as session:
+                return rules.check(session, today)
+
+        self.counts.setText("checking…")
+        self._runner.start("flags", work, self._flags_ready)
+
+    def _flags_ready(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self.counts.setText("flags unavailable")
+            self.statusBar().showMessage(f"Could not check the rules: {result}")
+            return
+        self.flags = result
+        self.flag_view.set_flags(self.flags)
+        counts = {s: sum(1 for f in self.flags if f.severity is s) for s in Severity}
+        parts = [
+            f"<span style='background:{severity.BACKGROUND[s].name()}; color:#1a1a1a'>"
+            f"&nbsp;{counts[s]} {severity.WORD[s]}&nbsp;</span>"
+            for s in (Severity.BLOCK, Severity.WARN)
+        ]
+        self.counts.setText(" ".join(parts))
+        self.counts.setToolTip(", ".join(f"{counts[s]} {s.value}" for s in Severity) + " flag(s)")
+        self.nav.item(self._row_of("Flags")).setText(f"Flags ({len(self.flags)})")
+
+    def open_record(self, kind: str, key: object) -> None:
+        name = OPENS_IN.get(kind)
+        if name is None:
+            return
+        self.show_view(name)
+        if kind == "location":
+            self.stock.show_location(str(key))
+        else:
+            self.current_view().select(key)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def find_in_view(self) -> None:
+        self.current_view().focus_search()
+
+    def new_record(self) -> None:
+        name = self.current_name()
+        needed = NEW_NEEDS.get(name, Permission.RECORD_TREATMENT)
+        if not self.ctx.may(needed):
+            self.statusBar().showMessage(
+                f"{self.ctx.user} may not do this: {needs_text(needed)}.", 8000
+            )
+            return
+        if name == "Products":
+            self.products.new_product()
+        elif name == "Documents":
+            self.documents.new_document()
+        elif name == "Stock":
+            self.receive_delivery()
+        else:
+            self.record_treatment()
+
+    def receive_delivery(self) -> None:
+        ReceiveDialog(self.ctx, self).exec()
+
+    def record_treatment(self) -> None:
+        product = self.products.current_product() if self.current_name() == "Products" else None
+        dialog = TreatmentDialog(self.ctx, self, product=product)
+        if dialog.exec() and dialog.recorded is not None:
+            self.show_view("Treatments")
+            self.treatments.select(dialog.recorded.ref)
+            self.statusBar().showMessage(f"Treatment {dialog.recorded.ref} recorded.", 10000)
+
+    def import_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import an ExoDesk file", "", "ExoDesk files (*.json);;All files (*)"
+        )
+        if name:
+            self.import_path(Path(name))
+
+    def import_path(self, path: Path) -> bool:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            QMessageBox.warning(self, "Import", f"Cannot read {path}: {exc.strerror}")
+            return False
+        try:
+            with self.ctx.db.write() as session:
+                summary = import_bytes(session, raw, user=self.ctx.user, source=path.name)
+        except InvalidInput as exc:
+            shown = "".join(f"<li>{html.escape(e)}</li>" for e in exc.errors[:30])
+            more = f"<p>… and {len(exc.errors) - 30} more.</p>" if len(exc.errors) > 30 else ""
+            QMessageBox.warning(
+                self,
+                "Import refused",
+                f"<p><b>{html.escape(path.name)}</b> was not imported: nothing was "
+                f"written.</p><ul>{shown}</ul>{more}",
+            )
+            return False
+        self.ctx.announce_change()
+        self.statusBar().showMessage(
+            f"Imported {path.name}: {summary.total_added} new record(s).", 10000
+        )
+        return True
+
+    def export_file(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export the database", "exodesk-export.json", "ExoDesk files (*.json)"
+        )
+        if not name:
+            return
+        with self.ctx.db.read() as session:
+            text = dumps(export_document(session))
+        try:
+            Path(name).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "Export", f"Cannot write {name}: {exc.strerror}")
+            return
+        self.statusBar().showMessage(f"Exported to {name}.", 10000)
+
+    def print_current(self) -> None:
+        name = self.current_name()
+        if name == "Recall":
+            self.recall.print_report()
+        elif name == "Flags":
+            print_with_dialog(self.flags_report(), self, landscape=True)
+        elif name == "Audit":
+            print_with_dialog(self.audit.report(), self, landscape=True)
+        elif name == "Counts":
+            self.counts_view.print_sheet()
+        else:
+            self.statusBar().showMessage(
+                "Printing is available from the Flags, Recall, Counts and Audit views.", 8000
+            )
+
+    def flags_report(self) -> str:
+        rows = [self.flag_view.model.row(i) for i in range(self.flag_view.model.rowCount())]
+        return report_html(
+            "Compliance flags",
+            [
+                f"{self.clinic_label.text()} — as of {self.ctx.today().isoformat()}",
+                f"{len(rows)} flag(s)",
+            ],
+            html_table(
+                ["Severity", "Rule", "Product", "Lot", "Treatment", "What to do"],
+                [
+                    [
+                        severity.WORD[f.severity],
+                        f.rule,
+                        f.product,
+                        f.lot or "",
+                        f.treatment or "",
+                        f.message,
+                    ]
+                    for f in rows
+                ],
+            ),
+        )
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About ExoDesk",
+            f"<p><b>ExoDesk {__version__}</b></p><p>Exosome products, lots, treatments and "
+            f"compliance.</p><p>Database: {html.escape(self.ctx.db.display_name)}</p>",
+        )
+
+    # -- settings --------------------------------------------------------------------------
+
+    def _settings(self) -> QSettings:
+        return QSettings()
+
+    def _restore_settings(self) -> None:
+        settings = self._settings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        last = settings.value("window/view", "Dashboard")
+        self.show_view(last if last in self.views else "Dashboard")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = self._settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/view", self.current_name())
+        wait_for_background_jobs()
+        super().closeEvent(event)

@@ -1,0 +1,186 @@
+"""Small dialogs acting on one lot: change its status, record waste, move it. Each asks
+for a reason, which the audit trail keeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from exodesk.models.enums import LotStatus
+from exodesk.services.accounts.users import NotPermitted
+from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.stock.ledger import Overdrawn
+from exodesk.services.stock.lots import LotLine, change_lot_status, record_waste, transfer_lot
+from exodesk.ui.common.widgets import enum_data
+from exodesk.ui.shell.context import AppContext
+
+STATUS_VERBS = {
+    LotStatus.QUARANTINE: "Quarantine",
+    LotStatus.RELEASED: "Release",
+    LotStatus.ON_HOLD: "Put on hold",
+    LotStatus.RECALLED: "Recall",
+    LotStatus.DAMAGED: "Mark damaged",
+    LotStatus.DESTROYED: "Destroy",
+}
+
+
+class _LotDialog(QDialog):
+    """Shared frame: what lot, a form, a reason, an error line, OK/Cancel."""
+
+    def __init__(self, ctx: AppContext, line: LotLine, title: str, parent: QWidget | None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.line = line
+        self.done_message = ""
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.form.addRow(
+            "Lot:",
+            QLabel(
+                f"<b>{line.product}</b> lot <b>{line.lot}</b> — {line.on_hand} on hand, "
+                f"expires {line.expiry.isoformat()}"
+            ),
+        )
+        self.date = QDateEdit(QDate(ctx.today()))
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.reason = QPlainTextEdit()
+        self.reason.setTabChangesFocus(True)
+        self.reason.setPlaceholderText("Why? (kept in the audit trail)")
+        self.reason.setMaximumHeight(80)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+
+    def add_common_rows(self) -> None:
+        self.form.addRow("&Date:", self.date)
+        reason_label = QLabel("&Reason:")
+        reason_label.setBuddy(self.reason)
+        self.form.addRow(reason_label, self.reason)
+
+    def write(self, session: Session) -> str:
+        raise NotImplementedError
+
+    def day(self) -> dt.date:
+        value = self.date.date().toPython()
+        assert isinstance(value, dt.date)
+        return value
+
+    def _save(self) -> None:
+        try:
+            with self.ctx.db.write() as session:
+                self.done_message = self.write(session)
+        except (InvalidInput, NotPermitted, Overdrawn) as exc:
+            self.error.setText(f"Error: {exc}")
+            return
+        self.accept()
+
+
+class LotStatusDialog(_LotDialog):
+    def __init__(self, ctx: AppContext, line: LotLine, parent: QWidget | None = None):
+        super().__init__(ctx, line, "Change lot status", parent)
+        self.status = QComboBox()
+        for status in LotStatus:
+            if status is not line.status:
+                self.status.addItem(f"{STATUS_VERBS[status]} ({status.value})", status)
+        label = QLabel("New &status:")
+        label.setBuddy(self.status)
+        self.form.addRow("Now:", QLabel(line.status.value.replace("_", " ")))
+        self.form.addRow(label, self.status)
+        self.add_common_rows()
+        self.status.setFocus()
+
+    def write(self, session: Session) -> str:
+        status = enum_data(self.status, LotStatus)
+        assert status is not None
+        change_lot_status(
+            session,
+            self.line.product,
+            self.line.lot,
+            status,
+            reason=self.reason.toPlainText(),
+            on=self.day(),
+            user=self.ctx.user,
+        )
+        return f"Lot {self.line.lot} is now {status.value.replace('_', ' ')}."
+
+
+class WasteDialog(_LotDialog):
+    def __init__(self, ctx: AppContext, line: LotLine, parent: QWidget | None = None):
+        super().__init__(ctx, line, "Record waste", parent)
+        self.vials = QSpinBox(minimum=1, maximum=max(1, line.on_hand), value=1)
+        label = QLabel("&Vials wasted:")
+        label.setBuddy(self.vials)
+        self.form.addRow(label, self.vials)
+        self.add_common_rows()
+        self.vials.setFocus()
+
+    def write(self, session: Session) -> str:
+        record_waste(
+            session,
+            self.line.product,
+            self.line.lot,
+            self.vials.value(),
+            reason=self.reason.toPlainText(),
+            on=self.day(),
+            user=self.ctx.user,
+        )
+        return f"{self.vials.value()} vial(s) of lot {self.line.lot} recorded as waste."
+
+
+class TransferDialog(_LotDialog):
+    def __init__(
+        self,
+        ctx: AppContext,
+        line: LotLine,
+        locations: list[str],
+        parent: QWidget | None = None,
+    ):
+        super().__init__(ctx, line, "Move lot", parent)
+        self.location = QComboBox()
+        for name in locations:
+            if name != line.location:
+                self.location.addItem(name)
+        label = QLabel("&To:")
+        label.setBuddy(self.location)
+        self.form.addRow("From:", QLabel(line.location or "—"))
+        self.form.addRow(label, self.location)
+        self.add_common_rows()
+        self.location.setFocus()
+
+    def write(self, session: Session) -> str:
+        target = self.location.currentText()
+        transfer_lot(
+            session,
+            self.line.product,
+            self.line.lot,
+            target,
+            reason=self.reason.toPlainText(),
+            on=self.day(),
+            user=self.ctx.user,
+        )
+        return f"Lot {self.line.lot} moved to {target}."

@@ -1,0 +1,255 @@
+"""Recall: pick (or scan) a product and lot, see every treatment and patient that used it,
+export the list as CSV or print it / save it as PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.services.queries import lot_codes, product_names
+from exodesk.services.treatments.recall import patients, recall_csv
+from exodesk.services.treatments.trace import TraceRow, UnknownLot, trace_lot
+from exodesk.ui.common.printing import html_table, print_with_dialog, report_html, save_pdf
+from exodesk.ui.common.table_models import Column, RowTableModel
+from exodesk.ui.shell.context import AppContext
+
+
+class TraceTableModel(RowTableModel[TraceRow]):
+    columns = (
+        Column[TraceRow]("Treatment", lambda r: r.ref),
+        Column[TraceRow]("Date", lambda r: r.date),
+        Column[TraceRow]("Patient", lambda r: r.patient),
+        Column[TraceRow]("Practitioner", lambda r: r.practitioner),
+        Column[TraceRow]("Route", lambda r: r.route.replace("_", " ")),
+        Column[TraceRow]("Zone", lambda r: r.zone),
+        Column[TraceRow]("Vials", lambda r: r.vials, align_right=True),
+    )
+
+
+class RecallView(QWidget):
+    title = "Recall"
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.current: tuple[str, str] | None = None
+        self.model = TraceTableModel()
+
+        self.scan = QLineEdit(placeholderText="Scan the box's GS1 code, or pick below")
+        self.product = QComboBox()
+        self.lot = QComboBox()
+        self.lot.setEditable(True)
+        self.find_button = QPushButton("&Find treatments")
+        self.find_button.setDefault(True)
+        form = QFormLayout()
+        for text, widget in (
+            ("&Scan:", self.scan),
+            ("&Product:", self.product),
+            ("&Lot:", self.lot),
+        ):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        form.addRow("", self.find_button)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.csv_button = QPushButton("Export &CSV…")
+        self.pdf_button = QPushButton("Save P&DF…")
+        self.print_button = QPushButton("&Print…")
+        actions = QHBoxLayout()
+        actions.addWidget(self.summary, 1)
+        for button in (self.csv_button, self.pdf_button, self.print_button):
+            button.setEnabled(False)
+            actions.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+
+        self.product.currentTextChanged.connect(self._fill_lots)
+        self.find_button.clicked.connect(self.run_trace)
+        self.scan.returnPressed.connect(self._scanned)
+        self.csv_button.clicked.connect(self._ask_csv)
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        self.print_button.clicked.connect(self.print_report)
+
+    def reload(self) -> None:
+        with self.ctx.db.read() as session:
+            names = product_names(session)
+        current = self.product.currentText()
+        self.product.blockSignals(True)
+        self.product.clear()
+        self.product.addItems(names)
+        if current in names:
+            self.product.setCurrentText(current)
+        self.product.blockSignals(False)
+        self._fill_lots(self.product.currentText())
+        if self.current is not None:
+            self.show_lot(*self.current)
+
+    def focus_search(self) -> None:
+        self.scan.setFocus()
+
+    def select(self, key: tuple[str, str]) -> None:
+        self.show_lot(*key)
+
+    def _fill_lots(self, product: str) -> None:
+        with self.ctx.db.read() as session:
+            codes = lot_codes(session, product) if product else []
+        self.lot.clear()
+        self.lot.addItems(codes)
+
+    def _scanned(self) -> None:
+        from exodesk.services.stock.receiving import ScanError, find_product_by_gtin, parse_scan
+
+        text = self.scan.text()
+        try:
+            scan = parse_scan(text)
+        except ScanError as exc:
+            self.message.setText(f"Error: cannot read that scan: {exc}")
+            return
+        with self.ctx.db.read() as session:
+            product = find_product_by_gtin(session, scan.gtin)
+        if product is None:
+            self.message.setText(f"Error: no product has GTIN {scan.gtin}.")
+            return
+        if not scan.lot:
+            self.message.setText("Error: the scan holds no lot number (AI 10).")
+            return
+        self.scan.clear()
+        self.show_lot(product.name, scan.lot)
+
+    def show_lot(self, product: str, lot: str) -> None:
+        self.product.setCurrentText(product)
+        self.lot.setCurrentText(lot)
+        self.run_trace()
+
+    def run_trace(self) -> None:
+        product, lot = self.product.currentText(), self.lot.currentText().strip()
+        try:
+            with self.ctx.db.read() as session:
+                rows = trace_lot(session, product, lot)
+        except UnknownLot as exc:
+            self.message.setText(f"Error: {exc}.")
+            self.model.set_rows([])
+            self.current = None
+            self._update()
+            return
+        self.current = (product, lot)
+        self.message.setText("")
+        self.model.set_rows(rows)
+        self._update()
+
+    def rows(self) -> list[TraceRow]:
+        return [self.model.row(i) for i in range(self.model.rowCount())]
+
+    def _update(self) -> None:
+        rows = self.rows()
+        if self.current is None:
+            self.summary.setText("")
+        else:
+            product, lot = self.current
+            self.summary.setText(
+                f"<b>{product}</b> lot <b>{lot}</b>: {len(rows)} treatment(s), "
+                f"<b>{len(patients(rows))} patient(s)</b> to contact"
+            )
+        for button in (self.csv_button, self.pdf_button, self.print_button):
+            button.setEnabled(self.current is not None)
+
+    # -- output ------------------------------------------------------------------------
+
+    def export_csv(self, path: Path) -> None:
+        assert self.current is not None
+        path.write_text(recall_csv(*self.current, self.rows()), encoding="utf-8")
+
+    def report(self) -> str:
+        assert self.current is not None
+        product, lot = self.current
+        rows = self.rows()
+        table = html_table(
+            [c.title for c in self.model.columns],
+            [
+                [
+                    r.ref,
+                    r.date.isoformat(),
+                    r.patient,
+                    r.practitioner,
+                    r.route.replace("_", " "),
+                    r.zone or "",
+                    r.vials,
+                ]
+                for r in rows
+            ],
+        )
+        return report_html(
+            f"Recall: {product}, lot {lot}",
+            [
+                f"{len(rows)} treatment(s), {len(patients(rows))} patient(s): "
+                + ", ".join(patients(rows)),
+                f"Prepared by {self.ctx.user} on {self.ctx.today().isoformat()} with ExoDesk",
+            ],
+            table,
+        )
+
+    def save_pdf(self, path: Path) -> None:
+        save_pdf(self.report(), path, landscape=True)
+
+    def print_report(self) -> None:
+        if self.current is not None:
+            print_with_dialog(self.report(), self, landscape=True)
+
+    def _default_name(self, suffix: str) -> str:
+        assert self.current is not None
+        product, lot = self.current
+        return f"recall-{product}-{lot}{suffix}".replace(" ", "_").replace("/", "-")
+
+    def _ask_csv(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export recall list", self._default_name(".csv"), "CSV (*.csv)"
+        )
+        if name:
+            self._write(lambda: self.export_csv(Path(name)), name)
+
+    def _ask_pdf(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save recall report", self._default_name(".pdf"), "PDF (*.pdf)"
+        )
+        if name:
+            self._write(lambda: self.save_pdf(Path(name)), name)
+
+    def _write(self, action: Callable[[], None], name: str) -> None:
+        try:
+            action()
+        except OSError as exc:
+            QMessageBox.warning(self, "Recall", f"Could not write {name}: {exc.strerror}")
+            return
+        self.message.setText(f"Saved {name}.")

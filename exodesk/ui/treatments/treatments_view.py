@@ -1,0 +1,191 @@
+"""The Treatments view: every treatment, newest first, searched and paged in the database;
+treatments recorded despite block findings are marked. Activating a row opens its lot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exodesk.models.enums import Route, Severity
+from exodesk.services.treatments.recording import TreatmentRow, count_treatments, list_treatments
+from exodesk.ui.common import severity
+from exodesk.ui.common.table_models import Column, PagedRowTableModel
+from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.shell.context import AppContext
+from exodesk.ui.treatments.treatment_dialog import TreatmentDialog, route_label, zone_label
+
+SEARCH_DELAY_MS = 250
+OVERRIDDEN_WORD = "Overridden"
+
+
+# The table's compact route names (the dialog explains each route in full).
+ROUTE_SHORT = {
+    Route.TOPICAL_POST_PROCEDURE: "Topical, post-procedure",
+    Route.INTRADERMAL: "Intradermal",
+    Route.SUBDERMAL_SCALP: "Subdermal scalp",
+}
+
+
+def short_route(route: str) -> str:
+    try:
+        return ROUTE_SHORT.get(Route(route)) or route_label(route)
+    except ValueError:
+        return route
+
+
+class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
+    """Treatments in the order the database gives them, loaded a page at a time."""
+
+    COL_OVERRIDDEN = 2
+    columns = (
+        Column[TreatmentRow]("Date", lambda r: r.date),
+        Column[TreatmentRow]("Ref", lambda r: r.ref),
+        Column[TreatmentRow](
+            "Overridden",
+            lambda r: f"{severity.WORD[Severity.BLOCK]} overridden" if r.overridden else "",
+        ),
+        Column[TreatmentRow]("Patient", lambda r: r.patient),
+        Column[TreatmentRow]("Practitioner", lambda r: r.practitioner),
+        Column[TreatmentRow]("Product", lambda r: r.product),
+        Column[TreatmentRow]("Lot", lambda r: r.lot),
+        Column[TreatmentRow]("Vials", lambda r: r.vials, align_right=True),
+        Column[TreatmentRow]("Route", lambda r: short_route(r.route)),
+        Column[TreatmentRow]("Zone", lambda r: zone_label(r.zone).split(" (")[0]),
+    )
+
+    def row_of(self, ref: str) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if r.ref == ref), None)
+
+    def extra_data(self, record: TreatmentRow, column: int, role: int) -> Any:
+        if column != self.COL_OVERRIDDEN or not record.overridden:
+            return None
+        if role == Qt.ItemDataRole.DecorationRole:
+            return severity.icon(Severity.BLOCK)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(severity.BACKGROUND[Severity.BLOCK])
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(severity.TEXT_ON_BACKGROUND)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"Recorded despite block findings. Reason: {record.override_reason}"
+        return None
+
+
+class TreatmentsView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.dialog: TreatmentDialog | None = None
+        self.model = TreatmentTableModel()
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Patient, reference, product, lot or practitioner")
+        self.search.setClearButtonEnabled(True)
+        search_label = QLabel("&Search:")
+        search_label.setBuddy(self.search)
+        self.new_button = QPushButton("&New treatment…")
+        self.new_button.setToolTip("Record a treatment (the compliance rules are checked)")
+        self.count = QLabel()
+
+        self.table = read_only_table(self.model, self.fontMetrics().height() + 10)
+        self.table.setToolTip("Double-click a treatment, or press Enter, to open its lot")
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+
+        top = QHBoxLayout()
+        top.addWidget(search_label)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count)
+        top.addWidget(self.new_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self.reload)
+        self.new_button.clicked.connect(self.new_treatment)
+        self.table.activated.connect(self._open_lot)
+        ctx.bus.changed.connect(self.reload)
+        self.reload()
+
+    def reload(self) -> None:
+        self._search_timer.stop()
+        search = self.search.text()
+        selected = self.selected_ref()
+        with self.ctx.db.read() as session:
+            total = count_treatments(session, search=search)
+            rows = list_treatments(session, search=search, limit=self.model.PAGE_SIZE)
+
+        def fetch(loaded: list[TreatmentRow], limit: int) -> list[TreatmentRow]:
+            offset = len(loaded)
+            with self.ctx.db.read() as session:
+                return list_treatments(session, search=search, limit=limit, offset=offset)
+
+        self.model.reset(rows, total, fetch)
+        shown = "treatment" if total == 1 else "treatments"
+        self.count.setText(f"{total} {shown}" + (" found" if search.strip() else ""))
+        if selected is not None:
+            row = self.model.row_of(selected)
+            if row is not None:
+                self.table.selectRow(row)
+
+    def selected_ref(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()).ref if rows else None
+
+    def select(self, ref: str) -> None:
+        """Select the treatment `ref`, loading pages until it is found. If the search hides
+        it, the search is cleared first."""
+        row = self._find(ref)
+        if row is None and self.search.text():
+            self.search.clear()
+            self.reload()
+            row = self._find(ref)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _find(self, ref: str) -> int | None:
+        row = self.model.row_of(ref)
+        while row is None and self.model.canFetchMore():
+            self.model.fetchMore()
+            row = self.model.row_of(ref)
+        return row
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def new_treatment(self) -> TreatmentDialog:
+        """Open the dialog (window-modal); the new treatment is selected once it is saved."""
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        dialog = TreatmentDialog(self.ctx, self)
+        dialog.accepted.connect(lambda: self._recorded(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _recorded(self, dialog: TreatmentDialog) -> None:
+        if dialog.recorded is not None:
+            self.select(dialog.recorded.ref)
+
+    def _open_lot(self, index: QModelIndex) -> None:
+        if index.isValid():
+            row = self.model.row(index.row())
+            self.ctx.bus.open_requested.emit("lot", (row.product, row.lot))
