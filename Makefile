@@ -1,25 +1,46 @@
-# make run: set up .venv if needed, create the demo database on first run, open the window.
-# make test: set up or refresh .venv, then ruff, mypy --strict and the whole suite offscreen.
+# make run:  set up .venv with what the program needs (from requirements/run.txt), create the
+#            demo database on first run, open the window.
+# make test: add the test tools (requirements/test.txt), then ruff, import-linter,
+#            mypy --strict and the whole suite offscreen.
+# make dist: the wheel, a one-folder bundle that runs without Python (PyInstaller), and an
+#            archive of it, in dist/; make dist-check validates and smoke-tests them.
+# make lock: re-solve the three lock files after changing pyproject.toml's dependencies.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# setuptools prints a notice on every editable install ("be careful with folders named like
+# the package"): information, not a problem, so it is not shown.
+PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet \
+	--disable-pip-version-check
+RUN_STAMP := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
+DIST_STAMP := $(VENV)/.dist-installed
+VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' exodesk/__init__.py)
+ARCHIVE = dist/exodesk-$(VERSION)-$(shell uname -s | tr A-Z a-z)-$(shell uname -m).tar.gz
 
-.PHONY: run test lint bench clean gui-libs
+.PHONY: run test lint bench clean gui-libs dist dist-check lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PIP) --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(RUN_STAMP): pyproject.toml setup.py requirements/run.txt | $(BIN)/python
+	$(PIP) -c requirements/run.txt -e .
+	touch $@
+
+$(TEST_STAMP): $(RUN_STAMP) requirements/test.txt
+	$(PIP) -c requirements/test.txt -e '.[test,postgres]'
+	touch $@
+
+$(DIST_STAMP): $(RUN_STAMP) requirements/dist.txt
+	$(PIP) -c requirements/dist.txt -e '.[dist]'
+	touch $@
 
 # Qt's X11 plugin needs xcb libraries a fresh Debian/Ubuntu may lack: install them (as root)
 # or say which, rather than let the window fail to open.
 QT_XCB_DEBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libegl1 libgl1
-gui-libs: $(STAMP)
+gui-libs: $(RUN_STAMP)
 	@plugin=$$(find $(VENV) -name libqxcb.so 2>/dev/null | head -1); \
 	if [ -n "$$plugin" ] && [ -z "$$WAYLAND_DISPLAY" ] \
 	    && ldd "$$plugin" $$(dirname "$$plugin")/../../lib/libQt6XcbQpa.so.6 2>/dev/null | grep -q "not found"; then \
@@ -31,19 +52,40 @@ gui-libs: $(STAMP)
 	  fi; \
 	fi
 
-run: $(STAMP) gui-libs
+run: $(RUN_STAMP) gui-libs
 	$(BIN)/exodesk demo --if-empty
 	$(BIN)/exodesk
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check exodesk tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/mypy exodesk
 
-test: $(STAMP) lint
+test: $(TEST_STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
 
+dist: $(DIST_STAMP)
+	rm -rf dist/exodesk build/pyinstaller
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+	    packaging/exodesk.spec
+	tar -C dist -czf $(ARCHIVE) exodesk
+	@ls -l dist/*.whl $(ARCHIVE)
+
+dist-check:
+	packaging/check-desktop-files.sh
+	packaging/smoke-test-wheel.sh dist/exodesk-$(VERSION)-py3-none-any.whl
+	packaging/smoke-test.sh dist/exodesk/exodesk
+
+lock: $(BIN)/python
+	$(PIP) uv
+	for extras in run:"" test:"--extra test --extra postgres" dist:"--extra dist"; do \
+	  $(BIN)/uv pip compile --quiet --universal --python-version 3.11 $${extras#*:} \
+	      pyproject.toml -o requirements/$${extras%%:*}.txt || exit 1; \
+	done
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist

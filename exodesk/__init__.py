@@ -1,3 +1,3 @@
 """ExoDesk: exosome products, lots, treatments and compliance for aesthetic clinics."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -12,6 +12,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.exc import OperationalError
 
+from exodesk import __version__
 from exodesk.backup import BackupError, daily_backup
 from exodesk.db import (
     Database,
@@ -21,7 +22,7 @@ from exodesk.db import (
     sqlite_file,
     target_url,
 )
-from exodesk.services.accounts.users import NotPermitted
+from exodesk.services.errors import NotPermitted
 from exodesk.settings import APP_NAME, data_dir
 
 
@@ -67,11 +68,21 @@ def take_daily_backup(db: Database) -> str | None:
     return None if info is None else f"Today's backup was saved to {info.path}."
 
 
+def set_up_application(app: QApplication) -> None:
+    """Names, settings location and ExoDesk's own icon, which every window then shows."""
+    from exodesk.ui.common.icons import APP_ID, app_icon
+
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+
+
 def run_gui(target: str | None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName(APP_NAME)
+    set_up_application(app)
     try:
         db = open_database(target)
     except DatabaseRefused as exc:
@@ -110,8 +121,7 @@ def run_offline_count(path: Path) -> int:
     """`exodesk count-sheet FILE`: count from the sheet file alone, no database."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName(APP_NAME)
+    set_up_application(app)
     from exodesk.ui.counts.offline_count import open_offline_count
 
     window = open_offline_count(path)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+from exodesk.files import copy_atomically, move_into_place, temporary_beside
 
 KEEP_DAILY = 14
 KEEP_MONTHLY = 12
@@ -52,29 +53,25 @@ def _check_copy(path: Path) -> None:
 def _copy_database(source: Path, target: Path) -> None:
     """Page-by-page online copy into a temporary file, checked, then renamed into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    tmp.unlink(missing_ok=True)
+    with temporary_beside(target.parent, f".{target.name}.") as tmp:
+        _online_copy(source, tmp)
+        _check_copy(tmp)
+        move_into_place(tmp, target)
+
+
+def _online_copy(source: Path, target: Path) -> None:
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
-        dst = sqlite3.connect(tmp)
+        dst = sqlite3.connect(target)
         try:
             src.backup(dst, pages=1024)
             dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
     except sqlite3.Error as exc:
-        tmp.unlink(missing_ok=True)
         raise BackupError(f"cannot copy {source}: {exc}") from exc
     finally:
         src.close()
-    try:
-        _check_copy(tmp)
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def backup(db_file: Path, dest: Path, *, now: dt.datetime | None = None) -> BackupInfo:
@@ -99,22 +96,27 @@ def restore(db_file: Path, source: Path, *, now: dt.datetime | None = None) -> P
     _check_copy(source)
     stamp = f"{(now or dt.datetime.now()):%Y%m%d-%H%M%S}"
     aside = db_file.with_name(f"{db_file.name}.before-restore-{stamp}")
-    incoming = db_file.with_name(f".{db_file.name}.restoring")
-    _copy_database(source, incoming)
-    if db_file.exists():
-        conn = sqlite3.connect(db_file, timeout=30)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:
-            incoming.unlink(missing_ok=True)
-            raise BackupError(f"{db_file}: in use and cannot be set aside ({exc})") from exc
-        finally:
-            conn.close()
-        os.replace(db_file, aside)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    os.replace(incoming, db_file)
+    with temporary_beside(db_file.parent, f".{db_file.name}.restoring.") as incoming:
+        _online_copy(source, incoming)
+        _check_copy(incoming)
+        if db_file.exists():
+            _set_aside(db_file, aside)
+        move_into_place(incoming, db_file)
     return aside
+
+
+def _set_aside(db_file: Path, aside: Path) -> None:
+    """Fold the WAL into the file, then rename it (and drop its WAL and shared memory)."""
+    conn = sqlite3.connect(db_file, timeout=30)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as exc:
+        raise BackupError(f"{db_file}: in use and cannot be set aside ({exc})") from exc
+    finally:
+        conn.close()
+    os.replace(db_file, aside)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
 
 
 def latest_backup(db_file: Path) -> Path | None:
@@ -136,7 +138,7 @@ def daily_backup(db_file: Path, today: dt.date) -> BackupInfo | None:
     monthly = folder / "monthly" / f"{db_file.stem}-{today:%Y-%m}.sqlite"
     if not monthly.exists():
         monthly.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(daily, monthly)
+        copy_atomically(daily, monthly)
     _prune(folder / "daily", KEEP_DAILY)
     _prune(folder / "monthly", KEEP_MONTHLY)
     return info

@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from exodesk.backup import BackupError, latest_backup, pre_migration_backup
@@ -74,6 +74,13 @@ def resolve_target(target: str | None) -> str:
     return str(default_database_path())
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+NOT_A_TARGET = (
+    "give a database file (clinic.sqlite) or a PostgreSQL URL "
+    "(postgresql+psycopg://user@server/database)"
+)
+
+
 def _is_url(target: str) -> bool:
     return "://" in target
 
@@ -81,10 +88,30 @@ def _is_url(target: str) -> bool:
 def target_url(target: str) -> URL:
     if _is_url(target):
         try:
-            return make_url(target)
-        except ArgumentError as exc:
-            raise DatabaseRefused(f"{target}: not a database file path or URL ({exc})") from exc
+            url = make_url(target)
+        except ArgumentError:
+            raise DatabaseRefused(f"{target}: {NOT_A_TARGET}") from None
+        if url.get_backend_name() not in SUPPORTED_BACKENDS:
+            shown = url.render_as_string(hide_password=True)
+            raise DatabaseRefused(
+                f"{shown}: ExoDesk cannot open a {url.get_backend_name()!r} database; "
+                f"{NOT_A_TARGET}"
+            )
+        return url
     return URL.create("sqlite+pysqlite", database=str(Path(target).expanduser().resolve()))
+
+
+def _create_engine(url: URL, **options: Any) -> Engine:
+    """create_engine, with a missing database driver said in plain words."""
+    try:
+        return create_engine(url, **options)
+    except (ImportError, NoSuchModuleError):
+        shown = url.render_as_string(hide_password=True)
+        raise DatabaseRefused(
+            f"{shown}: the database driver {url.get_driver_name()!r} is not installed; "
+            "ExoDesk talks to PostgreSQL through psycopg (postgresql+psycopg://…, "
+            "pip install 'exodesk[postgres]')"
+        ) from None
 
 
 def sqlite_file(url: URL) -> Path | None:
@@ -97,9 +124,9 @@ def sqlite_file(url: URL) -> Path | None:
 def make_engine(target: str) -> Engine:
     url = target_url(target)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return _create_engine(url, pool_pre_ping=True)
     file_backed = sqlite_file(url) is not None
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = _create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:

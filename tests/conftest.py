@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,12 +37,24 @@ def write_json(tmp_path: Path) -> Callable[[Any, str], Path]:
 DEMO_TODAY = __import__("datetime").date(2026, 11, 22)
 
 
-@pytest.fixture
-def demo_db(db_path: Path) -> Path:
-    """A real SQLite file holding the demo clinic as of DEMO_TODAY."""
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo clinic as of DEMO_TODAY, built once per session (migrations applied, its WAL
+    folded into the file): copy it, never open it."""
     from exodesk.cli import main
 
-    assert main(["demo", "--db", str(db_path), "--today", DEMO_TODAY.isoformat()]) == 0
+    path = tmp_path_factory.mktemp("demo-template") / "clinic.sqlite"
+    assert main(["demo", "--db", str(path), "--today", DEMO_TODAY.isoformat()]) == 0
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+    return path
+
+
+@pytest.fixture
+def demo_db(db_path: Path, demo_template: Path) -> Path:
+    """A real SQLite file of this test's own holding the demo clinic as of DEMO_TODAY."""
+    shutil.copyfile(demo_template, db_path)
     return db_path
 
 

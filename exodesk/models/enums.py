@@ -114,3 +114,27 @@ class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+
+
+class RecordKind(StrEnum):
+    """What an audit row is about (its `record`)."""
+
+    CLINIC = "clinic"
+    LOCATION = "location"
+    PRODUCT = "product"
+    DOCUMENT = "document"
+    LOT = "lot"
+    TREATMENT = "treatment"
+    MOVEMENT = "movement"
+    STOCK_COUNT = "stock_count"
+    USER = "user"
+
+
+class FileState(StrEnum):
+    """Whether a document's stored file is still the one attached (SHA-256 compared)."""
+
+    NONE = "no file"
+    OK = "ok"
+    MISSING = "missing"
+    CHANGED = "changed"
+    NOT_CHECKED = "not checked"

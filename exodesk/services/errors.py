@@ -26,11 +26,12 @@ class Problem:
     row: int | None = None
 
     def __str__(self) -> str:
-        where = ", ".join(
-            part
-            for part in (f"row {self.row}" if self.row is not None else "", self.field)
-            if part
-        )
+        """'field: message', or for a sheet 'row N, column C: message' ('row N: …' for the
+        row as a whole)."""
+        if self.row is None:
+            where = self.field
+        else:
+            where = f"row {self.row}, column {self.field}" if self.field else f"row {self.row}"
         return f"{where}: {self.message}" if where else self.message
 
 

@@ -145,7 +145,7 @@ def test_the_password_is_asked_at_a_terminal(
         return next(answers)
 
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
-    monkeypatch.setattr("exodesk.cli.getpass.getpass", getpass)
+    monkeypatch.setattr("exodesk.cli.acting.getpass.getpass", getpass)
     assert staffed("user", "add", "Ann", "--role", "auditor", "--user", "Boss") == 0
     assert prompts == [
         "Password for Boss: ",

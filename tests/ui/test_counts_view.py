@@ -33,6 +33,7 @@ from exodesk.ui.counts.counts_view import (
 )
 from exodesk.ui.counts.found_lot_dialog import FoundLotDialog
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import slow_write_running
 
 TODAY = dt.date(2026, 11, 22)
 CELVIA_GTIN = "08809531000129"
@@ -260,10 +261,12 @@ def test_a_whole_count_in_the_gui(
         assert "4 lot(s) not counted keep their stock" in dialog.summary.text()
         save_shot(dialog, "close-count-dialog", tmp_path)
         dialog.close_button.click()  # no reason yet
+        qtbot.waitUntil(lambda: not slow_write_running())  # closing runs on a worker
         assert dialog.error.text().startswith("Error: reason:")
         assert dialog.closed is None
         qtbot.keyClicks(dialog.reason, "quarterly count")
         qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not slow_write_running())
         assert dialog.closed is not None
         assert "closed: 4 discrepancies adjusted" in dialog.summary.text()
         shown = [dialog.model.row(i) for i in range(dialog.model.rowCount())]

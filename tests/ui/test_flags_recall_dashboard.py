@@ -43,7 +43,7 @@ def test_flags_filter_by_severity_rule_and_text(qtbot: QtBot, ctx: Any, tmp_path
     view.rule.setCurrentIndex(0)
     qtbot.keyClicks(view.search, "periorbital")
     assert {view.proxy.index(r, 1).data() for r in range(view.proxy.rowCount())} == {
-        "periorbital_not_approved"
+        "Under-eye use not approved"
     }
     view.search.clear()
     view.table.selectRow(0)

@@ -15,8 +15,10 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from exodesk.cli import main
+from exodesk.models import vocabulary
+from exodesk.models.enums import RegulatoryClass
 from exodesk.services.catalogue.products import get_product
-from exodesk.ui.catalogue.product_editor import CLASS_LABELS, ProductEditor
+from exodesk.ui.catalogue.product_editor import ProductEditor
 from exodesk.ui.catalogue.products_view import NAME_ROLE, ProductsView
 from exodesk.ui.common.table_models import SORT_ROLE
 
@@ -88,11 +90,11 @@ def test_edit_a_product_and_see_its_flags_change(
     assert view.table.currentIndex().data(NAME_ROLE) == ROSALIS
     assert "class_unknown" in view.flags.rules()
     assert "BLOCK" in view.flags.list.item(0).text()
-    assert view.flags.list.item(0).text().count("class unknown") == 1
+    assert view.flags.list.item(0).text().count("Regulatory class not stated") == 1
     assert not editor.save_button.isEnabled() or editor.is_new is False
     _shot(view, "products_view_rosalis.png", tmp_path)
 
-    _choose(qtbot, editor.regulatory_class, CLASS_LABELS["cosmetic"])
+    _choose(qtbot, editor.regulatory_class, vocabulary.label(RegulatoryClass.COSMETIC))
     assert editor.is_dirty() and editor.save_button.isEnabled()
     assert "banned from cosmetics" in editor.class_needs.text()
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)

@@ -133,6 +133,29 @@ def test_sign_in_refuses_a_wrong_password_and_pauses_after_five(
     assert dialog.account is not None and dialog.account.name == "Boss"
 
 
+def test_only_a_wrong_password_counts_towards_the_pause(qtbot: QtBot, empty_db: Database) -> None:
+    """An unknown name or an empty field is refused, but only wrong passwords pause the tries."""
+    _add(empty_db, "Boss", Role.ADMIN)
+    throttle = Throttle(clock=lambda: 1000.0)
+    dialog = SignInDialog(empty_db, throttle=throttle)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    form = dialog.form
+    for _ in range(6):
+        _type(qtbot, form.name, "Nobody")
+        _type(qtbot, form.password, PASSWORD)
+        qtbot.mouseClick(form.button, Qt.MouseButton.LeftButton)
+        assert form.error.text() == "Error: there is no active account named 'Nobody'."
+        _type(qtbot, form.password, "")
+        qtbot.mouseClick(form.button, Qt.MouseButton.LeftButton)
+        assert form.error.text() == "Error: password: type your password"
+    assert throttle.failures == 0 and form.button.isEnabled()
+    _type(qtbot, form.name, "Boss")
+    _type(qtbot, form.password, "not the password")
+    qtbot.mouseClick(form.button, Qt.MouseButton.LeftButton)
+    assert throttle.failures == 1
+
+
 def test_sign_in_screenshot_and_unknown_name(
     qtbot: QtBot, empty_db: Database, tmp_path: Path
 ) -> None:

@@ -76,15 +76,60 @@ def test_search_and_empty_lots_filters(view: StockView, qtbot: QtBot) -> None:
     assert "0" in _column(view, 5)
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [("%", {"VC-50%OFF"}), ("_", {"VC_SPARE"}), ("\\", {"VC\\B2"}), ("vc_", {"VC_SPARE"})],
+)
+def test_wildcards_typed_in_the_search_match_only_themselves(
+    view: StockView, qtbot: QtBot, ctx: Any, typed: str, found: set[str]
+) -> None:
+    import datetime as dt
+
+    from exodesk.services.stock.receiving import receive_delivery
+
+    with ctx.db.write() as session:
+        for code in ("VC-50%OFF", "VC_SPARE", "VC\\B2"):
+            receive_delivery(
+                session,
+                product="Verda Centella Exosome Cream",
+                lot=code,
+                expiry=dt.date(2028, 1, 31),
+                quantity=3,
+                location=None,
+                received=dt.date(2026, 11, 20),
+                user="tester",
+            )
+    with qtbot.waitSignal(view.model.modelReset, timeout=5000):
+        qtbot.keyClicks(view.search, typed)
+    assert set(_column(view, 1)) == found
+
+
 def test_pages_load_as_the_table_scrolls(view: StockView, qtbot: QtBot) -> None:
-    view.model.PAGE = 5
+    rows = view.table.verticalHeader().defaultSectionSize()
+    view.table.setFixedHeight(view.table.horizontalHeader().height() + 4 * rows)
+    qtbot.waitUntil(lambda: 0 < view.table.viewport().height() <= 4 * rows)
+    view.model.PAGE = 5  # a page is taller than the table: only scrolling loads the next
     with qtbot.waitSignal(view.model.modelReset, timeout=5000):
         view.reload()
     assert view.model.rowCount() == 5
-    assert view.model.canFetchMore()
-    while view.model.canFetchMore():
-        view.model.fetchMore()
-    assert view.model.rowCount() == 23
+    bar = view.table.verticalScrollBar()
+    for loaded in (10, 15, 20, 23):
+        qtbot.waitUntil(lambda: bar.maximum() > bar.value())  # the new rows are laid out
+        bar.setValue(bar.maximum())  # scrolled to the bottom: the next page, at once
+        assert view.model.rowCount() == loaded
+    assert not view.model.canFetchMore()
+
+
+def test_a_fresh_load_fills_the_table_before_it_is_announced(view: StockView, qtbot: QtBot) -> None:
+    rows = view.table.verticalHeader().defaultSectionSize()
+    view.table.setFixedHeight(view.table.horizontalHeader().height() + 12 * rows)
+    qtbot.waitUntil(lambda: 11 * rows < view.table.viewport().height() <= 12 * rows)
+    view.model.PAGE = 5
+    with qtbot.waitSignal(view.model.modelReset, timeout=5000):
+        view.reload()
+    assert view.model.rowCount() == 15  # 11-12 rows show: three pages, not one, not four
+    QApplication.processEvents()
+    assert view.model.rowCount() == 15
 
 
 def test_recall_a_lot_with_a_reason(view: StockView, qtbot: QtBot, ctx: Any) -> None:

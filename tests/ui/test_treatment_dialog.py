@@ -103,7 +103,7 @@ def test_block_is_refused_then_overridden_with_a_reason(
     assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.error.isVisible()
     assert dialog.error.text().startswith("Error: Save refused: this treatment has 1 block finding")
-    assert "periorbital not approved" in dialog.error.text()
+    assert "(Under-eye use not approved)" in dialog.error.text()
     assert "Override the block findings" in dialog.error.text()
     assert all(r["patient"] != "P-9001" for r in trace(demo_db, VERDA, "VC-0630", capsys))
 
@@ -202,7 +202,7 @@ def test_product_and_treatment_findings_are_listed_most_severe_first(
     assert item.background().color() == severity.BACKGROUND[Severity.BLOCK]
     shot(dialog, tmp_path, "treatment_dialog_findings.png")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert "2 block findings (certificate expired, periorbital not approved)" in (
+    assert "2 block findings (Certificate expired, Under-eye use not approved)" in (
         dialog.error.text()
     )
     tick(qtbot, dialog.override)

@@ -28,6 +28,7 @@ DEMO_TREATMENTS = 206
 def view(qtbot: QtBot, ctx: AppContext) -> TreatmentsView:
     widget = TreatmentsView(ctx)
     qtbot.addWidget(widget)
+    ctx.bus.changed.connect(widget.reload)  # as the main window does for the visible view
     widget.resize(1280, 800)
     widget.show()
     qtbot.waitExposed(widget)

@@ -32,7 +32,7 @@ from exodesk.services.catalogue.products import (
     lots_by_product,
     save_product,
 )
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import InvalidInput
 
 TODAY = dt.date(2026, 11, 22)
 ROSALIS = "Rosalis Callus Exosome Cream"
@@ -177,8 +177,8 @@ def test_invalid_gtin_is_refused_naming_the_field(db: Database) -> None:
     bad = dataclasses.replace(NEW, gtin="08801234567890")
     with pytest.raises(InvalidInput) as caught, db.write() as session:
         save_product(session, bad, original_name=None, user="tester")
-    assert len(caught.value.errors) == 1
-    assert caught.value.errors[0].startswith("gtin: not a valid GTIN: ")
+    assert len(caught.value.problems) == 1
+    assert str(caught.value.problems[0]).startswith("gtin: not a valid GTIN: ")
     with db.read() as session, pytest.raises(UnknownProduct):
         get_product(session, NEW.name)
 
@@ -187,9 +187,9 @@ def test_several_bad_fields_are_each_named(db: Database) -> None:
     bad = dataclasses.replace(NEW, name="  ", country="Korea", markets=("UK", "uk"))
     with pytest.raises(InvalidInput) as caught, db.write() as session:
         save_product(session, bad, original_name=None, user="tester")
-    fields = [e.split(":")[0] for e in caught.value.errors]
+    fields = [p.field for p in caught.value.problems]
     assert fields == ["name", "country", "markets[1]"]
-    assert caught.value.errors[0] == "name: must not be empty"
+    assert str(caught.value.problems[0]) == "name: must not be empty"
 
 
 def test_duplicate_name_is_refused_naming_the_field(db: Database) -> None:
@@ -197,7 +197,7 @@ def test_duplicate_name_is_refused_naming_the_field(db: Database) -> None:
         save_product(
             session, dataclasses.replace(NEW, name=CELVIA), original_name=None, user="tester"
         )
-    assert caught.value.errors == [
+    assert [str(p) for p in caught.value.problems] == [
         f'name: a product named "{CELVIA}" already exists; choose another name'
     ]
 
@@ -209,7 +209,7 @@ def test_renaming_onto_another_product_is_refused(db: Database) -> None:
         save_product(
             session, dataclasses.replace(rosalis, name=CELVIA), original_name=ROSALIS, user="t"
         )
-    assert caught.value.errors[0].startswith("name: ")
+    assert str(caught.value.problems[0]).startswith("name: ")
 
 
 def test_duplicate_gtin_is_refused_naming_the_owner(db: Database) -> None:
@@ -217,7 +217,9 @@ def test_duplicate_gtin_is_refused_naming_the_owner(db: Database) -> None:
         save_product(
             session, dataclasses.replace(NEW, gtin=CELVIA_GTIN), original_name=None, user="t"
         )
-    assert caught.value.errors == [f'gtin: {CELVIA_GTIN} already belongs to product "{CELVIA}"']
+    assert [str(p) for p in caught.value.problems] == [
+        f'gtin: {CELVIA_GTIN} already belongs to product "{CELVIA}"'
+    ]
 
 
 def test_keeping_its_own_gtin_on_update_is_fine(db: Database) -> None:

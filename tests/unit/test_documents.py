@@ -27,7 +27,7 @@ from exodesk.services.catalogue.documents import (
     verify_file,
 )
 from exodesk.services.catalogue.products import flags_for_product
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import InvalidInput
 
 TODAY = dt.date(2026, 11, 22)
 CELVIA = "Celvia MSC-Exo Lyo 50"
@@ -138,7 +138,9 @@ def test_a_certificate_of_analysis_must_name_its_lot(db: Database, store: Path) 
     draft = DocumentDraft(DocumentKind.CERTIFICATE_OF_ANALYSIS, "CoA X", products=(CELVIA,))
     with pytest.raises(InvalidInput) as caught, db.write() as session:
         register_document(session, draft, user="t", store=store, today=TODAY)
-    assert caught.value.errors == ["lot: a certificate_of_analysis must name its lot"]
+    assert [str(p) for p in caught.value.problems] == [
+        "lot: a certificate_of_analysis must name its lot"
+    ]
 
 
 def test_a_certificate_of_analysis_names_a_lot_of_a_product_it_covers(
@@ -149,7 +151,7 @@ def test_a_certificate_of_analysis_names_a_lot_of_a_product_it_covers(
     )
     with pytest.raises(InvalidInput) as caught, db.write() as session:
         register_document(session, draft, user="t", store=store, today=TODAY)
-    assert caught.value.errors == [
+    assert [str(p) for p in caught.value.problems] == [
         f'lot: no lot "RS-A118" of the products this document covers ({CELVIA})'
     ]
 
@@ -163,7 +165,7 @@ def test_unknown_products_and_duplicates_are_refused_naming_the_field(
     pdf = _file(tmp_path, "ce.pdf", PDF)
     with pytest.raises(InvalidInput) as caught, db.write() as session:
         register_document(session, draft, user="t", store=store, file=pdf, today=TODAY)
-    assert caught.value.errors == [
+    assert [str(p) for p in caught.value.problems] == [
         'products: unknown product "Nope"',
         'number: a CE certificate numbered "CE 2913-MDR-04417" is already registered',
     ]
@@ -180,7 +182,9 @@ def test_expiry_before_issue_is_refused(db: Database, store: Path) -> None:
     )
     with pytest.raises(InvalidInput) as caught, db.write() as session:
         register_document(session, draft, user="t", store=store, today=TODAY)
-    assert caught.value.errors[0].startswith("expires: expires (2026-01-01) is before issued")
+    assert str(caught.value.problems[0]).startswith(
+        "expires: expires (2026-01-01) is before issued"
+    )
 
 
 def test_register_with_a_file_stores_it_under_its_hash(
@@ -237,7 +241,7 @@ def test_attach_refuses_other_files(
     bad = _file(tmp_path, name, content)
     with pytest.raises(InvalidInput) as caught, db.write() as session:
         attach_file(session, "ifu", "IFU APL-22", bad, store=store, user="t")
-    assert caught.value.errors[0].startswith(message)
+    assert str(caught.value.problems[0]).startswith(message)
     assert not store.exists()
 
 
@@ -299,4 +303,7 @@ def test_update_document_status_needs_a_reason_and_a_change(db: Database) -> Non
         update_document_status(
             session, "ifu", "IFU APL-22", DocumentStatus.ISSUED, user="t", reason=" "
         )
-    assert [e.split(":")[0] for e in caught.value.errors] == ["status", "reason"]
+    assert [p.field for p in caught.value.problems] == [
+        "status",
+        "reason",
+    ]

@@ -1,11 +1,14 @@
-"""Atomic writes never replace what is not a regular file."""
+"""Atomic writes: the file on disk is the old content or the new, never half; what is not a
+regular file is written to, never replaced."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from exodesk.files import write_atomically
+import pytest
+
+from exodesk.files import copy_atomically, temporary_beside, write_atomically
 
 
 def test_a_regular_file_is_replaced_whole(tmp_path: Path) -> None:
@@ -31,3 +34,34 @@ def test_a_pipe_is_written_to_not_replaced(tmp_path: Path) -> None:
 def test_dev_null_stays_a_device() -> None:
     write_atomically(Path(os.devnull), "discarded")
     assert not Path(os.devnull).is_file()
+
+
+def test_bytes_are_written_as_given(tmp_path: Path) -> None:
+    target = tmp_path / "scan.pdf"
+    write_atomically(target, b"%PDF-1.7\r\n\x00\xff")
+    assert target.read_bytes() == b"%PDF-1.7\r\n\x00\xff"
+
+
+def test_text_keeps_its_newlines(tmp_path: Path) -> None:
+    target = tmp_path / "report.csv"
+    write_atomically(target, "a,b\r\nc,d\r\n")
+    assert target.read_bytes() == b"a,b\r\nc,d\r\n"
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "sheet.csv"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError), temporary_beside(tmp_path, ".sheet.csv.") as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("power cut")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["sheet.csv"]
+
+
+def test_a_copy_replaces_the_target_whole(tmp_path: Path) -> None:
+    source, target = tmp_path / "daily.sqlite", tmp_path / "monthly.sqlite"
+    source.write_bytes(b"new copy")
+    target.write_bytes(b"old copy, longer")
+    copy_atomically(source, target)
+    assert target.read_bytes() == b"new copy"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["daily.sqlite", "monthly.sqlite"]

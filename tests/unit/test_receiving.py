@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from exodesk.db import Database, open_database
 from exodesk.models import AuditAction, AuditEvent, Lot, LotStatus, Movement, MovementKind
+from exodesk.services.errors import Conflict, InvalidInput
 from exodesk.services.interchange import export
 from exodesk.services.interchange.importer import import_bytes
-from exodesk.services.interchange.schema import InvalidInput
 from exodesk.services.queries import location_names, product_names
 from exodesk.services.stock.on_hand import StockRow, stock_on_hand
 from exodesk.services.stock.receiving import (
@@ -97,7 +97,7 @@ def test_an_unreadable_scan_says_why(code: str, reason: str) -> None:
     with pytest.raises(ScanError) as caught:
         parse_scan(code)
     assert str(caught.value).startswith(reason)
-    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, InvalidInput) and caught.value.reason.startswith(reason)
 
 
 def test_a_lot_that_runs_into_the_expiry_is_refused_not_misread() -> None:
@@ -261,7 +261,7 @@ def test_a_lot_on_file_with_another_expiry_is_a_conflict_and_nothing_is_written(
             )  # fmt: skip
     message = str(caught.value)
     assert "2028-06-30" in message and "2028-07-31" in message and "CV-7001A" in message
-    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, Conflict)
     assert _snapshot(db) == before
     stock = _stock(db, "CV-7001A")
     assert stock is not None and (stock.expiry, stock.on_hand) == (dt.date(2028, 6, 30), 5)
@@ -296,7 +296,7 @@ def test_bad_input_names_the_field_and_writes_nothing(
                 }
                 | changes,
             )  # fmt: skip
-    [error] = caught.value.errors
+    [error] = [str(p) for p in caught.value.problems]
     assert error.startswith(f"{field}: ") and words in error
     assert _snapshot(db) == before
 
@@ -320,7 +320,7 @@ def test_more_boxes_cannot_silently_move_release_or_backdate_a_lot(
     before = _snapshot(db)
     with pytest.raises(InvalidInput) as caught:
         _receive(db, **changes)
-    assert [e.split(":")[0] for e in caught.value.errors] == [field]
+    assert [p.field for p in caught.value.problems] == [field]
     assert _snapshot(db) == before
 
 

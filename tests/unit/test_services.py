@@ -14,8 +14,9 @@ from exodesk.db import Database, open_database
 from exodesk.demo.clinic import demo_document
 from exodesk.models import AuditAction, AuditEvent, Movement, MovementKind
 from exodesk.services.compliance import rules
+from exodesk.services.errors import InvalidInput
 from exodesk.services.interchange.importer import import_bytes
-from exodesk.services.interchange.schema import InvalidInput, parse_interchange
+from exodesk.services.interchange.schema import parse_interchange
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -98,11 +99,13 @@ def test_validation_messages_name_path_and_problem(patch: dict[str, Any], expect
             base[key] = value
     with pytest.raises(InvalidInput) as refused:
         parse_interchange(json.dumps(base))
-    assert any(e.startswith(expected) for e in refused.value.errors), refused.value.errors
+    assert any(e.startswith(expected) for e in [str(p) for p in refused.value.problems]), [
+        str(p) for p in refused.value.problems
+    ]
 
 
 def test_text_that_is_not_json_is_named_with_its_line() -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_interchange('{"format": "exodesk/1",\n "lots": [}')
-    assert refused.value.errors[0].startswith("(file): not JSON")
-    assert "line 2" in refused.value.errors[0]
+    assert str(refused.value.problems[0]).startswith("(file): not JSON")
+    assert "line 2" in str(refused.value.problems[0])

@@ -30,8 +30,8 @@ from sqlalchemy import func, select
 from exodesk.cli import main
 from exodesk.db import Database, open_database
 from exodesk.models import AuditEvent, Movement, MovementKind, Severity, Treatment
+from exodesk.services.errors import InvalidInput
 from exodesk.services.interchange.importer import import_bytes
-from exodesk.services.interchange.schema import InvalidInput
 from exodesk.services.stock.ledger import Overdrawn
 from exodesk.services.treatments.recording import (
     Blocked,
@@ -359,7 +359,9 @@ def test_bad_input_names_the_field_and_writes_nothing(
     before = counts(db)
     with pytest.raises(InvalidInput) as caught, db.write() as session:
         record_treatment(session, draft(**fields), today=TODAY, user="u", override_reason=None)
-    assert any(e.startswith(expected) for e in caught.value.errors), caught.value.errors
+    assert any(e.startswith(expected) for e in [str(p) for p in caught.value.problems]), [
+        str(p) for p in caught.value.problems
+    ]
     assert counts(db) == before
 
 
@@ -369,7 +371,10 @@ def test_several_bad_fields_are_named_together(load: Load) -> None:
         record_treatment(
             session, draft(patient="", vials=0), today=TODAY, user="u", override_reason=None
         )
-    assert [e.split(":")[0] for e in caught.value.errors] == ["patient reference", "vials"]
+    assert [p.field for p in caught.value.problems] == [
+        "patient reference",
+        "vials",
+    ]
 
 
 # --- the list -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from exodesk.db import Database, open_database
 from exodesk.models import AuditEvent, DocumentKind, DocumentStatus, LotStatus, Role, User
 from exodesk.services.accounts import users
-from exodesk.services.accounts.users import NotPermitted, Permission
+from exodesk.services.accounts.users import Permission
 from exodesk.services.catalogue.documents import (
     DocumentDraft,
     attach_file,
@@ -26,8 +26,8 @@ from exodesk.services.catalogue.documents import (
 )
 from exodesk.services.catalogue.products import get_product, save_product
 from exodesk.services.counts import counts
+from exodesk.services.errors import InvalidInput, NotPermitted
 from exodesk.services.interchange.importer import import_bytes
-from exodesk.services.interchange.schema import InvalidInput
 from exodesk.services.stock.lots import change_lot_status, record_waste, transfer_lot
 from exodesk.services.stock.receiving import receive_delivery
 from exodesk.services.treatments.recording import TreatmentDraft, record_treatment
@@ -124,19 +124,21 @@ def test_password_and_name_rules_name_the_field(db: Database, fast_hashes: None)
     with db.write() as session:
         with pytest.raises(InvalidInput) as short:
             users.create_user(session, "Admin", Role.ADMIN, "seven77", by=None)
-        assert short.value.errors == ["password: use at least 8 characters"]
+        assert [str(p) for p in short.value.problems] == ["password: use at least 8 characters"]
         with pytest.raises(InvalidInput) as blank:
             users.create_user(session, "  ", Role.ADMIN, PASSWORD, by=None)
-        assert blank.value.errors[0].startswith("name:")
+        assert str(blank.value.problems[0]).startswith("name:")
         with pytest.raises(InvalidInput) as first:
             users.create_user(session, "Dr B", Role.PRACTITIONER, PASSWORD, by=None)
-        assert first.value.errors == [
+        assert [str(p) for p in first.value.problems] == [
             "role: the first account must be an admin, who can then add the others"
         ]
         users.create_user(session, "Admin", Role.ADMIN, PASSWORD, by=None)
         with pytest.raises(InvalidInput) as twice:
             users.create_user(session, "ADMIN", Role.AUDITOR, PASSWORD, by="Admin")
-        assert twice.value.errors == ["name: an account named 'ADMIN' already exists"]
+        assert [str(p) for p in twice.value.problems] == [
+            "name: an account named 'ADMIN' already exists"
+        ]
 
 
 def test_user_changes_are_audited_without_secrets(staffed: Database) -> None:
@@ -412,3 +414,18 @@ def test_manage_users_is_for_admins(staffed: Database) -> None:
         lambda s, u: users.deactivate(s, "Sam", by=u),
         "Ann is an auditor; managing user accounts needs the admin role",
     )
+
+
+def test_signing_in_tells_a_wrong_password_from_a_name_that_cannot_sign_in(
+    staffed: Database,
+) -> None:
+    with staffed.write() as session:
+        assert users.sign_in(session, "dr b", PASSWORD).name == "Dr B"
+        with pytest.raises(users.WrongPassword) as wrong:
+            users.sign_in(session, "Dr B", "not it")
+        assert (wrong.value.name, str(wrong.value)) == ("Dr B", "wrong password for Dr B")
+        with pytest.raises(users.NoActiveAccount, match="^no active account named Nobody$"):
+            users.sign_in(session, "Nobody", PASSWORD)
+        users.deactivate(session, "Sam", by="Admin")
+        with pytest.raises(users.NoActiveAccount):
+            users.sign_in(session, "Sam", PASSWORD)

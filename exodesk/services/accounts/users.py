@@ -17,8 +17,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from exodesk.models import AuditAction, Role, User
+from exodesk.models.vocabulary import phrase
 from exodesk.services.audit.trail import Change, utc_now, write_audit
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import InvalidInput, NotFound, NotPermitted, Problem
 
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 200
@@ -46,13 +47,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset({Permission.COUNT_STOCK, Permission.CLOSE_COUNT}),
 }
 
-ROLE_WORDS = {
-    Role.ADMIN: "admin",
-    Role.PRACTITIONER: "practitioner",
-    Role.STOCK_MANAGER: "stock manager",
-    Role.AUDITOR: "auditor",
-}
-
 DOING = {
     Permission.EDIT_CATALOGUE: "editing products and documents",
     Permission.RECORD_TREATMENT: "recording a treatment",
@@ -66,18 +60,25 @@ DOING = {
 }
 
 
-class NotPermitted(PermissionError):
-    """The acting user may not do this; nothing was written. Like InvalidInput it carries
-    `errors` (one plain sentence), so dialogs show it on their error line the same way."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.errors = [message]
-
-
-class UnknownUser(LookupError):
+class UnknownUser(NotFound):
     def __init__(self, name: str) -> None:
         super().__init__(f"no account named {name!r}")
+        self.name = name
+
+
+class WrongPassword(NotPermitted):
+    """The account is active, but the password is not its password."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"wrong password for {name}")
+        self.name = name
+
+
+class NoActiveAccount(NotPermitted):
+    """Nobody of this name may sign in: no account, or a deactivated one."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no active account named {name}")
         self.name = name
 
 
@@ -90,7 +91,8 @@ class Account:
 
 
 def role_word(role: Role) -> str:
-    return ROLE_WORDS[role]
+    """The role as a sentence names it: 'stock manager' (the words are in the vocabulary)."""
+    return phrase(role)
 
 
 def _with_article(word: str) -> str:
@@ -111,7 +113,7 @@ def roles_for(permission: Permission) -> list[Role]:
 
 def needs_text(permission: Permission) -> str:
     """'closing a count needs the auditor or admin role'"""
-    words = [ROLE_WORDS[r] for r in roles_for(permission)]
+    words = [phrase(r) for r in roles_for(permission)]
     listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
     return f"{DOING[permission]} needs the {listed} role"
 
@@ -167,29 +169,27 @@ def require(session: Session, user_name: str | None, permission: Permission) -> 
     role = acting_role(session, user_name)
     if role is None or permission in ROLE_PERMISSIONS[role]:
         return
-    raise NotPermitted(
-        f"{user_name} is {_with_article(ROLE_WORDS[role])}; {needs_text(permission)}"
-    )
+    raise NotPermitted(f"{user_name} is {_with_article(phrase(role))}; {needs_text(permission)}")
 
 
 # -- passwords ------------------------------------------------------------------------------
 
 
-def password_problems(password: str, field: str = "password") -> list[str]:
+def password_problems(password: str, field: str = "password") -> list[Problem]:
     if len(password) < MIN_PASSWORD_LENGTH:
-        return [f"{field}: use at least {MIN_PASSWORD_LENGTH} characters"]
+        return [Problem(field, f"use at least {MIN_PASSWORD_LENGTH} characters")]
     if password != password.strip():
-        return [f"{field}: must not begin or end with a space"]
+        return [Problem(field, "must not begin or end with a space")]
     return []
 
 
-def _name_problems(session: Session, name: str) -> list[str]:
+def _name_problems(session: Session, name: str) -> list[Problem]:
     if not name:
-        return ["name: give the person's name (as they will sign in)"]
+        return [Problem("name", "give the person's name (as they will sign in)")]
     if len(name) > MAX_NAME_LENGTH:
-        return [f"name: at most {MAX_NAME_LENGTH} characters"]
+        return [Problem("name", f"at most {MAX_NAME_LENGTH} characters")]
     if session.scalar(select(User.id).where(func.lower(User.name) == name.lower())) is not None:
-        return [f"name: an account named {name!r} already exists"]
+        return [Problem("name", f"an account named {name!r} already exists")]
     return []
 
 
@@ -206,10 +206,12 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        errors.append(f"role: must be one of {', '.join(r.value for r in Role)}")
+        errors.append(Problem("role", f"must be one of {', '.join(r.value for r in Role)}"))
     else:
         if first and role is not Role.ADMIN:
-            errors.append("role: the first account must be an admin, who can then add the others")
+            errors.append(
+                Problem("role", "the first account must be an admin, who can then add the others")
+            )
     errors += password_problems(password)
     if errors:
         raise InvalidInput(errors)
@@ -247,6 +249,19 @@ def authenticate(session: Session, name: str, password: str) -> Account | None:
     return _account(user)
 
 
+def sign_in(session: Session, name: str, password: str) -> Account:
+    """The active account named `name` if `password` is its password; else WrongPassword
+    (the account is active) or NoActiveAccount. The caller's session writes an upgraded
+    hash (see `authenticate`)."""
+    account = authenticate(session, name, password)
+    if account is not None:
+        return account
+    user = _user(session, name.strip())
+    if user is not None and user.active:
+        raise WrongPassword(name)
+    raise NoActiveAccount(name)
+
+
 def set_password(session: Session, name: str, password: str, *, by: str | None) -> None:
     """Change `name`'s password: the person themself, or an admin."""
     if by != name:
@@ -281,13 +296,15 @@ def deactivate(session: Session, name: str, *, by: str | None, reason: str = "")
     if user is None:
         raise UnknownUser(name)
     if not user.active:
-        raise InvalidInput([f"name: {name}'s account is already deactivated"])
+        raise InvalidInput([Problem("name", f"{name}'s account is already deactivated")])
     if user.role is Role.ADMIN:
         admins = session.scalar(
             select(func.count()).where(User.role == Role.ADMIN, User.active.is_(True))
         )
         if (admins or 0) <= 1:
-            raise InvalidInput([f"name: {name} is the last active admin; add another admin first"])
+            raise InvalidInput(
+                [Problem("name", f"{name} is the last active admin; add another admin first")]
+            )
     user.active = False
     session.flush()
     write_audit(

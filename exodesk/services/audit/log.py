@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from exodesk.models import AuditAction, AuditEvent
+from exodesk.services.search import contains_text
 
 CSV_HEADERS = (
     "event",
@@ -69,17 +70,12 @@ class AuditRow:
         ]
 
 
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _query(flt: AuditFilter) -> Select[Any]:
     query = select(AuditEvent)
     if flt.record:
         query = query.where(AuditEvent.record == flt.record)
     if flt.key_contains.strip():
-        pattern = f"%{_escaped(flt.key_contains.strip())}%"
-        query = query.where(AuditEvent.record_key.ilike(pattern, escape="\\"))
+        query = query.where(contains_text(AuditEvent.record_key, flt.key_contains.strip()))
     if flt.user is not None:
         query = query.where(
             AuditEvent.user.is_(None) if flt.user == "" else AuditEvent.user == flt.user

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exodesk.files import move_into_place, temporary_beside
 from exodesk.models import (
     AuditAction,
     Document,
@@ -30,28 +29,17 @@ from exodesk.models import (
     Product,
     document_product,
 )
+from exodesk.models.enums import FileState
+from exodesk.models.vocabulary import label, phrase
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, write_audit
-from exodesk.services.interchange.schema import DocumentIn, InvalidInput, validation_messages
+from exodesk.services.errors import InvalidInput, NotFound, Problem
+from exodesk.services.interchange.schema import DocumentIn, validation_problems
 from exodesk.settings import CERTIFICATE_EXPIRING_DAYS
 
 Rec = dict[str, Any]
 DocumentKey = tuple[str, str]
 
-KIND_WORDS = {
-    DocumentKind.CE_CERTIFICATE: "CE certificate",
-    DocumentKind.DECLARATION_OF_CONFORMITY: "Declaration of conformity",
-    DocumentKind.IFU: "Instructions for use (IFU)",
-    DocumentKind.CERTIFICATE_OF_ANALYSIS: "Certificate of analysis",
-    DocumentKind.ATMP_AUTHORISATION: "ATMP authorisation",
-    DocumentKind.MFDS_REGISTRATION: "MFDS registration",
-    DocumentKind.SAFETY_REPORT: "Safety report",
-}
-STATUS_WORDS = {
-    DocumentStatus.ISSUED: "issued",
-    DocumentStatus.SUSPENDED: "suspended",
-    DocumentStatus.WITHDRAWN: "withdrawn",
-}
 # What a stored file may be, by suffix, and how such a file begins.
 FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".pdf": ("a PDF", (b"%PDF-",)),
@@ -61,12 +49,10 @@ FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".tif": ("a TIFF image", (b"II*\x00", b"MM\x00*")),
     ".tiff": ("a TIFF image", (b"II*\x00", b"MM\x00*")),
 }
-NO_FILE, FILE_OK, FILE_MISSING, FILE_CHANGED = "no file", "ok", "missing", "changed"
-NOT_CHECKED = "not checked"
 _CHUNK = 1 << 20
 
 
-class UnknownDocument(LookupError):
+class UnknownDocument(NotFound):
     def __init__(self, kind: str, number: str) -> None:
         super().__init__(f"no document {kind} {json.dumps(number, ensure_ascii=False)}")
         self.key = (kind, number)
@@ -103,7 +89,7 @@ class DocumentDetail:
     sha256: str | None
     stored_file: str | None
     validity: str
-    file_state: str
+    file_state: FileState
 
     @property
     def key(self) -> DocumentKey:
@@ -117,7 +103,7 @@ def validity(
     status: DocumentStatus, expires: dt.date | None, today: dt.date, *, window: int | None = None
 ) -> str:
     if status is not DocumentStatus.ISSUED:
-        return STATUS_WORDS[status]
+        return phrase(status)
     if expires is None:
         return "valid"
     days = (expires - today).days
@@ -153,45 +139,50 @@ def _sha256_unless_unchanged(path: Path) -> str:
     return _HASHES[key]
 
 
-def verify_file(detail: DocumentDetail, store: Path, *, cached: bool = False) -> str:
+def verify_file(detail: DocumentDetail, store: Path, *, cached: bool = False) -> FileState:
     """The state of the document's stored file: "no file", "missing", "changed" (its SHA-256
     no longer matches the recorded one) or "ok". The hash is recomputed from the file; with
     `cached`, only when the file's size or modification time changed."""
     if detail.stored_file is None:
-        return NO_FILE
+        return FileState.NONE
     path = store / detail.stored_file
     try:
         digest = _sha256_unless_unchanged(path) if cached else file_sha256(path)
     except FileNotFoundError:
-        return FILE_MISSING
-    return FILE_OK if digest == detail.sha256 else FILE_CHANGED
+        return FileState.MISSING
+    return FileState.OK if digest == detail.sha256 else FileState.CHANGED
 
 
 def stored_path(detail: DocumentDetail, store: Path) -> Path | None:
     return None if detail.stored_file is None else store / detail.stored_file
 
 
-def check_file_type(file: Path) -> list[str]:
+def check_file_type(file: Path) -> list[Problem]:
     """Why `file` cannot be stored as a document's file (empty when it can)."""
     suffix = file.suffix.lower()
     if suffix not in FILE_TYPES:
         allowed = " ".join(sorted(FILE_TYPES))
         return [
-            f"file: {file.name} is not a PDF or an image; ExoDesk keeps {allowed} files "
-            "(scan or save the document as PDF)"
+            Problem(
+                "file",
+                f"{file.name} is not a PDF or an image; ExoDesk keeps {allowed} files "
+                "(scan or save the document as PDF)",
+            )
         ]
     what, magics = FILE_TYPES[suffix]
     try:
         with file.open("rb") as handle:
             head = handle.read(16)
     except FileNotFoundError:
-        return [f"file: {file} does not exist"]
+        return [Problem("file", f"{file} does not exist")]
     except IsADirectoryError:
-        return [f"file: {file} is a folder, not a file"]
+        return [Problem("file", f"{file} is a folder, not a file")]
     except OSError as exc:
-        return [f"file: {file} cannot be read ({exc.strerror})"]
+        return [Problem("file", f"{file} cannot be read ({exc.strerror})")]
     if not head.startswith(magics):
-        return [f"file: {file.name} does not look like {what}: is it damaged or misnamed?"]
+        return [
+            Problem("file", f"{file.name} does not look like {what}: is it damaged or misnamed?")
+        ]
     return []
 
 
@@ -200,23 +191,16 @@ def store_file(file: Path, store: Path) -> tuple[str, str]:
     rename) and return (sha256, stored path relative to the store, with '/')."""
     store.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=store)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out, file.open("rb") as source:
+    with temporary_beside(store, ".incoming-") as tmp:
+        with tmp.open("wb") as out, file.open("rb") as source:
             while chunk := source.read(_CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
         sha = digest.hexdigest()
         relative = f"{sha[:2]}/{sha}{file.suffix.lower()}"
         target = store / relative
         target.parent.mkdir(exist_ok=True)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        move_into_place(tmp, target)
     return sha, relative
 
 
@@ -259,16 +243,18 @@ def _details(
             sha256=d.sha256,
             stored_file=d.stored_file,
             validity=validity(DocumentStatus(d.status), d.expires, today),
-            file_state=NO_FILE,
+            file_state=FileState.NONE,
         )
         if detail.stored_file is not None:
-            state = NOT_CHECKED if store is None else verify_file(detail, store, cached=True)
+            state = (
+                FileState.NOT_CHECKED if store is None else verify_file(detail, store, cached=True)
+            )
             detail = _with_state(detail, state)
         details.append(detail)
     return details
 
 
-def _with_state(detail: DocumentDetail, state: str) -> DocumentDetail:
+def _with_state(detail: DocumentDetail, state: FileState) -> DocumentDetail:
     return replace(detail, file_state=state)
 
 
@@ -341,12 +327,14 @@ def _validated(draft: DocumentDraft) -> Rec:
     try:
         return DocumentIn.model_validate(data).model_dump(mode="json")
     except ValidationError as exc:
-        raise InvalidInput(validation_messages(exc)) from None
+        raise InvalidInput(validation_problems(exc)) from None
 
 
-def _reference_errors(session: Session, rec: Rec) -> tuple[list[str], dict[str, int], int | None]:
+def _reference_errors(
+    session: Session, rec: Rec
+) -> tuple[list[Problem], dict[str, int], int | None]:
     """Errors in what the document refers to, the covered products' ids and its lot's id."""
-    errors: list[str] = []
+    errors: list[Problem] = []
     ids = dict(
         session.execute(
             select(Product.name, Product.id).where(Product.name.in_(rec["products"]))
@@ -354,7 +342,7 @@ def _reference_errors(session: Session, rec: Rec) -> tuple[list[str], dict[str, 
     )
     for name in rec["products"]:
         if name not in ids:
-            errors.append(f"products: unknown product {_show(name)}")
+            errors.append(Problem("products", f"unknown product {_show(name)}"))
     lot_id = None
     if rec["lot"] is not None:
         lot_id = session.scalar(
@@ -365,8 +353,11 @@ def _reference_errors(session: Session, rec: Rec) -> tuple[list[str], dict[str, 
         )
         if lot_id is None:
             errors.append(
-                f"lot: no lot {_show(rec['lot'])} of the products this document covers "
-                f"({', '.join(rec['products'])})"
+                Problem(
+                    "lot",
+                    f"no lot {_show(rec['lot'])} of the products this document covers "
+                    f"({', '.join(rec['products'])})",
+                )
             )
     exists = session.scalar(
         select(Document.id).where(
@@ -374,9 +365,11 @@ def _reference_errors(session: Session, rec: Rec) -> tuple[list[str], dict[str, 
         )
     )
     if exists is not None:
-        kind_words = KIND_WORDS[DocumentKind(rec["kind"])]
+        kind_words = label(DocumentKind(rec["kind"]))
         errors.append(
-            f"number: a {kind_words} numbered {_show(rec['number'])} is already registered"
+            Problem(
+                "number", f"a {kind_words} numbered {_show(rec['number'])} is already registered"
+            )
         )
     return errors, ids, lot_id
 
@@ -479,9 +472,9 @@ def update_document_status(
     doc = _document(session, kind, number)
     errors = []
     if doc.status is status:
-        errors.append(f"status: the document is already {STATUS_WORDS[status]}")
+        errors.append(Problem("status", f"the document is already {phrase(status)}"))
     if not reason.strip():
-        errors.append("reason: say why the status changes (for the audit trail)")
+        errors.append(Problem("reason", "say why the status changes (for the audit trail)"))
     if errors:
         raise InvalidInput(errors)
     key = _key_text(doc.kind.value, doc.number)

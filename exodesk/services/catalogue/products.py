@@ -28,7 +28,8 @@ from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, write_audit
 from exodesk.services.compliance import rules
 from exodesk.services.compliance.rules import Flag
-from exodesk.services.interchange.schema import InvalidInput, ProductIn, validation_messages
+from exodesk.services.errors import InvalidInput, NotFound, Problem
+from exodesk.services.interchange.schema import ProductIn, validation_problems
 
 Rec = dict[str, Any]
 FIELDS = (
@@ -47,7 +48,7 @@ FIELDS = (
 )
 
 
-class UnknownProduct(LookupError):
+class UnknownProduct(NotFound):
     """No product has this name."""
 
     def __init__(self, name: str) -> None:
@@ -169,17 +170,20 @@ def validate_product(detail: ProductDetail) -> Rec:
     try:
         valid = ProductIn.model_validate(detail.record())
     except ValidationError as exc:
-        raise InvalidInput(validation_messages(exc)) from None
+        raise InvalidInput(validation_problems(exc)) from None
     return valid.model_dump(mode="json")
 
 
-def _uniqueness_errors(session: Session, rec: Rec, product_id: int | None) -> list[str]:
+def _uniqueness_errors(session: Session, rec: Rec, product_id: int | None) -> list[Problem]:
     errors = []
     same_name = session.scalar(select(Product.id).where(Product.name == rec["name"]))
     if same_name is not None and same_name != product_id:
         errors.append(
-            f"name: a product named {json.dumps(rec['name'], ensure_ascii=False)} already "
-            "exists; choose another name"
+            Problem(
+                "name",
+                f"a product named {json.dumps(rec['name'], ensure_ascii=False)} already "
+                "exists; choose another name",
+            )
         )
     if rec["gtin"] is not None:
         owner = session.execute(
@@ -187,8 +191,11 @@ def _uniqueness_errors(session: Session, rec: Rec, product_id: int | None) -> li
         ).first()
         if owner is not None and owner.id != product_id:
             errors.append(
-                f"gtin: {rec['gtin']} already belongs to product "
-                f"{json.dumps(owner.name, ensure_ascii=False)}"
+                Problem(
+                    "gtin",
+                    f"{rec['gtin']} already belongs to product "
+                    f"{json.dumps(owner.name, ensure_ascii=False)}",
+                )
             )
     return errors
 

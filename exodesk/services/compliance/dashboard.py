@@ -9,19 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from exodesk.models.enums import Severity
+from exodesk.models.vocabulary import missing_document
 from exodesk.services.compliance import rules
 from exodesk.services.stock.on_hand import StockRow, stock_on_hand
 from exodesk.settings import LOT_EXPIRING_DAYS
-
-DOCUMENT_RULES = {
-    "missing_declaration": "Declaration of Conformity",
-    "missing_certificate": "CE certificate",
-    "certificate_expired": "valid CE certificate (expired)",
-    "certificate_withdrawn": "valid CE certificate (withdrawn)",
-    "atmp_unauthorised": "ATMP authorisation",
-    "missing_ifu": "instructions for use",
-    "missing_coa": "certificate of analysis",
-}
 
 
 @dataclass(frozen=True)
@@ -47,14 +38,18 @@ class Dashboard:
     by_location: list[LocationStock]
 
 
-def dashboard(session: Session, today: dt.date, *, top: int = 8) -> Dashboard:
-    flags = rules.check(session, today)
+def dashboard(
+    session: Session, today: dt.date, *, flags: list[rules.Flag] | None = None, top: int = 8
+) -> Dashboard:
+    """`flags`: the clinic's flags as of `today` when the caller has them already."""
+    if flags is None:
+        flags = rules.check(session, today)
     stock = stock_on_hand(session)
     counts = Counter(f.severity for f in flags)
     horizon = today + dt.timedelta(days=LOT_EXPIRING_DAYS)
     missing: dict[str, list[str]] = defaultdict(list)
     for flag in flags:
-        what = DOCUMENT_RULES.get(flag.rule)
+        what = missing_document(flag.rule)
         if what and what not in missing[flag.product]:
             missing[flag.product].append(what)
     locations: dict[str, list[StockRow]] = defaultdict(list)

@@ -30,6 +30,7 @@ from exodesk.models import (
     Zone,
     document_product,
 )
+from exodesk.models.vocabulary import phrase
 from exodesk.services.stock.on_hand import on_hand_by_lot
 from exodesk.settings import CERTIFICATE_EXPIRING_DAYS, LOT_EXPIRING_DAYS
 
@@ -72,15 +73,6 @@ DEVICE_CLASSES = frozenset(
     }
 )
 CERTIFIED_CLASSES = DEVICE_CLASSES - {RegulatoryClass.DEVICE_I}
-CLASS_WORDS = {
-    RegulatoryClass.COSMETIC: "cosmetic",
-    RegulatoryClass.DEVICE_I: "class I medical device",
-    RegulatoryClass.DEVICE_IIA: "class IIa medical device",
-    RegulatoryClass.DEVICE_IIB: "class IIb medical device",
-    RegulatoryClass.DEVICE_III: "class III medical device",
-    RegulatoryClass.ATMP: "ATMP",
-    RegulatoryClass.UNKNOWN: "product of unknown class",
-}
 
 
 def markets_match(clinic_market: str, markets: Iterable[str]) -> bool:
@@ -354,7 +346,7 @@ def product_flags(
             _flag(
                 "missing_certificate",
                 name,
-                f"{name} is a {CLASS_WORDS[cls]} with no CE certificate covering it. Obtain the "
+                f"{name} is a {phrase(cls)} with no CE certificate covering it. Obtain the "
                 "notified body's CE (or UKCA) certificate before use.",
             )
         )
@@ -539,6 +531,6 @@ def treatment_flags(t: TreatmentFacts, lot: LotFacts, p: ProductFacts) -> list[F
         add(
             "used_unreleased_lot",
             f"Treatment {t.ref} on {t.date} used lot {lot.code} of {p.name} while the lot was "
-            f"{status.value.replace('_', ' ')}. Only released lots may be used; review it.",
+            f"{phrase(status)}. Only released lots may be used; review it.",
         )
     return flags

@@ -27,22 +27,24 @@ from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
 from exodesk.services.bulk import insert_rows
 from exodesk.services.counts.sheet import SheetRow
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import Conflict, InvalidInput, NotFound, Problem
 from exodesk.services.refs import next_movement_refs
 from exodesk.services.stock.on_hand import stock_query
 
 
-class UnknownCount(LookupError):
+class UnknownCount(NotFound):
     def __init__(self, count_id: int) -> None:
         super().__init__(f"there is no stock count {count_id}")
+        self.count_id = count_id
 
 
-class CountClosed(ValueError):
+class CountClosed(Conflict):
     def __init__(self, summary: CountSummary) -> None:
         super().__init__(
             f"count {summary.id} was closed on {summary.closed_at:%Y-%m-%d %H:%M} UTC by "
             f"{summary.closed_by or 'someone'}; a closed count is read-only"
         )
+        self.count = summary
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def start_count(session: Session, *, location: str | None, today: dt.date, user:
     if location is not None:
         location_id = session.scalar(select(Location.id).where(Location.name == location))
         if location_id is None:
-            raise InvalidInput([f"location: unknown location {location!r}"])
+            raise InvalidInput([Problem("location", f"unknown location {location!r}")])
     watermark = session.scalar(select(func.coalesce(func.max(Movement.id), 0))) or 0
     count = StockCount(
         location_id=location_id,
@@ -278,27 +280,35 @@ def enter_rows(
     known_products = set(
         session.scalars(select(Product.name).where(Product.name.in_({r.product for r in rows})))
     )
-    errors: list[str] = []
+    errors: list[Problem] = []
     for r in rows:
         lot = lots.get((r.product, r.lot))
         if lot is None:
             if r.product not in known_products:
-                errors.append(f"row {r.row}, column product: unknown product {r.product!r}")
+                errors.append(Problem("product", f"unknown product {r.product!r}", row=r.row))
             else:
-                errors.append(f"row {r.row}, column lot: no lot {r.lot!r} of {r.product}")
+                errors.append(Problem("lot", f"no lot {r.lot!r} of {r.product}", row=r.row))
             continue
         if r.expiry is not None and r.expiry != lot.expiry:
             errors.append(
-                f"row {r.row}, column expiry: {r.expiry} but lot {r.lot} of {r.product} "
-                f"expires {lot.expiry}; check the label"
+                Problem(
+                    "expiry",
+                    f"{r.expiry} but lot {r.lot} of {r.product} expires {lot.expiry}; "
+                    "check the label",
+                    row=r.row,
+                )
             )
         line = lines.get(lot.id)
         expected = line.expected if line is not None else None
         if r.expected is not None and r.expected != expected:
             said = "did not expect this lot" if expected is None else f"expected {expected}"
             errors.append(
-                f"row {r.row}, column expected: the sheet says {r.expected} but count "
-                f"{count_id} {said}; is this the sheet of another count?"
+                Problem(
+                    "expected",
+                    f"the sheet says {r.expected} but count {count_id} {said}; "
+                    "is this the sheet of another count?",
+                    row=r.row,
+                )
             )
     if errors:
         raise InvalidInput(errors)
@@ -356,7 +366,7 @@ def record_count(
     """One lot counted in ExoDesk (a lot not expected is added to the count)."""
     require(session, user, Permission.COUNT_STOCK)
     if counted is not None and counted < 0:
-        raise InvalidInput(["counted: a count cannot be negative"])
+        raise InvalidInput([Problem("counted", "a count cannot be negative")])
     enter_rows(
         session, count_id, [SheetRow(product, lot, None, location, None, counted, 1)], user=user
     )
@@ -439,7 +449,9 @@ def close_count(
     require(session, user, Permission.CLOSE_COUNT)
     why = reason.strip()
     if not why:
-        raise InvalidInput(["reason: closing a count needs a reason (kept with each adjustment)"])
+        raise InvalidInput(
+            [Problem("reason", "closing a count needs a reason (kept with each adjustment)")]
+        )
     count = _open_count(session, count_id)
     counted = reconcile(session, count)
     discrepancies: list[Discrepancy] = []

@@ -7,14 +7,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from exodesk.dates import iso_day
 from exodesk.files import write_atomically
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import InvalidInput, Problem
 
 COLUMNS = ("product", "lot", "expiry", "location", "expected", "counted")
+Where = Callable[[str], Problem]  # a message -> the Problem at one cell of the sheet
 
 
 @dataclass(frozen=True)
@@ -30,29 +32,29 @@ class SheetRow:
     row: int = 0
 
 
-def _whole(text: str, where: str, errors: list[str], *, what: str) -> int | None:
+def _whole(text: str, where: Where, errors: list[Problem], *, what: str) -> int | None:
     text = text.strip()
     if not text:
         return None
     try:
         value = int(text)
     except ValueError:
-        errors.append(f"{where}: {text!r} is not a whole number of vials")
+        errors.append(where(f"{text!r} is not a whole number of vials"))
         return None
     if value < 0:
-        errors.append(f"{where}: {value} — {what} cannot be negative")
+        errors.append(where(f"{value} — {what} cannot be negative"))
         return None
     return value
 
 
-def _day(text: str, where: str, errors: list[str]) -> dt.date | None:
+def _day(text: str, where: Where, errors: list[Problem]) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        return iso_day(text)
     except ValueError:
-        errors.append(f"{where}: {text!r} is not a date (YYYY-MM-DD)")
+        errors.append(where(f"{text!r} is not a date (YYYY-MM-DD)"))
         return None
 
 
@@ -73,18 +75,20 @@ def parse_sheet(text: str) -> list[SheetRow]:
     reader = csv.reader(io.StringIO(text), _dialect(text))
     lines = list(reader)
     if not lines or not any(cell.strip() for cell in lines[0]):
-        raise InvalidInput([f"row 1: no header; the first row must be {','.join(COLUMNS)}"])
+        raise InvalidInput(
+            [Problem("", f"no header; the first row must be {','.join(COLUMNS)}", row=1)]
+        )
     header = [cell.strip().lower() for cell in lines[0]]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise InvalidInput(
             [
-                f"row 1, column {c}: missing (the header must name {', '.join(COLUMNS)})"
+                Problem(c, f"missing (the header must name {', '.join(COLUMNS)})", row=1)
                 for c in missing
             ]
         )
     at = {c: header.index(c) for c in COLUMNS}
-    errors: list[str] = []
+    errors: list[Problem] = []
     rows: list[SheetRow] = []
     first_seen: dict[tuple[str, str], int] = {}
     for number, cells in enumerate(lines[1:], start=2):
@@ -95,29 +99,33 @@ def parse_sheet(text: str) -> list[SheetRow]:
         def cell(column: str, cells: list[str] = cells) -> str:
             return cells[at[column]].strip()
 
-        def where(column: str, number: int = number) -> str:
-            return f"row {number}, column {column}"
+        def at_cell(column: str, number: int = number) -> Where:
+            return lambda message: Problem(column, message, row=number)
 
         product, lot = cell("product"), cell("lot")
         if not product:
-            errors.append(f"{where('product')}: empty; say which product")
+            errors.append(Problem("product", "empty; say which product", row=number))
         if not lot:
-            errors.append(f"{where('lot')}: empty; say which lot")
+            errors.append(Problem("lot", "empty; say which lot", row=number))
         row = SheetRow(
             product=product,
             lot=lot,
-            expiry=_day(cell("expiry"), where("expiry"), errors),
+            expiry=_day(cell("expiry"), at_cell("expiry"), errors),
             location=cell("location") or None,
-            expected=_whole(cell("expected"), where("expected"), errors, what="an expectation"),
-            counted=_whole(cell("counted"), where("counted"), errors, what="a count"),
+            expected=_whole(cell("expected"), at_cell("expected"), errors, what="an expectation"),
+            counted=_whole(cell("counted"), at_cell("counted"), errors, what="a count"),
             row=number,
         )
         key = (product, lot)
         if product and lot:
             if key in first_seen:
                 errors.append(
-                    f"row {number}: lot {lot} of {product} is on the sheet twice "
-                    f"(first on row {first_seen[key]}); keep one row per lot"
+                    Problem(
+                        "",
+                        f"lot {lot} of {product} is on the sheet twice "
+                        f"(first on row {first_seen[key]}); keep one row per lot",
+                        row=number,
+                    )
                 )
             else:
                 first_seen[key] = number
@@ -157,7 +165,7 @@ class SheetFile:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
-            raise InvalidInput([f"{path.name}: not a text (UTF-8) CSV file"]) from None
+            raise InvalidInput([Problem(path.name, "not a text (UTF-8) CSV file")]) from None
         return cls(path, parse_sheet(text))
 
     def save(self) -> None:
@@ -171,7 +179,7 @@ class SheetFile:
 
     def set_counted(self, index: int, counted: int | None) -> None:
         if counted is not None and counted < 0:
-            raise InvalidInput(["counted: a count cannot be negative"])
+            raise InvalidInput([Problem("counted", "a count cannot be negative")])
         self.rows[index] = replace(self.rows[index], counted=counted)
         self.save()
 
@@ -180,13 +188,15 @@ class SheetFile:
     ) -> int:
         """A lot found on the shelf but not on the sheet (its `expected` stays empty)."""
         product, lot = product.strip(), lot.strip()
-        problems = [f"{name}: empty" for name, v in (("product", product), ("lot", lot)) if not v]
+        problems = [
+            Problem(name, "empty") for name, v in (("product", product), ("lot", lot)) if not v
+        ]
         if counted < 0:
-            problems.append("counted: a count cannot be negative")
+            problems.append(Problem("counted", "a count cannot be negative"))
         if problems:
             raise InvalidInput(problems)
         if self.index_of(product, lot) is not None:
-            raise InvalidInput([f"lot: {lot} of {product} is already on the sheet"])
+            raise InvalidInput([Problem("lot", f"{lot} of {product} is already on the sheet")])
         self.rows.append(SheetRow(product, lot, expiry, location, None, counted))
         self.save()
         return len(self.rows) - 1

@@ -11,9 +11,10 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from exodesk.dates import iso_day
 from exodesk.models import (
     AuditAction,
     Clinic,
@@ -28,11 +29,11 @@ from exodesk.models import (
 )
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
-from exodesk.services.bulk import insert_rows
+from exodesk.services.bulk import insert_returning, insert_rows
+from exodesk.services.errors import InvalidInput, Problem
 from exodesk.services.interchange import export
 from exodesk.services.interchange.schema import (
     InterchangeFile,
-    InvalidInput,
     Record,
     parse_interchange,
 )
@@ -106,7 +107,7 @@ class _Planner:
     def __init__(self, session: Session, doc: InterchangeFile) -> None:
         self.session = session
         self.doc = doc
-        self.errors: list[str] = []
+        self.errors: list[Problem] = []
         self.location_names = set(session.scalars(select(Location.name)))
         self.product_names = set(session.scalars(select(Product.name)))
         self.lot_keys: set[LotKey] = {
@@ -117,7 +118,7 @@ class _Planner:
         }
 
     def error(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
+        self.errors.append(Problem(path, message))
 
     def plan(self) -> _New:
         doc, new = self.doc, _New()
@@ -289,19 +290,19 @@ class _Planner:
     def _check_ledger(self, new: _New) -> None:
         entries: dict[LotKey, list[Entry]] = defaultdict(list)
         for i, rec in new.lots:
-            received = dt.date.fromisoformat(rec["received"]) if rec["received"] else None
+            received = iso_day(rec["received"]) if rec["received"] else None
             entries[(rec["product"], rec["lot"])].append(
                 Entry(received or RECEIPT_DATE_UNKNOWN, rec["quantity"], f"lots[{i}].quantity")
             )
         for i, rec in new.treatments:
             entries[(rec["product"], rec["lot"])].append(
-                Entry(dt.date.fromisoformat(rec["date"]), -rec["vials"], f"treatments[{i}].vials")
+                Entry(iso_day(rec["date"]), -rec["vials"], f"treatments[{i}].vials")
             )
         for i, rec in new.movements:
             if rec["quantity"]:
                 entries[(rec["product"], rec["lot"])].append(
                     Entry(
-                        dt.date.fromisoformat(rec["date"]),
+                        iso_day(rec["date"]),
                         rec["quantity"],
                         f"movements[{i}].quantity",
                     )
@@ -313,9 +314,10 @@ class _Planner:
             overdraw = first_overdraw(entries[key])
             if overdraw is not None:
                 e = overdraw.entry
-                self.errors.append(
-                    f"{e.label}: takes lot {_show(key[1])} of {_show(key[0])} below zero on "
-                    f"{e.date.isoformat()} (stock on hand would be {overdraw.balance})"
+                self.error(
+                    e.label,
+                    f"takes lot {_show(key[1])} of {_show(key[0])} below zero on "
+                    f"{e.date.isoformat()} (stock on hand would be {overdraw.balance})",
                 )
 
 
@@ -358,17 +360,13 @@ def _stored_ledger(session: Session, keys: set[LotKey]) -> dict[LotKey, list[Ent
 # -- writing ----------------------------------------------------------------------------
 
 
-def _max_id(session: Session, model: Any) -> int:
-    return session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0
-
-
 def _day(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+    return iso_day(text) if text else None
 
 
 class _Writer:
-    """Writes a validated plan. Ids of new rows are read back as those above the highest id
-    before the insert: the write transaction holds the database's write lock meanwhile."""
+    """Writes a validated plan. Ids of new rows come back from each INSERT … RETURNING,
+    with the natural key that matches them to their records."""
 
     def __init__(self, session: Session, user: str | None) -> None:
         self.session = session
@@ -402,8 +400,8 @@ class _Writer:
         write_audit(session, self.changes, user=self.user, reason=reason, at=self.now)
 
     def _write_lots(self, rows: list[Rec]) -> dict[LotKey, int]:
-        before = _max_id(self.session, Lot)
-        insert_rows(
+        names = {pid: name for name, pid in self.product_ids.items()}
+        new_lots = insert_returning(
             self.session,
             Lot,
             [
@@ -417,14 +415,11 @@ class _Writer:
                 }
                 for r in rows
             ],
+            "id",
+            "product_id",
+            "code",
         )
-        names = {pid: name for name, pid in self.product_ids.items()}
-        lot_ids = {
-            (names[pid], code): lot_id
-            for lot_id, pid, code in self.session.execute(
-                select(Lot.id, Lot.product_id, Lot.code).where(Lot.id > before)
-            )
-        }
+        lot_ids = {(names[pid], code): lot_id for lot_id, pid, code in new_lots}
         insert_rows(
             self.session,
             Movement,
@@ -454,8 +449,7 @@ class _Writer:
         return stored | new_ids
 
     def _write_documents(self, rows: list[Rec]) -> None:
-        before = _max_id(self.session, Document)
-        insert_rows(
+        new_documents = insert_returning(
             self.session,
             Document,
             [
@@ -471,13 +465,11 @@ class _Writer:
                 }
                 for r in rows
             ],
+            "id",
+            "kind",
+            "number",
         )
-        doc_ids = {
-            (kind.value, number): doc_id
-            for doc_id, kind, number in self.session.execute(
-                select(Document.id, Document.kind, Document.number).where(Document.id > before)
-            )
-        }
+        doc_ids = {(str(kind), number): doc_id for doc_id, kind, number in new_documents}
         insert_rows(
             self.session,
             document_product,
@@ -503,8 +495,7 @@ class _Writer:
         )
 
     def _write_treatments(self, rows: list[Rec]) -> None:
-        before = _max_id(self.session, Treatment)
-        insert_rows(
+        new_treatments = insert_returning(
             self.session,
             Treatment,
             [
@@ -521,12 +512,10 @@ class _Writer:
                 }
                 for r in rows
             ],
+            "ref",
+            "id",
         )
-        ids = dict(
-            self.session.execute(
-                select(Treatment.ref, Treatment.id).where(Treatment.id > before)
-            ).all()
-        )
+        ids = {ref: treatment_id for ref, treatment_id in new_treatments}
         insert_rows(
             self.session,
             Movement,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Annotated, Any
 
 from biip import ParseError
@@ -23,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from exodesk.dates import NoSuchDay, iso_day
 from exodesk.models.enums import (
     DocumentKind,
     DocumentStatus,
@@ -34,21 +34,15 @@ from exodesk.models.enums import (
     SourceType,
     Zone,
 )
+from exodesk.services.errors import InvalidInput, Problem
 
 FORMAT = "exodesk/1"
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class InvalidInput(Exception):
-    """The input is refused as a whole; `errors` are 'path: what is wrong' lines."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
+FILE = "(file)"  # the field of a problem with the file as a whole
 
 
 class FieldProblem(ValueError):
-    """A check across fields of one record that is about one field: the path names it."""
+    """Raised inside a model validator (pydantic wraps it, callers never see it): a check
+    across fields of one record that is about one field, so the path names that field."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
@@ -58,12 +52,14 @@ class FieldProblem(ValueError):
 def _iso_date(value: Any) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise ValueError(f"not a date (expected YYYY-MM-DD, got {json.dumps(value)})")
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
+        if isinstance(value, str):
+            return iso_day(value)
+    except NoSuchDay as exc:
         raise ValueError(f"not a date ({value}: {exc})") from None
+    except ValueError:
+        pass
+    raise ValueError(f"not a date (expected YYYY-MM-DD, got {json.dumps(value)})")
 
 
 def _text(value: Any) -> str:
@@ -253,7 +249,7 @@ def json_path(loc: tuple[int | str, ...]) -> str:
             path += f"[{part}]"
         else:
             path += f".{part}" if path else part
-    return path or "(file)"
+    return path or FILE
 
 
 def plain_message(error: ErrorDetails) -> str:
@@ -285,15 +281,16 @@ def plain_message(error: ErrorDetails) -> str:
     return str(error["msg"])
 
 
-def validation_messages(exc: ValidationError) -> list[str]:
-    lines = []
+def validation_problems(exc: ValidationError) -> list[Problem]:
+    """One Problem per pydantic error, its field the JSON path (`lots[3].expiry`)."""
+    problems = []
     for error in exc.errors(include_url=False):
         loc = tuple(p for p in error["loc"] if p not in ("function-after", "function-before"))
         problem = error.get("ctx", {}).get("error")
         if isinstance(problem, FieldProblem):
             loc += (problem.field,)
-        lines.append(f"{json_path(loc)}: {plain_message(error)}")
-    return lines
+        problems.append(Problem(json_path(loc), plain_message(error)))
+    return problems
 
 
 def parse_interchange(raw: bytes | str) -> InterchangeFile:
@@ -301,18 +298,18 @@ def parse_interchange(raw: bytes | str) -> InterchangeFile:
     try:
         data = json.loads(raw)
     except UnicodeDecodeError as exc:
-        raise InvalidInput([f"(file): not UTF-8 text ({exc.reason})"]) from None
+        raise InvalidInput([Problem(FILE, f"not UTF-8 text ({exc.reason})")]) from None
     except json.JSONDecodeError as exc:
         raise InvalidInput(
-            [f"(file): not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+            [Problem(FILE, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
         ) from None
     return validate_interchange(data)
 
 
 def validate_interchange(data: Any) -> InterchangeFile:
     if not isinstance(data, dict):
-        raise InvalidInput([f"(file): not an ExoDesk file (a JSON {type(data).__name__})"])
+        raise InvalidInput([Problem(FILE, f"not an ExoDesk file (a JSON {type(data).__name__})")])
     try:
         return InterchangeFile.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(validation_messages(exc)) from None
+        raise InvalidInput(validation_problems(exc)) from None

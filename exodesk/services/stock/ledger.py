@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exodesk.models import Movement
+from exodesk.services.errors import Conflict
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,17 @@ def first_overdraw(entries: Iterable[Entry]) -> Overdraw | None:
     return None
 
 
-class Overdrawn(ValueError):
+class Overdrawn(Conflict):
     """A change would take a lot's stock on hand below zero."""
+
+    def __init__(self, lot: str, overdraw: Overdraw) -> None:
+        entry = overdraw.entry
+        super().__init__(
+            f"{entry.label} would take lot {lot} below zero on "
+            f"{entry.date.isoformat()} (stock on hand would be {overdraw.balance})"
+        )
+        self.lot = lot
+        self.overdraw = overdraw
 
 
 def lot_ledger(session: Session, lot_id: int) -> list[Entry]:
@@ -56,7 +66,4 @@ def ensure_not_overdrawn(session: Session, lot_id: int, new: Iterable[Entry], lo
     new = list(new)
     overdraw = first_overdraw(lot_ledger(session, lot_id) + new)
     if overdraw is not None and overdraw.entry in new:
-        raise Overdrawn(
-            f"{overdraw.entry.label} would take lot {lot} below zero on "
-            f"{overdraw.entry.date.isoformat()} (stock on hand would be {overdraw.balance})"
-        )
+        raise Overdrawn(lot, overdraw)

@@ -19,10 +19,12 @@ from exodesk.models import (
     MovementKind,
     Product,
 )
+from exodesk.models.vocabulary import phrase
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import InvalidInput, Problem
 from exodesk.services.refs import next_movement_ref
+from exodesk.services.search import contains_text
 from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
 from exodesk.services.stock.on_hand import stock_query
 
@@ -62,8 +64,9 @@ def _filtered(flt: StockFilter) -> Select[tuple[int]]:
         query = query.where(rows.c.expiry <= flt.expiring_by)
     text = flt.search.strip()
     if text:
-        like = f"%{text}%"
-        query = query.where(or_(rows.c.product.ilike(like), rows.c.lot.ilike(like)))
+        query = query.where(
+            or_(contains_text(rows.c.product, text), contains_text(rows.c.lot, text))
+        )
     return query.add_columns(*[rows.c[k] for k in SORT_KEYS])
 
 
@@ -103,14 +106,14 @@ def _lot(session: Session, product: str, lot: str) -> Lot:
         .where(Product.name == product, Lot.code == lot)
     )
     if found is None:
-        raise InvalidInput([f"lot: no lot {lot!r} of product {product!r}"])
+        raise InvalidInput([Problem("lot", f"no lot {lot!r} of product {product!r}")])
     return found
 
 
 def _reason(reason: str) -> str:
     text = reason.strip()
     if not text:
-        raise InvalidInput(["reason: say why (it is kept in the audit trail)"])
+        raise InvalidInput([Problem("reason", "say why (it is kept in the audit trail)")])
     return text
 
 
@@ -177,7 +180,7 @@ def change_lot_status(
     found = _lot(session, product, lot)
     old = current_status(session, found)
     if old is status:
-        raise InvalidInput([f"status: lot {lot} is already {status.value.replace('_', ' ')}"])
+        raise InvalidInput([Problem("status", f"lot {lot} is already {phrase(status)}")])
     ref = _movement(
         session,
         found,
@@ -220,7 +223,7 @@ def record_waste(
     require(session, user, Permission.ADJUST_STOCK)
     why = _reason(reason)
     if vials < 1:
-        raise InvalidInput(["vials: waste at least one vial"])
+        raise InvalidInput([Problem("vials", "waste at least one vial")])
     found = _lot(session, product, lot)
     before = _on_hand(session, found.id)
     ensure_not_overdrawn(session, found.id, [Entry(on, -vials, f"wasting {vials} vial(s)")], lot)
@@ -255,7 +258,7 @@ def transfer_lot(
     found = _lot(session, product, lot)
     target = session.scalar(select(Location).where(Location.name == location))
     if target is None:
-        raise InvalidInput([f"location: unknown location {location!r}"])
+        raise InvalidInput([Problem("location", f"unknown location {location!r}")])
     ref = _movement(
         session,
         found,

@@ -28,9 +28,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exodesk.models import AuditAction, Location, Lot, LotStatus, Movement, MovementKind, Product
+from exodesk.models.vocabulary import phrase
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
-from exodesk.services.interchange.schema import InvalidInput, LotIn
+from exodesk.services.errors import Conflict, InvalidInput, Problem
+from exodesk.services.interchange.schema import LotIn
 from exodesk.services.stock.on_hand import stock_query
 
 GS = "\x1d"
@@ -51,11 +53,16 @@ MAX_LOT_LENGTH = 100
 RECEIPT_REASON = "received"
 
 
-class ScanError(ValueError):
-    """The scan cannot be read; the message says why in plain words."""
+class ScanError(InvalidInput):
+    """The scan cannot be read; `reason` says why in plain words (the caller knows which
+    field held the scan)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__([Problem("", reason)])
+        self.reason = reason
 
 
-class LotConflict(ValueError):
+class LotConflict(Conflict):
     """The lot is on file with a different expiry than the one given: nothing is written."""
 
     def __init__(self, product: str, lot: str, stored: dt.date, given: dt.date) -> None:
@@ -304,36 +311,42 @@ def _check_input(
     received: dt.date,
     status: LotStatus | None,
 ) -> int:
-    errors: list[str] = []
+    errors: list[Problem] = []
     product_id = session.scalar(select(Product.id).where(Product.name == product))
     if not product:
-        errors.append("product: choose the product")
+        errors.append(Problem("product", "choose the product"))
     elif product_id is None:
-        errors.append(f"product: there is no product named {product!r}")
+        errors.append(Problem("product", f"there is no product named {product!r}"))
     if not lot:
-        errors.append("lot: enter the lot number printed on the box")
+        errors.append(Problem("lot", "enter the lot number printed on the box"))
     elif len(lot) > MAX_LOT_LENGTH:
-        errors.append(f"lot: a lot number is at most {MAX_LOT_LENGTH} characters")
+        errors.append(Problem("lot", f"a lot number is at most {MAX_LOT_LENGTH} characters"))
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        errors.append(f"quantity: receive at least 1 vial (got {quantity})")
+        errors.append(Problem("quantity", f"receive at least 1 vial (got {quantity})"))
     elif quantity > MAX_QUANTITY:
         errors.append(
-            f"quantity: {quantity} vials in one delivery is more than ExoDesk accepts "
-            f"({MAX_QUANTITY}); check the number"
+            Problem(
+                "quantity",
+                f"{quantity} vials in one delivery is more than ExoDesk accepts "
+                f"({MAX_QUANTITY}); check the number",
+            )
         )
     if (
         location is not None
         and session.scalar(select(Location.id).where(Location.name == location)) is None
     ):
-        errors.append(f"location: there is no storage location named {location!r}")
+        errors.append(Problem("location", f"there is no storage location named {location!r}"))
     if expiry < received:
         errors.append(
-            f"expiry: this lot expired on {expiry.isoformat()}, before it was received on "
-            f"{received.isoformat()}: expired stock cannot be received; return it to the "
-            "supplier"
+            Problem(
+                "expiry",
+                f"this lot expired on {expiry.isoformat()}, before it was received on "
+                f"{received.isoformat()}: expired stock cannot be received; return it to the "
+                "supplier",
+            )
         )
     if status is LotStatus.DESTROYED:
-        errors.append("status: a delivery cannot be received as destroyed")
+        errors.append(Problem("status", "a delivery cannot be received as destroyed"))
     if errors:
         raise InvalidInput(errors)
     assert product_id is not None
@@ -425,18 +438,27 @@ def _receive_more(
     if location is not None and location != now.location:
         where = f"kept in {now.location}" if now.location else "kept with no location"
         errors.append(
-            f"location: lot {lot.code} is {where}; more boxes join the lot where it is. "
-            "Receive them there, then move the lot if needed"
+            Problem(
+                "location",
+                f"lot {lot.code} is {where}; more boxes join the lot where it is. "
+                "Receive them there, then move the lot if needed",
+            )
         )
     if status is not None and status is not now.status:
         errors.append(
-            f"status: lot {lot.code} is {now.status.value.replace('_', ' ')}; more boxes "
-            "join the lot as it is. Receive them as that, then change the lot's status"
+            Problem(
+                "status",
+                f"lot {lot.code} is {phrase(now.status)}; more boxes "
+                "join the lot as it is. Receive them as that, then change the lot's status",
+            )
         )
     if lot.received is not None and received < lot.received:
         errors.append(
-            f"received: lot {lot.code} was first received on {lot.received.isoformat()}; "
-            "a later delivery cannot be dated before that"
+            Problem(
+                "received",
+                f"lot {lot.code} was first received on {lot.received.isoformat()}; "
+                "a later delivery cannot be dated before that",
+            )
         )
     if errors:
         raise InvalidInput(errors)

@@ -25,29 +25,20 @@ from exodesk.models import (
     Treatment,
     Zone,
 )
+from exodesk.models.vocabulary import field_words
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
+from exodesk.services.catalogue.products import UnknownProduct
 from exodesk.services.compliance import rules
 from exodesk.services.compliance.rules import Flag
-from exodesk.services.interchange.schema import InvalidInput, TreatmentIn, plain_message
+from exodesk.services.errors import Conflict, InvalidInput, Problem
+from exodesk.services.interchange.schema import TreatmentIn, plain_message
+from exodesk.services.search import contains_text
 from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
 from exodesk.services.stock.on_hand import stock_query
 
 REF_PREFIX = "T-"
 _NUMBERED_REF = re.compile(r"^T-(\d+)$")
-
-# The names the clinic uses for each field, in messages.
-FIELD_WORDS = {
-    "ref": "reference",
-    "date": "date",
-    "product": "product",
-    "lot": "lot",
-    "patient": "patient reference",
-    "practitioner": "practitioner",
-    "route": "route",
-    "zone": "zone",
-    "vials": "vials",
-}
 
 
 @dataclass(frozen=True)
@@ -96,12 +87,7 @@ class TreatmentRow:
     override_reason: str | None = None
 
 
-class UnknownProduct(LookupError):
-    def __init__(self, product: str) -> None:
-        super().__init__(f"no product named {product!r} in this database")
-
-
-class Blocked(Exception):
+class Blocked(Conflict):
     """Block findings stop the treatment; nothing was written. `flags` are those findings."""
 
     def __init__(self, flags: list[Flag]) -> None:
@@ -201,7 +187,7 @@ def _vocabulary(field: str, value: str | None, vocabulary: type[Route] | type[Zo
         return vocabulary(value)
     except ValueError:
         allowed = ", ".join(v.value for v in vocabulary)
-        raise InvalidInput([f"{field}: {value!r} is not one of: {allowed}"]) from None
+        raise InvalidInput([Problem(field, f"{value!r} is not one of: {allowed}")]) from None
 
 
 def findings_for(session: Session, draft: TreatmentDraft, today: dt.date) -> list[Flag]:
@@ -244,7 +230,7 @@ def validate_draft(draft: TreatmentDraft, ref: str) -> TreatmentIn:
     except ValidationError as exc:
         raise InvalidInput(
             [
-                f"{FIELD_WORDS.get(str(e['loc'][0]), str(e['loc'][0]))}: {plain_message(e)}"
+                Problem(field_words(str(e["loc"][0])), plain_message(e))
                 for e in exc.errors(include_url=False)
             ]
         ) from None
@@ -258,8 +244,8 @@ def _lot(session: Session, product: str, lot: str) -> Lot:
     )
     if found is None:
         if session.scalar(select(Product.id).where(Product.name == product)) is None:
-            raise InvalidInput([f"product: no product named {product!r}"])
-        raise InvalidInput([f"lot: no lot {lot!r} of {product}"])
+            raise InvalidInput([Problem("product", f"no product named {product!r}")])
+        raise InvalidInput([Problem("lot", f"no lot {lot!r} of {product}")])
     return found
 
 
@@ -342,14 +328,7 @@ def record_treatment(
 # -- the list of treatments ----------------------------------------------------------------
 
 
-def _contains(column: Any, pattern: str, case_blind_like: bool) -> Any:
-    if case_blind_like:  # SQLite's LIKE ignores case already, and lower() costs a scan
-        return column.like(pattern, escape="\\")
-    return column.ilike(pattern, escape="\\")
-
-
 def _treatment_query(session: Session, search: str) -> Select[*tuple[Any, ...]]:
-    case_blind_like = session.get_bind().dialect.name == "sqlite"
     query = (
         select(
             Treatment.ref,
@@ -368,11 +347,10 @@ def _treatment_query(session: Session, search: str) -> Select[*tuple[Any, ...]]:
     )
     words = search.split()
     for word in words:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
             or_(
                 *(
-                    _contains(column, pattern, case_blind_like)
+                    contains_text(column, word)
                     for column in (
                         Treatment.patient,
                         Treatment.ref,

@@ -10,11 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exodesk.models import Lot, Product, Treatment
+from exodesk.services.errors import NotFound
 
 
-class UnknownLot(LookupError):
+class UnknownLot(NotFound):
     def __init__(self, product: str, lot: str) -> None:
         super().__init__(f"no lot {lot!r} of product {product!r} in this database")
+        self.product = product
+        self.lot = lot
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from exodesk.db import Database
 from exodesk.models.enums import Role
+from exodesk.models.vocabulary import phrase
 from exodesk.services.accounts import users
 from exodesk.services.accounts.users import Account
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import ExoDeskError, InvalidInput, Problem
+from exodesk.ui.common.error_line import ERROR_STYLE
+from exodesk.ui.common.icons import app_icon
 from exodesk.ui.shell.context import AppContext
 
-ERROR_STYLE = "color: #a4161a; font-weight: 600;"
 MAX_TRIES = 5
 PAUSE_SECONDS = 30
 IDLE_SETTING = "lock/idle_minutes"
@@ -54,7 +55,7 @@ SHORTCUT_EVENTS = frozenset({Ev.Shortcut, Ev.ShortcutOverride})
 
 
 def role_and_name(account: Account) -> str:
-    return f"{account.name} ({users.role_word(account.role)})"
+    return f"{account.name} ({phrase(account.role)})"
 
 
 def _password_field() -> QLineEdit:
@@ -109,23 +110,25 @@ class Throttle:
         self._until = 0.0
 
 
-def check_password(db: Database, name: str, password: str) -> tuple[Account | None, str]:
-    """The account, or None and what was wrong in plain words."""
+def check_password(db: Database, name: str, password: str) -> Account:
+    """The account; else InvalidInput (name or password left empty), users.WrongPassword or
+    users.NoActiveAccount."""
     name = name.strip()
     if not name:
-        return None, "name: type your name"
+        raise InvalidInput([Problem("name", "type your name")])
     if not password:
-        return None, "password: type your password"
+        raise InvalidInput([Problem("password", "type your password")])
     with db.write() as session:  # a sign-in may upgrade an old password hash
-        account = users.authenticate(session, name, password)
-        known = account is not None or any(
-            a.active and a.name.lower() == name.lower() for a in users.list_users(session)
-        )
-    if account is not None:
-        return account, ""
-    if known:
-        return None, f"wrong password for {name}. Check Caps Lock and try again."
-    return None, f"there is no active account named {name!r}."
+        return users.sign_in(session, name, password)
+
+
+def sign_in_refusal(refused: ExoDeskError) -> str:
+    """What the sign-in form says when `check_password` refuses."""
+    if isinstance(refused, users.WrongPassword):
+        return f"wrong password for {refused.name}. Check Caps Lock and try again."
+    if isinstance(refused, users.NoActiveAccount):
+        return f"there is no active account named {refused.name!r}."
+    return "\n".join(str(p) for p in refused.problems)
 
 
 class _PasswordForm(QWidget):
@@ -182,12 +185,13 @@ class _PasswordForm(QWidget):
         if self.throttle.wait_left():
             self._update_pause()
             return
-        account, problem = check_password(self.db, self.name.text(), self.password.text())
-        if account is None:
-            if problem.startswith("wrong password"):
+        try:
+            account = check_password(self.db, self.name.text(), self.password.text())
+        except ExoDeskError as refused:
+            if isinstance(refused, users.WrongPassword):
                 self.throttle.failed()
             self.password.clear()
-            _show_error(self.error, problem)
+            _show_error(self.error, sign_in_refusal(refused))
             self._update_pause()
             self.focus()
             return
@@ -277,7 +281,7 @@ class FirstAdminDialog(QDialog):
                     session, self.name.text(), Role.ADMIN, self.password.text(), by=None
                 )
         except InvalidInput as exc:
-            _show_error(self.error, "\n".join(exc.errors))
+            _show_error(self.error, "\n".join(str(p) for p in exc.problems))
             return
         self.accept()
 
@@ -395,13 +399,9 @@ class LockScreen(QFrame):
         self.setPalette(QApplication.palette())  # the panel stands out from the cover
         self.setMaximumWidth(480)
         icon = QLabel()
-        icon.setPixmap(
-            QApplication.style()
-            .standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
-            .pixmap(40, 40)
-        )
+        icon.setPixmap(app_icon().pixmap(48, 48))
         title = QLabel("<span style='font-size:15pt'><b>ExoDesk is locked</b></span>")
-        who = f"{user} ({users.role_word(role)})" if role is not None else user
+        who = f"{user} ({phrase(role)})" if role is not None else user
         after = (
             f"{minutes:g} minute{'s' if minutes != 1 else ''}"
             if minutes >= 1

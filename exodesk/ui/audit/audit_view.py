@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from exodesk.models.enums import AuditAction, Severity
+from exodesk.files import write_atomically
+from exodesk.models.enums import RecordKind, Severity
+from exodesk.models.vocabulary import label_for, phrase, short_label
 from exodesk.services.audit.log import (
     AuditFilter,
     AuditRow,
@@ -42,10 +43,12 @@ from exodesk.services.audit.log import (
 )
 from exodesk.services.audit.trail import ChainBreak, verify_chain
 from exodesk.ui.common import severity
+from exodesk.ui.common.icons import Icon, icon
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.printing import html_table, report_html, save_pdf
 from exodesk.ui.common.table_models import Column, PagedRowTableModel
 from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 
 PDF_LIMIT = 2000
@@ -53,23 +56,6 @@ SHORT_VALUE = 60
 SEARCH_DELAY_MS = 250
 NO_DATE = QDate(2000, 1, 1)  # the date edits' minimum, shown as "any"
 NO_USER = ""  # the user filter's value for events with no user recorded
-
-ACTION_WORDS = {
-    AuditAction.CREATE: "created",
-    AuditAction.UPDATE: "changed",
-    AuditAction.DELETE: "deleted",
-}
-RECORD_WORDS = {
-    "clinic": "Clinic",
-    "location": "Location",
-    "product": "Product",
-    "document": "Document",
-    "lot": "Lot",
-    "treatment": "Treatment",
-    "movement": "Stock movement",
-    "stock_count": "Stock count",
-    "user": "User account",
-}
 
 
 def local_time(at: dt.datetime) -> dt.datetime:
@@ -83,7 +69,7 @@ def utc_start_of(day: dt.date) -> dt.datetime:
 
 
 def record_word(record: str) -> str:
-    return RECORD_WORDS.get(record, record.replace("_", " ").capitalize())
+    return label_for(RecordKind, record)
 
 
 def short(value: str | None) -> str:
@@ -118,7 +104,7 @@ class AuditTableModel(PagedRowTableModel[AuditRow]):
         Column[AuditRow]("Event", lambda r: r.id, align_right=True),
         Column[AuditRow]("When (local time)", when),
         Column[AuditRow]("User", lambda r: r.user or "—"),
-        Column[AuditRow]("Action", lambda r: ACTION_WORDS[r.action]),
+        Column[AuditRow]("Action", lambda r: phrase(r.action)),
         Column[AuditRow]("Record", lambda r: record_word(r.record)),
         Column[AuditRow]("Key", lambda r: r.record_key),
         Column[AuditRow]("Field", lambda r: r.field or ""),
@@ -163,6 +149,7 @@ def _day(edit: QDateEdit) -> dt.date | None:
 
 class AuditView(QWidget):
     title = "Audit"
+    shows = Changes.ALL  # every write leaves audit rows
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -404,7 +391,7 @@ class AuditView(QWidget):
         r = self.model.row(current.row())
         self.detail.setPlainText(
             f"Event {r.id} — {when(r)} (local time), {r.at.isoformat(sep=' ')} UTC\n"
-            f"{r.user or 'no user recorded'} {ACTION_WORDS[r.action]} "
+            f"{r.user or 'no user recorded'} {phrase(r.action)} "
             f"{record_word(r.record).lower()} {r.record_key}"
             + (f", field {r.field}" if r.field else "")
             + f"\nReason: {r.reason or '—'}\n\nOld value:\n{readable(r.old)}\n\n"
@@ -444,19 +431,18 @@ class AuditView(QWidget):
             )
         else:
             self._show_chain(
-                f"<b>{severity.WORD[Severity.BLOCK]}: chain broken at event {broken.event_id}"
+                f"<b>{short_label(Severity.BLOCK)}: chain broken at event {broken.event_id}"
                 f"</b> — {broken.problem}",
                 Severity.BLOCK,
             )
 
     def _show_chain(self, text: str, level: Severity | None, *, ok: bool = False) -> None:
-        style = self.style()
         pixmap = (
-            style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton)
+            icon(Icon.INTACT, "#1e7d34")
             if ok
             else severity.icon(level)
             if level is not None
-            else style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload)
+            else icon(Icon.REFRESH)
         ).pixmap(16, 16)
         palette = self.chain.palette()
         base = self.palette()
@@ -488,7 +474,7 @@ class AuditView(QWidget):
         flt = self.current_filter()
         with self.ctx.db.read() as session:
             rows = list(iter_events(session, flt))
-        path.write_text(events_csv(rows), encoding="utf-8")
+        write_atomically(path, events_csv(rows))
         return len(rows)
 
     def report(self) -> str:
@@ -514,7 +500,7 @@ class AuditView(QWidget):
                     [
                         when(r),
                         r.user or "—",
-                        ACTION_WORDS[r.action],
+                        phrase(r.action),
                         record_word(r.record),
                         r.record_key,
                         r.field or "",

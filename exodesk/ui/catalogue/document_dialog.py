@@ -26,48 +26,25 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from exodesk.models.enums import DocumentKind, DocumentStatus
-from exodesk.services.accounts.users import NotPermitted
+from exodesk.models.vocabulary import choices, description, label, phrase
 from exodesk.services.catalogue.documents import (
     FILE_TYPES,
-    KIND_WORDS,
-    STATUS_WORDS,
     DocumentDetail,
     DocumentDraft,
-    UnknownDocument,
     register_document,
     update_document_status,
 )
 from exodesk.services.catalogue.products import lots_by_product
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import ExoDeskError
 from exodesk.services.queries import product_names
-from exodesk.ui.catalogue.product_editor import error_field
+from exodesk.ui.common.error_line import ErrorLine, mark_label
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_write
 
-ERROR_STYLE = "color: #a4161a;"
 FILE_FILTER = "PDF or image (" + " ".join(f"*{s}" for s in FILE_TYPES) + ");;All files (*)"
-KIND_HINTS = {
-    DocumentKind.CE_CERTIFICATE: "Issued by a notified body (give its name and number); "
-    "class IIa, IIb and III devices need one.",
-    DocumentKind.DECLARATION_OF_CONFORMITY: "The manufacturer's declaration; class I "
-    "devices need one.",
-    DocumentKind.IFU: "Instructions for use; every product needs them.",
-    DocumentKind.CERTIFICATE_OF_ANALYSIS: "Covers one lot: choose the product and its lot.",
-    DocumentKind.ATMP_AUTHORISATION: "MHRA or EMA marketing authorisation of an ATMP.",
-    DocumentKind.MFDS_REGISTRATION: "Registration with Korea's Ministry of Food and Drug Safety.",
-    DocumentKind.SAFETY_REPORT: "Field safety notice, periodic safety report or similar.",
-}
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
 
 
 def _day(day: QDate) -> dt.date:
@@ -89,7 +66,7 @@ class DocumentDialog(QDialog):
             self._lots = lots_by_product(session)
 
         self.kind = QComboBox()
-        for kind, words in KIND_WORDS.items():
+        for kind, words in choices(DocumentKind):
             self.kind.addItem(words, kind.value)
         self.kind_hint = QLabel()
         self.kind_hint.setWordWrap(True)
@@ -122,7 +99,7 @@ class DocumentDialog(QDialog):
             self.products.addItem(item)
         self.lot = QComboBox()
         self.status = QComboBox()
-        for status, words in STATUS_WORDS.items():
+        for status, words in choices(DocumentStatus):
             self.status.addItem(words, status.value)
         self.file = QLineEdit()
         self.file.setPlaceholderText("Optional: the scanned PDF or image")
@@ -155,7 +132,7 @@ class DocumentDialog(QDialog):
         self.labels["file"] = file_label
         form.addRow(file_label, file_row)
 
-        self.error = _error_label()
+        self.error = ErrorLine()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -210,7 +187,7 @@ class DocumentDialog(QDialog):
 
     def _kind_changed(self) -> None:
         kind = DocumentKind(self.kind.currentData())
-        self.kind_hint.setText(KIND_HINTS[kind])
+        self.kind_hint.setText(description(kind))
         if kind is DocumentKind.CERTIFICATE_OF_ANALYSIS and self.lot.currentIndex() == 0:
             if self.lot.count() > 1:
                 self.lot.setCurrentIndex(1)
@@ -250,36 +227,32 @@ class DocumentDialog(QDialog):
     # -- action -------------------------------------------------------------------------------
 
     def register(self) -> None:
-        try:
-            with self.ctx.db.write() as session:
-                self.detail = register_document(
-                    session,
-                    self.draft(),
-                    user=self.ctx.user,
-                    store=self.ctx.document_store,
-                    file=self.file_path(),
-                    today=self.ctx.today(),
-                )
-        except (InvalidInput, NotPermitted) as exc:
-            self.show_errors(exc.errors)
-            return
-        except (OSError, SQLAlchemyError) as exc:
-            self.show_errors([f"(storage): could not register the document: {exc}"])
-            return
-        self.ctx.announce_change()
+        draft, file, ctx = self.draft(), self.file_path(), self.ctx
+        user, store, today = ctx.user, ctx.document_store, ctx.today()
+        for plain in self.labels.values():
+            mark_label(plain, False)
+        run_write(
+            ctx,
+            lambda session: register_document(
+                session, draft, user=user, store=store, file=file, today=today
+            ),
+            Changes.DOCUMENTS,
+            error_line=self.error,
+            on_success=self._registered,
+            on_failure=self._mark_fields,
+        )
+
+    def _registered(self, detail: DocumentDetail) -> None:
+        self.detail = detail
         self.accept()
 
-    def show_errors(self, errors: list[str]) -> None:
-        for plain in self.labels.values():
-            plain.setStyleSheet("")
+    def _mark_fields(self, refused: ExoDeskError) -> None:
         first: QWidget | None = None
-        for error in errors:
-            label = self.labels.get(error_field(error))
+        for problem in refused.problems:
+            label = self.labels.get(problem.field.split("[", 1)[0])
             if label is not None:
-                label.setStyleSheet(ERROR_STYLE)
+                mark_label(label, True)
                 first = first or label.buddy()
-        self.error.setText("Error: " + "\n".join(errors))
-        self.error.show()
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -295,12 +268,11 @@ class StatusDialog(QDialog):
         self.document = detail
         self.setWindowTitle("Change document status")
         what = QLabel(
-            f"{KIND_WORDS[detail.kind]} <b>{detail.number}</b> is now "
-            f"<b>{STATUS_WORDS[detail.status]}</b>."
+            f"{label(detail.kind)} <b>{detail.number}</b> is now <b>{phrase(detail.status)}</b>."
         )
         what.setWordWrap(True)
         self.status = QComboBox()
-        for status, words in STATUS_WORDS.items():
+        for status, words in choices(DocumentStatus):
             self.status.addItem(words, status.value)
         other = next(s for s in DocumentStatus if s is not detail.status)
         self.status.setCurrentIndex(self.status.findData(other.value))
@@ -315,7 +287,7 @@ class StatusDialog(QDialog):
         reason_label.setBuddy(self.reason)
         form.addRow(status_label, self.status)
         form.addRow(reason_label, self.reason)
-        self.error = _error_label()
+        self.error = ErrorLine()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -332,23 +304,15 @@ class StatusDialog(QDialog):
         self.resize(440, 260)
 
     def apply(self) -> None:
-        try:
-            with self.ctx.db.write() as session:
-                update_document_status(
-                    session,
-                    self.document.kind,
-                    self.document.number,
-                    DocumentStatus(self.status.currentData()),
-                    user=self.ctx.user,
-                    reason=self.reason.toPlainText(),
-                )
-        except (InvalidInput, NotPermitted) as exc:
-            self.error.setText("Error: " + "\n".join(exc.errors))
-            self.error.show()
-            return
-        except (UnknownDocument, SQLAlchemyError) as exc:
-            self.error.setText(f"Error: {exc}")
-            self.error.show()
-            return
-        self.ctx.announce_change()
-        self.accept()
+        kind, number = self.document.kind, self.document.number
+        status = DocumentStatus(self.status.currentData())
+        user, reason = self.ctx.user, self.reason.toPlainText()
+        run_write(
+            self.ctx,
+            lambda session: update_document_status(
+                session, kind, number, status, user=user, reason=reason
+            ),
+            Changes.DOCUMENTS,
+            error_line=self.error,
+            on_success=lambda _: self.accept(),
+        )

@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, QUrl
 from PySide6.QtGui import QBrush, QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -19,62 +18,29 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
-from exodesk.models.enums import DocumentKind, Severity
-from exodesk.services.accounts.users import NotPermitted
+from exodesk.models.enums import DocumentKind, FileState, Severity
+from exodesk.models.vocabulary import choices, description, label, phrase, short_label
 from exodesk.services.catalogue.documents import (
-    FILE_CHANGED,
-    FILE_MISSING,
-    FILE_OK,
-    KIND_WORDS,
-    NO_FILE,
-    STATUS_WORDS,
     DocumentDetail,
     DocumentKey,
-    UnknownDocument,
     attach_file,
     list_documents,
     stored_path,
 )
-from exodesk.services.interchange.schema import InvalidInput
-from exodesk.ui.catalogue.document_dialog import (
-    ERROR_STYLE,
-    FILE_FILTER,
-    DocumentDialog,
-    StatusDialog,
-)
+from exodesk.ui.catalogue.document_dialog import FILE_FILTER, DocumentDialog, StatusDialog
 from exodesk.ui.common import severity
+from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.common.table_models import SORT_ROLE, Column, RowTableModel
+from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_write
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
-KIND_SHORT = {
-    DocumentKind.CE_CERTIFICATE: "CE certificate",
-    DocumentKind.DECLARATION_OF_CONFORMITY: "Declaration",
-    DocumentKind.IFU: "IFU",
-    DocumentKind.CERTIFICATE_OF_ANALYSIS: "Cert. of analysis",
-    DocumentKind.ATMP_AUTHORISATION: "ATMP authorisation",
-    DocumentKind.MFDS_REGISTRATION: "MFDS registration",
-    DocumentKind.SAFETY_REPORT: "Safety report",
-}
-FILE_WORDS = {
-    NO_FILE: "no file",
-    FILE_OK: "ok",
-    FILE_MISSING: "MISSING",
-    FILE_CHANGED: "CHANGED",
-}
-FILE_TIPS = {
-    FILE_MISSING: "The stored file is gone from the document store. Attach the original again.",
-    FILE_CHANGED: "The stored file no longer matches the SHA-256 recorded when it was attached: "
-    "it was altered or damaged. Attach the original again.",
-    FILE_OK: "The stored file matches the SHA-256 recorded when it was attached.",
-    NO_FILE: "No file attached: use Attach file… to keep the scanned document.",
-}
 
 
 def validity_severity(validity: str) -> Severity | None:
@@ -85,8 +51,8 @@ def validity_severity(validity: str) -> Severity | None:
     return None
 
 
-def file_severity(state: str) -> Severity | None:
-    return Severity.BLOCK if state in (FILE_CHANGED, FILE_MISSING) else None
+def file_severity(state: FileState) -> Severity | None:
+    return Severity.BLOCK if state in (FileState.CHANGED, FileState.MISSING) else None
 
 
 class DocumentTableModel(RowTableModel[DocumentDetail]):
@@ -103,16 +69,16 @@ class DocumentTableModel(RowTableModel[DocumentDetail]):
         COL_FILE,
     ) = range(10)
     columns = (
-        Column[DocumentDetail]("Kind", lambda d: KIND_SHORT[d.kind]),
+        Column[DocumentDetail]("Kind", lambda d: short_label(d.kind)),
         Column[DocumentDetail]("Number", lambda d: d.number),
         Column[DocumentDetail]("Issuer", lambda d: d.issuer),
         Column[DocumentDetail]("Products", lambda d: ", ".join(d.products)),
         Column[DocumentDetail]("Lot", lambda d: d.lot),
         Column[DocumentDetail]("Issued", lambda d: d.issued),
         Column[DocumentDetail]("Expires", lambda d: d.expires),
-        Column[DocumentDetail]("Status", lambda d: STATUS_WORDS[d.status]),
+        Column[DocumentDetail]("Status", lambda d: phrase(d.status)),
         Column[DocumentDetail]("Valid today", lambda d: d.validity),
-        Column[DocumentDetail]("File", lambda d: FILE_WORDS.get(d.file_state, d.file_state)),
+        Column[DocumentDetail]("File", lambda d: short_label(d.file_state)),
     )
 
     def extra_data(self, record: DocumentDetail, column: int, role: int) -> Any:
@@ -122,7 +88,7 @@ class DocumentTableModel(RowTableModel[DocumentDetail]):
             return self._marked(role, validity_severity(record.validity), None)
         if column == self.COL_FILE:
             return self._marked(
-                role, file_severity(record.file_state), FILE_TIPS.get(record.file_state)
+                role, file_severity(record.file_state), description(record.file_state) or None
             )
         if role == Qt.ItemDataRole.ToolTipRole and column in (
             self.COL_ISSUER,
@@ -132,7 +98,7 @@ class DocumentTableModel(RowTableModel[DocumentDetail]):
             return {
                 self.COL_ISSUER: record.issuer,
                 self.COL_PRODUCTS: "\n".join(record.products),
-                self.COL_KIND: KIND_WORDS[record.kind],
+                self.COL_KIND: label(record.kind),
             }[column]
         return None
 
@@ -152,6 +118,8 @@ class DocumentTableModel(RowTableModel[DocumentDetail]):
 
 
 class DocumentsView(QWidget):
+    shows = Changes.DOCUMENTS | Changes.PRODUCTS | Changes.STOCK
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -162,7 +130,7 @@ class DocumentsView(QWidget):
 
         self.kind = QComboBox()
         self.kind.addItem("All kinds", None)
-        for kind, words in KIND_WORDS.items():
+        for kind, words in choices(DocumentKind):
             self.kind.addItem(words, kind.value)
         kind_label = QLabel("&Kind")
         kind_label.setBuddy(self.kind)
@@ -198,16 +166,9 @@ class DocumentsView(QWidget):
         self.proxy.setSortRole(SORT_ROLE)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table = read_only_table(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -217,10 +178,7 @@ class DocumentsView(QWidget):
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info.setMinimumHeight(self.info.fontMetrics().lineSpacing() * 4 + 4)
         self.info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.hide()
+        self.error = ErrorLine()
         self.counts = QLabel()
 
         layout = QVBoxLayout(self)
@@ -304,25 +262,14 @@ class DocumentsView(QWidget):
         if detail is None:
             self._fail("select a document first")
             return False
-        try:
-            with self.ctx.db.write() as session:
-                attach_file(
-                    session,
-                    detail.kind,
-                    detail.number,
-                    file,
-                    store=self.ctx.document_store,
-                    user=self.ctx.user,
-                )
-        except (InvalidInput, NotPermitted) as exc:
-            self._fail("\n".join(exc.errors))
-            return False
-        except (UnknownDocument, OSError, SQLAlchemyError) as exc:
-            self._fail(f"could not attach {file.name}: {exc}")
-            return False
-        self.error.hide()
-        self.ctx.announce_change()
-        return True
+        kind, number = detail.kind, detail.number
+        store, user = self.ctx.document_store, self.ctx.user
+        return run_write(
+            self.ctx,
+            lambda session: attach_file(session, kind, number, file, store=store, user=user),
+            Changes.DOCUMENTS,
+            error_line=self.error,
+        )
 
     def open_file(self) -> None:
         detail = self.current()
@@ -350,8 +297,7 @@ class DocumentsView(QWidget):
     # -- internals ----------------------------------------------------------------------------
 
     def _fail(self, message: str) -> None:
-        self.error.setText(f"Error: {message}")
-        self.error.show()
+        self.error.show_text(f"Error: {message}")
 
     def _registered(self, dialog: DocumentDialog) -> None:
         if dialog.detail is not None:
@@ -410,11 +356,11 @@ class DocumentsView(QWidget):
             self.info.setText("Select a document to attach, open or change its file or status.")
             return
         path = stored_path(detail, self.ctx.document_store)
-        lines = [f"<b>{KIND_WORDS[detail.kind]} {detail.number}</b>"]
+        lines = [f"<b>{label(detail.kind)} {detail.number}</b>"]
         if detail.products:
             lines[0] += " — covers " + ", ".join(detail.products)
         if path is None:
-            lines.append(FILE_TIPS[NO_FILE])
+            lines.append(description(FileState.NONE))
         else:
             lines.append(
                 f"File: {detail.stored_file} in the document store · SHA-256 "
@@ -423,7 +369,7 @@ class DocumentsView(QWidget):
             self.info.setToolTip(f"{path}\nSHA-256 {detail.sha256}")
             sev = file_severity(detail.file_state)
             if sev is not None:
-                lines.append(f"<b>{severity.WORD[sev]}:</b> {FILE_TIPS[detail.file_state]}")
+                lines.append(f"<b>{short_label(sev)}:</b> {description(detail.file_state)}")
         self.info.setText("<br>".join(lines))
 
     def _size_columns(self) -> None:

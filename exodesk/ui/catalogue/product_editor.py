@@ -4,7 +4,7 @@ clinic's words; saving validates through the catalogue service and names each wr
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import TypeVar
 
@@ -24,61 +24,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from exodesk.models.enums import Form, RegulatoryClass, Route, SourceType
-from exodesk.services.accounts.users import NotPermitted
+from exodesk.models.vocabulary import choices, description
 from exodesk.services.catalogue.products import ProductDetail, UnknownProduct, save_product
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import ExoDeskError, InvalidInput, Problem
+from exodesk.ui.common.error_line import ErrorLine, mark_invalid, mark_label
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_write
 
-SOURCE_LABELS = {
-    SourceType.MSC: "Mesenchymal stem cells (MSC)",
-    SourceType.PLACENTA: "Placenta",
-    SourceType.PLATELET: "Platelets (PRP-derived)",
-    SourceType.PLANT: "Plant (plant stem cell, fruit)",
-    SourceType.CONDITIONED_MEDIA: "Conditioned media / secretome",
-    SourceType.OTHER: "Other",
-}
-FORM_LABELS = {
-    Form.LYOPHILISED: "Lyophilised (freeze-dried vial)",
-    Form.LIQUID: "Liquid",
-    Form.SERUM: "Serum",
-    Form.CREAM: "Cream",
-}
-CLASS_LABELS = {
-    RegulatoryClass.COSMETIC: "Cosmetic",
-    RegulatoryClass.DEVICE_I: "Medical device, class I",
-    RegulatoryClass.DEVICE_IIA: "Medical device, class IIa",
-    RegulatoryClass.DEVICE_IIB: "Medical device, class IIb",
-    RegulatoryClass.DEVICE_III: "Medical device, class III",
-    RegulatoryClass.ATMP: "ATMP (advanced therapy medicinal product)",
-    RegulatoryClass.UNKNOWN: "Unknown (not stated by the supplier)",
-}
-CLASS_NEEDS = {
-    RegulatoryClass.COSMETIC: (
-        "No certificate needed; but human-derived material (MSC, placenta, platelets) is "
-        "banned from cosmetics in the UK and EU."
-    ),
-    RegulatoryClass.DEVICE_I: "Needs the manufacturer's Declaration of Conformity.",
-    RegulatoryClass.DEVICE_IIA: "Needs a CE (or UKCA) certificate from a notified body.",
-    RegulatoryClass.DEVICE_IIB: "Needs a CE (or UKCA) certificate from a notified body.",
-    RegulatoryClass.DEVICE_III: "Needs a CE (or UKCA) certificate from a notified body.",
-    RegulatoryClass.ATMP: "Needs an MHRA or EMA marketing authorisation.",
-    RegulatoryClass.UNKNOWN: "Do not use until the supplier states the class and its documents.",
-}
-ROUTE_LABELS = {
-    Route.TOPICAL_POST_PROCEDURE: "Topical after a procedure",
-    Route.INTRADERMAL: "Intradermal injection",
-    Route.SUBDERMAL_SCALP: "Subdermal scalp injection",
-    Route.INTRAVENOUS: "Intravenous",
-    Route.INTRAMUSCULAR: "Intramuscular",
-    Route.NEBULISED: "Nebulised",
-    Route.NASAL: "Nasal",
-    Route.EYE_DROPS: "Eye drops",
-}
-ERROR_STYLE = "color: #a4161a;"
-INVALID_STYLE = "background-color: #f8d7da; color: #1a1a1a;"
 NO_HOURS = -1
 E = TypeVar("E", bound=StrEnum)
 
@@ -90,14 +45,9 @@ BLANK = ProductDetail(
 )
 
 
-def error_field(error: str) -> str:
-    """The field an error line names: 'markets[1]: ...' -> 'markets'."""
-    return re.split(r"[.\[:]", error, maxsplit=1)[0].strip()
-
-
-def _combo(labels: Mapping[E, str]) -> QComboBox:
+def _combo(vocabulary: type[E]) -> QComboBox:
     combo = QComboBox()
-    for value, label in labels.items():
+    for value, label in choices(vocabulary):
         combo.addItem(label, value.value)
     return combo
 
@@ -133,13 +83,13 @@ class ProductEditor(QWidget):
         self.gtin.setValidator(
             QRegularExpressionValidator(QRegularExpression(r"\d{0,14}"), self.gtin)
         )
-        self.source_type = _combo(SOURCE_LABELS)
-        self.form = _combo(FORM_LABELS)
-        self.regulatory_class = _combo(CLASS_LABELS)
+        self.source_type = _combo(SourceType)
+        self.form = _combo(Form)
+        self.regulatory_class = _combo(RegulatoryClass)
         self.class_needs = QLabel()
         self.class_needs.setWordWrap(True)
         self.class_needs.setStyleSheet("color: palette(placeholder-text);")
-        self.routes = {route: QCheckBox(label) for route, label in ROUTE_LABELS.items()}
+        self.routes = {route: QCheckBox(label) for route, label in choices(Route)}
         self.routes_box = QGroupBox("Intended &routes")
         grid = QGridLayout(self.routes_box)
         for i, box in enumerate(self.routes.values()):
@@ -198,11 +148,7 @@ class ProductEditor(QWidget):
         self.labels["reconstitution_hours"] = hours_label
         form.addRow(hours_label, self.reconstitution)
 
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.hide()
+        self.error = ErrorLine()
         self.status = QLabel()
         self.save_button = QPushButton("&Save")
         self.save_button.setDefault(True)
@@ -314,7 +260,7 @@ class ProductEditor(QWidget):
 
     def _changed(self) -> None:
         cls = RegulatoryClass(self.regulatory_class.currentData())
-        self.class_needs.setText(CLASS_NEEDS[cls])
+        self.class_needs.setText(description(cls))
         if self._loading:
             return
         dirty = self.value() != self._loaded
@@ -335,54 +281,56 @@ class ProductEditor(QWidget):
         """Validate and store the product; on refusal show each error naming its field."""
         if not (self._dirty or self.is_new):
             return True
-        detail = self.value()
-        try:
-            with self.ctx.db.write() as session:
-                stored = save_product(
-                    session, detail, original_name=self._original, user=self.ctx.user
-                )
-        except (InvalidInput, NotPermitted) as exc:
-            self.show_errors(exc.errors)
-            return False
-        except UnknownProduct as exc:
-            self.show_errors([f"name: {exc}; it was renamed or removed meanwhile"])
-            return False
-        except SQLAlchemyError as exc:
-            self.show_errors([f"(database): could not save ({type(exc).__name__}); try again"])
-            return False
+        detail, original, user = self.value(), self._original, self.ctx.user
         created = self.is_new
+        return run_write(
+            self.ctx,
+            lambda session: save_product(session, detail, original_name=original, user=user),
+            Changes.PRODUCTS,
+            on_success=lambda stored: self._stored(stored, created),
+            on_failure=self.show_refusal,
+        )
+
+    def _stored(self, stored: ProductDetail, created: bool) -> None:
         self.load(stored)
         self.status.setText("Created." if created else "Saved.")
         self.saved.emit(stored.name)
-        self.ctx.announce_change()
-        return True
 
     def clear_errors(self) -> None:
         self.error.clear()
-        self.error.hide()
         for field, widget in self.widgets.items():
-            widget.setStyleSheet("")
-            widget.setToolTip("")
+            mark_invalid(widget, False)
             label = self.labels.get(field)
             if label is not None:
-                label.setStyleSheet("")
+                mark_label(label, False)
         self.reconstitution.setToolTip("How long the product may be used once reconstituted")
 
-    def show_errors(self, errors: list[str]) -> None:
+    def show_refusal(self, refused: ExoDeskError) -> None:
+        if isinstance(refused, UnknownProduct):
+            refused = InvalidInput(
+                [Problem("name", f"{refused.message}; it was renamed or removed meanwhile")]
+            )
+        self.show_problems(refused.problems)
+
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        """Each problem on the error line; the fields they name marked, the first focused."""
         self.clear_errors()
         first: QWidget | None = None
-        for error in errors:
-            field = error_field(error)
+        for problem in problems:
+            field = _form_field(problem.field)
             widget = self.widgets.get(field)
             if widget is None:
                 continue
-            widget.setStyleSheet(INVALID_STYLE)
-            widget.setToolTip(error)
+            mark_invalid(widget, True, str(problem))
             label = self.labels.get(field)
             if label is not None:
-                label.setStyleSheet(ERROR_STYLE)
+                mark_label(label, True)
             first = first or widget
-        self.error.setText("Error: " + "\n".join(errors))
-        self.error.show()
+        self.error.show_problems(problems)
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _form_field(path: str) -> str:
+    """The form field of a problem's path: `markets[1]` is the markets field."""
+    return path.split("[", 1)[0].split(".", 1)[0]

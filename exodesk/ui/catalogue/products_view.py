@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from exodesk.models.enums import RegulatoryClass, Severity, SourceType
+from exodesk.models.enums import Severity
+from exodesk.models.vocabulary import label, phrase, rule_title, short_label
 from exodesk.services.catalogue.products import (
     ProductDetail,
     ProductRow,
@@ -42,29 +42,14 @@ from exodesk.services.catalogue.products import (
     list_products,
 )
 from exodesk.services.compliance.rules import Flag
-from exodesk.ui.catalogue.product_editor import CLASS_LABELS, SOURCE_LABELS, ProductEditor
+from exodesk.ui.catalogue.product_editor import ProductEditor
 from exodesk.ui.common import severity
 from exodesk.ui.common.table_models import SORT_ROLE, Column, RowTableModel
+from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.shell.changes import FLAG_INPUTS
 from exodesk.ui.shell.context import AppContext
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 2
-SOURCE_SHORT = {
-    SourceType.MSC: "MSC",
-    SourceType.PLACENTA: "Placenta",
-    SourceType.PLATELET: "Platelet",
-    SourceType.PLANT: "Plant",
-    SourceType.CONDITIONED_MEDIA: "Cond. media",
-    SourceType.OTHER: "Other",
-}
-CLASS_SHORT = {
-    RegulatoryClass.COSMETIC: "Cosmetic",
-    RegulatoryClass.DEVICE_I: "Device I",
-    RegulatoryClass.DEVICE_IIA: "Device IIa",
-    RegulatoryClass.DEVICE_IIB: "Device IIb",
-    RegulatoryClass.DEVICE_III: "Device III",
-    RegulatoryClass.ATMP: "ATMP",
-    RegulatoryClass.UNKNOWN: "Unknown",
-}
 
 
 def flag_summary(row: ProductRow) -> str:
@@ -89,8 +74,8 @@ class ProductTableModel(RowTableModel[ProductRow]):
     columns = (
         Column[ProductRow]("Product", lambda r: r.name),
         Column[ProductRow]("Manufacturer", lambda r: r.manufacturer),
-        Column[ProductRow]("Source", lambda r: SOURCE_SHORT[r.source_type]),
-        Column[ProductRow]("Class", lambda r: CLASS_SHORT[r.regulatory_class]),
+        Column[ProductRow]("Source", lambda r: short_label(r.source_type)),
+        Column[ProductRow]("Class", lambda r: short_label(r.regulatory_class)),
         Column[ProductRow]("Flags", flag_summary),
     )
 
@@ -122,9 +107,9 @@ class ProductTableModel(RowTableModel[ProductRow]):
 
     def tooltip(self, record: ProductRow, column: int) -> str | None:
         if column == self.COL_SOURCE:
-            return SOURCE_LABELS[record.source_type]
+            return label(record.source_type)
         if column == self.COL_CLASS:
-            return CLASS_LABELS[record.regulatory_class]
+            return label(record.regulatory_class)
         return record.name if column == self.COL_NAME else None
 
 
@@ -160,14 +145,13 @@ class FlagsPanel(QWidget):
         if not flags:
             self.summary.setText(f"{product}: no flags. Nothing to do.")
         else:
-            shown = ", ".join(f"{n} {severity.WORD[s].lower()}" for s, n in counts.items() if n)
+            shown = ", ".join(f"{n} {phrase(s)}" for s, n in counts.items() if n)
             self.summary.setText(f"{product}: {shown}")
         for flag in flags:
             where = f" · lot {flag.lot}" if flag.lot else ""
             item = QListWidgetItem(
                 severity.icon(flag.severity),
-                f"{severity.WORD[flag.severity]} · {flag.rule.replace('_', ' ')}{where}\n"
-                f"{flag.message}",
+                f"{short_label(flag.severity)} · {rule_title(flag.rule)}{where}\n{flag.message}",
             )
             item.setBackground(QBrush(severity.BACKGROUND[flag.severity]))
             item.setForeground(QBrush(severity.TEXT_ON_BACKGROUND))
@@ -185,6 +169,8 @@ class FlagsPanel(QWidget):
 
 
 class ProductsView(QWidget):
+    shows = FLAG_INPUTS  # each product with its flags
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -198,16 +184,9 @@ class ProductsView(QWidget):
         self.proxy.setSortRole(SORT_ROLE)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table = read_only_table(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(ProductTableModel.COL_NAME, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(ProductTableModel.COL_NAME, QHeaderView.ResizeMode.Stretch)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush
 
 from exodesk.models.enums import Severity
+from exodesk.models.vocabulary import rule_title, short_label
 from exodesk.services.compliance.rules import Flag
 from exodesk.ui.common import severity
 
@@ -139,8 +140,8 @@ class PagedRowTableModel(RowTableModel[T]):
 
 class FlagTableModel(RowTableModel[Flag]):
     columns = (
-        Column[Flag]("Severity", lambda f: severity.WORD[f.severity]),
-        Column[Flag]("Rule", lambda f: f.rule),
+        Column[Flag]("Severity", lambda f: short_label(f.severity)),
+        Column[Flag]("Rule", lambda f: rule_title(f.rule)),
         Column[Flag]("Product", lambda f: f.product),
         Column[Flag]("Lot", lambda f: f.lot),
         Column[Flag]("Treatment", lambda f: f.treatment),

@@ -17,15 +17,23 @@ def enum_data(combo: QComboBox, enum_cls: type[E]) -> E | None:
     return None if value is None else enum_cls(value)
 
 
-def read_only_table(model: QAbstractItemModel, row_height: int) -> QTableView:
+def pick_one_row(table: QTableView, row_height: int | None = None) -> QTableView:
+    """Set `table` up for reading records and picking one: whole rows, one at a time,
+    alternating colours, no wrap, no row numbers; rows `row_height` pixels high when given."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    rows = table.verticalHeader()
+    rows.setVisible(False)
+    if row_height is not None:
+        rows.setDefaultSectionSize(row_height)
+    return table
+
+
+def read_only_table(model: QAbstractItemModel, row_height: int | None = None) -> QTableView:
     """A table of records to read and pick one row from: whole rows, no editing, no wrap."""
     table = QTableView()
     table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(row_height)
-    return table
+    return pick_one_row(table, row_height)

@@ -19,10 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.models.enums import Severity
+from exodesk.models.vocabulary import phrase, rule_title, short_label
 from exodesk.services.compliance.dashboard import Dashboard, dashboard
+from exodesk.services.compliance.rules import Flag
 from exodesk.ui.common import severity
 from exodesk.ui.common.jobs import BackgroundRunner
+from exodesk.ui.compliance.flag_feed import FlagFeed
 from exodesk.ui.compliance.flags_view import target_of
+from exodesk.ui.shell.changes import FLAG_INPUTS
 from exodesk.ui.shell.context import AppContext
 
 TARGET = Qt.ItemDataRole.UserRole + 2
@@ -53,13 +57,22 @@ def _box(title: str, *widgets: QWidget) -> QGroupBox:
 
 
 class DashboardView(QWidget):
-    title = "Dashboard"
+    """Built from the flags of `feed` (the window's, shared with the Flags view; a feed of its
+    own when none is given) and the stock on hand."""
 
-    def __init__(self, ctx: AppContext) -> None:
+    title = "Dashboard"
+    shows = FLAG_INPUTS
+
+    def __init__(self, ctx: AppContext, feed: FlagFeed | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.data: Dashboard | None = None
         self._runner = BackgroundRunner(self)
+        self._own_feed = feed is None
+        self.feed = FlagFeed(ctx, self) if feed is None else feed
+        self._wanted = False
+        self.feed.ready.connect(self._flags_ready)
+        self.feed.failed.connect(self._flags_failed)
 
         self.tiles: dict[Severity, QLabel] = {}
         tiles = QHBoxLayout()
@@ -100,13 +113,31 @@ class DashboardView(QWidget):
             widget.itemActivated.connect(self._open)
 
     def reload(self) -> None:
+        """Rebuild from the feed's next flags (now, if they are up to date)."""
+        self._wanted = True
+        self.updated.setText("Loading…")
+        if self._own_feed or (self.feed.flags is None and not self.feed.computing):
+            self.feed.recompute()
+        elif not self.feed.computing and self.feed.flags is not None:
+            self._build(self.feed.flags)
+
+    def _flags_ready(self, flags: list[Flag]) -> None:
+        if self._wanted:
+            self._build(flags)
+
+    def _flags_failed(self, message: str) -> None:
+        if self._wanted:
+            self._wanted = False
+            self.updated.setText(f"Error: could not load the dashboard: {message}")
+
+    def _build(self, flags: list[Flag]) -> None:
+        self._wanted = False
         db, today = self.ctx.db, self.ctx.today()
 
         def work() -> Dashboard:
             with db.read() as session:
-                return dashboard(session, today)
+                return dashboard(session, today, flags=flags)
 
-        self.updated.setText("Loading…")
         self._runner.start("dashboard", work, self._show)
 
     def focus_search(self) -> None:
@@ -124,17 +155,17 @@ class DashboardView(QWidget):
         for sev, tile in self.tiles.items():
             tile.setText(
                 f"<span style='font-size:20pt; font-weight:bold'>{data.counts[sev]}</span><br>"
-                f"{severity.WORD[sev]}"
+                f"{short_label(sev)}"
             )
-            tile.setToolTip(f"{data.counts[sev]} {sev.value} flag(s)")
+            tile.setToolTip(f"{data.counts[sev]} {phrase(sev)} flag(s)")
         self._fill(
             self.top_flags,
             [
                 (
-                    f"{severity.WORD[f.severity]}  {f.product}"
+                    f"{short_label(f.severity)}  {f.product}"
                     + (f" · lot {f.lot}" if f.lot else "")
                     + (f" · {f.treatment}" if f.treatment else "")
-                    + f"\n{f.rule.replace('_', ' ')}",
+                    + f"\n{rule_title(f.rule)}",
                     target_of(f),
                     f.severity,
                 )

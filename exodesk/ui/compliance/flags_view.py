@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -16,17 +15,17 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from exodesk.models.enums import Severity
-from exodesk.services.compliance.rule_texts import MEANING
+from exodesk.models.vocabulary import choices, rule_meaning, rule_title, short_label
 from exodesk.services.compliance.rules import RULES, Flag
 from exodesk.ui.common import severity
 from exodesk.ui.common.table_models import SORT_ROLE, FlagTableModel
-from exodesk.ui.common.widgets import enum_data
+from exodesk.ui.common.widgets import enum_data, read_only_table
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 
 Index = QModelIndex | QPersistentModelIndex
@@ -55,7 +54,14 @@ class FlagFilter(QSortFilterProxyModel):
             return False
         if self.text:
             haystack = " ".join(
-                (flag.product, flag.lot or "", flag.treatment or "", flag.rule, flag.message)
+                (
+                    flag.product,
+                    flag.lot or "",
+                    flag.treatment or "",
+                    flag.rule,
+                    rule_title(flag.rule),
+                    flag.message,
+                )
             ).lower()
             return self.text in haystack
         return True
@@ -72,6 +78,7 @@ def target_of(flag: Flag) -> tuple[str, object]:
 
 class FlagsView(QWidget):
     title = "Flags"
+    shows = Changes.NONE  # its flags come from the FlagFeed
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -82,12 +89,12 @@ class FlagsView(QWidget):
 
         self.severity = QComboBox()
         self.severity.addItem("All severities", None)
-        for sev in Severity:
-            self.severity.addItem(severity.icon(sev), severity.WORD[sev].capitalize(), sev)
+        for sev, words in choices(Severity):
+            self.severity.addItem(severity.icon(sev), words, sev)
         self.rule = QComboBox()
         self.rule.addItem("All rules", None)
         for rule in RULES:
-            self.rule.addItem(rule, rule)
+            self.rule.addItem(rule_title(rule), rule)
         self.search = QLineEdit(placeholderText="Search product, lot, treatment or text…")
         self.search.setClearButtonEnabled(True)
         find = QLabel("&Find:")
@@ -98,15 +105,9 @@ class FlagsView(QWidget):
         bar.addWidget(self.severity)
         bar.addWidget(self.rule)
 
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table = read_only_table(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -194,7 +195,8 @@ class FlagsView(QWidget):
         colour = severity.BACKGROUND[flag.severity].name()
         self.detail.setText(
             f"<p><span style='background:{colour}; color:#1a1a1a; padding:2px'>"
-            f"&nbsp;{severity.WORD[flag.severity]}&nbsp;</span> <b>{html.escape(flag.rule)}</b>"
-            f" — {html.escape(MEANING[flag.rule])}</p>"
+            f"&nbsp;{short_label(flag.severity)}&nbsp;</span> "
+            f"<b>{html.escape(rule_title(flag.rule))}</b>"
+            f" — {html.escape(rule_meaning(flag.rule))}</p>"
             f"<p><b>What to do:</b> {html.escape(flag.message)}</p>"
         )

@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 
-from exodesk.services.accounts.users import NotPermitted
 from exodesk.services.counts import counts
 from exodesk.services.counts.sheet import SheetFile
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import ExoDeskError, InvalidInput, Problem
 from exodesk.services.queries import location_names, lot_codes, product_names
 from exodesk.services.stock.receiving import (
     Scan,
@@ -18,9 +16,16 @@ from exodesk.services.stock.receiving import (
     find_product_by_gtin,
 )
 from exodesk.ui.counts.count_rows import CountRow, FoundLot, Lookup, expiry_note, lots_with_code
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_write
 
-_ROW_COLUMN = re.compile(r"^row \d+, column (\w+): ")
+
+def _one_entry(refused: ExoDeskError) -> ExoDeskError:
+    """One entry is checked as a one-row sheet: its problems without the row number."""
+    if isinstance(refused, InvalidInput):
+        return InvalidInput([Problem(p.field, p.message) for p in refused.problems])
+    return refused
 
 
 class DatabaseCountSource:
@@ -86,21 +91,18 @@ class DatabaseCountSource:
             return lot_codes(session, product)
 
     def _record(self, product: str, lot: str, counted: int | None, where: str | None) -> None:
-        try:
-            with self.ctx.db.write() as session:
-                counts.record_count(
-                    session,
-                    self.count_id,
-                    product,
-                    lot,
-                    counted,
-                    user=self.ctx.user,
-                    location=where,
-                )
-        except (InvalidInput, NotPermitted) as exc:
-            # One entry is checked as a one-row sheet: drop the "row 1, column" wording.
-            raise InvalidInput([_ROW_COLUMN.sub(r"\1: ", e) for e in exc.errors]) from None
-        self.ctx.announce_change()
+        count_id, user = self.count_id, self.ctx.user
+        refused: list[ExoDeskError] = []
+        run_write(
+            self.ctx,
+            lambda session: counts.record_count(
+                session, count_id, product, lot, counted, user=user, location=where
+            ),
+            Changes.COUNTS,
+            on_failure=refused.append,
+        )
+        if refused:
+            raise _one_entry(refused[0])
 
     def set_counted(self, row: CountRow, counted: int | None) -> None:
         self._record(row.product, row.lot, counted, row.location)
@@ -183,7 +185,7 @@ class SheetCountSource:
     def set_counted(self, row: CountRow, counted: int | None) -> None:
         index = self.sheet.index_of(row.product, row.lot)
         if index is None:
-            raise InvalidInput([f"lot: {row.lot} of {row.product} is not on the sheet"])
+            raise InvalidInput([Problem("lot", f"{row.lot} of {row.product} is not on the sheet")])
         before = self.sheet.rows[index]
         try:
             self.sheet.set_counted(index, counted)

@@ -25,15 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.models.enums import Severity
-from exodesk.services.accounts.users import NotPermitted
 from exodesk.services.counts import counts
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import InvalidInput, NotPermitted
 from exodesk.services.stock.receiving import (
     GS,
     ScanError,
     parse_scan,
 )
 from exodesk.ui.common import severity
+from exodesk.ui.common.error_line import ERROR_STYLE
+from exodesk.ui.common.widgets import pick_one_row
 from exodesk.ui.counts.count_rows import (
     CountRow,
     CountSource,
@@ -55,8 +56,6 @@ from exodesk.ui.counts.count_table import (
 )
 from exodesk.ui.counts.found_lot_dialog import FoundLotDialog, Prompts
 from exodesk.ui.stock.receive_dialog import ScanLineEdit
-
-ERROR_STYLE = "color: #b00020; font-weight: 600;"
 
 
 class CountingWidget(QWidget):
@@ -139,15 +138,12 @@ class CountingWidget(QWidget):
         self.table = CountTable()
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(COUNTED_COLUMN, CountedDelegate(self.table))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        pick_one_row(self.table)
         self.table.setEditTriggers(
             QAbstractItemView.EditTrigger.AnyKeyPressed
             | QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
         )
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -250,7 +246,7 @@ class CountingWidget(QWidget):
         try:
             self.source.set_counted(row, counted)
         except (InvalidInput, NotPermitted) as exc:
-            self.show_error("; ".join(exc.errors))
+            self.show_error("; ".join(str(p) for p in exc.problems))
             return False
         except (counts.CountClosed, counts.UnknownCount) as exc:
             self.show_error(str(exc))

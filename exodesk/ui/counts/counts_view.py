@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -32,19 +31,22 @@ from PySide6.QtWidgets import (
 
 from exodesk.files import write_atomically
 from exodesk.models.enums import Severity
-from exodesk.services.accounts.users import NotPermitted
 from exodesk.services.counts import counts
 from exodesk.services.counts.counts import CountClosed, CountSummary, Discrepancy, UnknownCount
 from exodesk.services.counts.preview import ClosePreview, preview_close
 from exodesk.services.counts.sheet import format_sheet, parse_sheet
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import ExoDeskError, InvalidInput
 from exodesk.services.queries import location_names
 from exodesk.ui.common import severity
+from exodesk.ui.common.error_line import ERROR_STYLE, ErrorLine
 from exodesk.ui.common.printing import html_table, print_with_dialog, report_html, save_pdf
 from exodesk.ui.common.table_models import Column, RowTableModel
+from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.counts.count_sources import DatabaseCountSource
-from exodesk.ui.counts.counting import ERROR_STYLE, CountingWidget
+from exodesk.ui.counts.counting import CountingWidget
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_slow_write, run_write
 
 ALL_LOCATIONS = "All locations"
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
@@ -115,22 +117,8 @@ class DiscrepancyModel(RowTableModel[Discrepancy]):
         return None
 
 
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setStyleSheet(ERROR_STYLE)
-    return label
-
-
 def _table(model: RowTableModel[Any]) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().setVisible(False)
+    table = read_only_table(model)
     table.horizontalHeader().setStretchLastSection(True)
     return table
 
@@ -160,7 +148,7 @@ class StartCountDialog(QDialog):
             "after this moment are taken into account when the count is closed."
         )
         intro.setWordWrap(True)
-        self.error = _error_label()
+        self.error = ErrorLine()
         form = QFormLayout()
         form.addRow(label, self.location)
         buttons = QDialogButtonBox(
@@ -184,18 +172,17 @@ class StartCountDialog(QDialog):
         self.location.setCurrentIndex(max(index, 0))
 
     def _start(self) -> None:
-        try:
-            with self.ctx.db.write() as session:
-                self.count_id = counts.start_count(
-                    session,
-                    location=self.location.currentData(),
-                    today=self.ctx.today(),
-                    user=self.ctx.user,
-                )
-        except (InvalidInput, NotPermitted) as exc:
-            self.error.setText("Error: " + "; ".join(exc.errors))
-            return
-        self.ctx.announce_change()
+        location, today, user = self.location.currentData(), self.ctx.today(), self.ctx.user
+        run_write(
+            self.ctx,
+            lambda session: counts.start_count(session, location=location, today=today, user=user),
+            Changes.COUNTS,
+            error_line=self.error,
+            on_success=self._started,
+        )
+
+    def _started(self, count_id: int) -> None:
+        self.count_id = count_id
         self.accept()
 
 
@@ -236,7 +223,7 @@ class CloseCountDialog(QDialog):
         reason_row = QHBoxLayout()
         reason_row.addWidget(reason_label)
         reason_row.addWidget(self.reason, 1)
-        self.error = _error_label()
+        self.error = ErrorLine()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -263,7 +250,7 @@ class CloseCountDialog(QDialog):
             with self.ctx.db.read() as session:
                 self.preview = preview_close(session, self.count_id)
         except (CountClosed, UnknownCount) as exc:
-            self.error.setText(f"Error: {exc}")
+            self.error.show_text(f"Error: {exc}")
             self.close_button.setEnabled(False)
             self.reason.setEnabled(False)
             return
@@ -286,22 +273,21 @@ class CloseCountDialog(QDialog):
         if self.closed is not None:
             self.accept()
             return
-        try:
-            with self.ctx.db.write() as session:
-                found = counts.close_count(
-                    session,
-                    self.count_id,
-                    reason=self.reason.text(),
-                    today=self.ctx.today(),
-                    user=self.ctx.user,
-                )
-        except (InvalidInput, NotPermitted) as exc:
-            self.error.setText("Error: " + "; ".join(exc.errors))
-            return
-        except (CountClosed, UnknownCount) as exc:
-            self.error.setText(f"Error: {exc}")
-            return
-        self.ctx.announce_change()
+        count_id, reason = self.count_id, self.reason.text()
+        today, user = self.ctx.today(), self.ctx.user
+        run_slow_write(
+            self.ctx,
+            lambda session: counts.close_count(
+                session, count_id, reason=reason, today=today, user=user
+            ),
+            Changes.COUNTS | Changes.STOCK,
+            error_line=self.error,
+            on_success=self._closed,
+            busy=[self.close_button, self.cancel_button, self.reason],
+            busy_text=f"Closing count {count_id}…",
+        )
+
+    def _closed(self, found: list[Discrepancy]) -> None:
         self.closed = found
         self.error.clear()
         self.model.set_rows(found)
@@ -327,6 +313,7 @@ class CloseCountDialog(QDialog):
 # --------------------------------------------------------------------------------------------
 class CountsView(QWidget):
     title = "Counts"
+    shows = Changes.COUNTS | Changes.STOCK
     status_message = Signal(str)
 
     def __init__(self, ctx: AppContext) -> None:
@@ -688,24 +675,32 @@ class CountsView(QWidget):
             problem = f"{path.name}: cannot read the sheet ({reason})"
             self._show_error(f"{problem}; nothing was entered")
             return [problem]
-        try:
-            rows = parse_sheet(text)
-            with self.ctx.db.write() as session:
-                entered = counts.enter_rows(session, count_id, rows, user=self.ctx.user)
-        except (InvalidInput, NotPermitted) as exc:
-            self._show_error(
-                f"the sheet {path.name} has {len(exc.errors)} problem(s); nothing was "
-                "entered. Correct the sheet and enter it again:",
-                exc.errors,
+        user = self.ctx.user
+        entered: list[int] = []
+        refused: list[ExoDeskError] = []
+        run_write(
+            self.ctx,
+            lambda session: counts.enter_rows(session, count_id, parse_sheet(text), user=user),
+            Changes.COUNTS,
+            on_success=entered.append,
+            on_failure=refused.append,
+        )
+        if entered:
+            self._reload_now()
+            self._say(
+                f"Entered {entered[0]} counted lot(s) from {path.name} into count {count_id}."
             )
-            return list(exc.errors)
-        except (CountClosed, UnknownCount) as exc:
-            self._show_error(f"{exc}; nothing was entered")
-            return [str(exc)]
-        self.ctx.announce_change()
-        self._reload_now()
-        self._say(f"Entered {entered} counted lot(s) from {path.name} into count {count_id}.")
-        return []
+            return []
+        problems = [str(p) for p in refused[0].problems]
+        if isinstance(refused[0], InvalidInput):
+            self._show_error(
+                f"the sheet {path.name} has {len(problems)} problem(s); nothing was "
+                "entered. Correct the sheet and enter it again:",
+                problems,
+            )
+        else:
+            self._show_error(f"{refused[0].message}; nothing was entered")
+        return problems
 
     # -- report -------------------------------------------------------------------------------
     def report_html(self, count_id: int) -> str:

@@ -24,12 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.services.accounts.users import NotPermitted
 from exodesk.services.counts import counts
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import InvalidInput, NotPermitted
+from exodesk.ui.common.error_line import ERROR_STYLE
 from exodesk.ui.counts.count_rows import FoundLot
 
-ERROR_STYLE = "color: #b00020; font-weight: 600;"
 MAX_COUNT = 99_999
 NOT_SET = QDate(2000, 1, 1)
 
@@ -172,7 +171,7 @@ class FoundLotDialog(QDialog):
         try:
             self._save(found)
         except (InvalidInput, NotPermitted) as exc:
-            self.error.setText("Error: " + "; ".join(exc.errors))
+            self.error.setText("Error: " + "; ".join(str(p) for p in exc.problems))
             return
         except (counts.CountClosed, counts.UnknownCount) as exc:
             self.error.setText(f"Error: {exc}")

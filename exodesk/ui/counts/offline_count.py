@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWi
 
 from exodesk.models.enums import Severity
 from exodesk.services.counts.sheet import SheetFile
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import InvalidInput
 from exodesk.ui.common import severity
 from exodesk.ui.counts.count_sources import SheetCountSource
 from exodesk.ui.counts.counting import CountingWidget
@@ -71,7 +71,7 @@ def open_offline_count(path: Path, parent: QWidget | None = None) -> QWidget | N
     try:
         sheet = SheetFile.open(path)
     except InvalidInput as exc:
-        problems = list(exc.errors)
+        problems = [str(p) for p in exc.problems]
     except OSError as exc:
         problems = [f"cannot read the file ({exc.strerror or exc})"]
     else:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, auto
 
-from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QApplication, QStyle, QWidget
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from exodesk.ui.common.icons import Icon, icon
 
 
 class ActionId(Enum):
@@ -27,51 +29,51 @@ class ActionSpec:
     text: str
     shortcut: QKeySequence | QKeySequence.StandardKey | str | None
     tip: str
-    icon: QStyle.StandardPixmap | None = None
+    icon: Icon
 
 
-SP = QStyle.StandardPixmap
 SPECS: dict[ActionId, ActionSpec] = {
     ActionId.IMPORT: ActionSpec(
-        "&Import file…", "Ctrl+I", "Add records from an ExoDesk file", SP.SP_DialogOpenButton
+        "&Import file…", "Ctrl+I", "Add records from an ExoDesk file", Icon.IMPORT
     ),
     ActionId.EXPORT: ActionSpec(
         "&Export file…",
         "Ctrl+E",
         "Write the whole database as an ExoDesk file",
-        SP.SP_DialogSaveButton,
+        Icon.EXPORT,
     ),
     ActionId.PRINT: ActionSpec(
         "&Print or save PDF…",
         QKeySequence.StandardKey.Print,
         "Print what this view shows, or save it as PDF",
+        Icon.PRINT,
     ),
-    ActionId.QUIT: ActionSpec("&Quit", QKeySequence.StandardKey.Quit, "Close ExoDesk"),
+    ActionId.QUIT: ActionSpec("&Quit", QKeySequence.StandardKey.Quit, "Close ExoDesk", Icon.QUIT),
     ActionId.NEW: ActionSpec(
         "&New…",
         QKeySequence.StandardKey.New,
         "New record of the kind this view shows",
-        SP.SP_FileIcon,
+        Icon.NEW,
     ),
     ActionId.RECEIVE: ActionSpec(
-        "&Receive delivery…", "Ctrl+R", "Scan boxes of a delivery into stock", SP.SP_ArrowDown
+        "&Receive delivery…", "Ctrl+R", "Scan boxes of a delivery into stock", Icon.RECEIVE
     ),
     ActionId.RECORD_TREATMENT: ActionSpec(
         "Record &treatment…",
         "Ctrl+T",
         "Record a treatment, checked against the rules",
-        SP.SP_DialogApplyButton,
+        Icon.RECORD_TREATMENT,
     ),
     ActionId.FIND: ActionSpec(
-        "&Find", QKeySequence.StandardKey.Find, "Search in this view", SP.SP_FileDialogContentsView
+        "&Find", QKeySequence.StandardKey.Find, "Search in this view", Icon.FIND
     ),
     ActionId.REFRESH: ActionSpec(
         "Re&fresh",
         QKeySequence.StandardKey.Refresh,
         "Reload from the database",
-        SP.SP_BrowserReload,
+        Icon.REFRESH,
     ),
-    ActionId.ABOUT: ActionSpec("&About ExoDesk", None, "Version and database"),
+    ActionId.ABOUT: ActionSpec("&About ExoDesk", None, "Version and database", Icon.ABOUT),
 }
 
 
@@ -82,10 +84,5 @@ def make_action(action_id: ActionId, parent: QWidget) -> QAction:
         action.setShortcut(QKeySequence(spec.shortcut))
     action.setStatusTip(spec.tip)
     action.setToolTip(f"{spec.text.replace('&', '').rstrip('…')} — {spec.tip}")
-    if spec.icon is not None:
-        action.setIcon(QApplication.style().standardIcon(spec.icon))
+    action.setIcon(icon(spec.icon))
     return action
-
-
-def icon_for(pixmap: QStyle.StandardPixmap) -> QIcon:
-    return QApplication.style().standardIcon(pixmap)

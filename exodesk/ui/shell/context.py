@@ -14,15 +14,19 @@ from exodesk.db import Database
 from exodesk.models.enums import Role
 from exodesk.services.accounts.users import Permission, allowed
 from exodesk.settings import data_dir
+from exodesk.ui.shell.changes import Changes
 
 
 class DataBus(QObject):
-    """`changed` after any write; `open_requested(kind, key)` asks the window to show a
+    """`changed(Changes)` once after each write, saying which kinds of record changed (the
+    operation runner announces it); `busy(text)` while a slow write runs ("" when it is
+    over); `open_requested(kind, key)` asks the window to show a
     record: kind is "product" (key: name), "lot" (key: (product, lot)), "treatment" (key:
     ref) or "document" (key: (kind, number)). `user_changed` when someone else signs in
     (at the lock screen): ctx.user and ctx.role have changed."""
 
-    changed = Signal()
+    changed = Signal(object)
+    busy = Signal(str)
     open_requested = Signal(str, object)
     user_changed = Signal()
 
@@ -36,8 +40,10 @@ class AppContext:
     document_store: Path = field(default_factory=lambda: data_dir() / "documents")
     role: Role | None = None  # the signed-in account's role; None: no accounts, all allowed
 
-    def announce_change(self) -> None:
-        self.bus.changed.emit()
+    def announce_change(self, changes: Changes = Changes.ALL) -> None:
+        """Say once that `changes` changed (the operation runner does, after each write)."""
+        if changes:
+            self.bus.changed.emit(changes)
 
     def may(self, permission: Permission) -> bool:
         """Whether the signed-in user's role allows `permission` (the services check too)."""

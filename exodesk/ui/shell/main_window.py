@@ -1,5 +1,6 @@
-"""The main window: navigation between the views, menus, toolbar, status bar. Views are
-told to reload when data changes; flags are computed once per change, off the UI thread."""
+"""The main window: navigation between the views, menus, toolbar, status bar. After each
+change a view reloads if it shows a kind of record that changed (now if visible, else when
+next shown); flags are computed once per change, off the UI thread, by one FlagFeed."""
 
 from __future__ import annotations
 
@@ -18,30 +19,35 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QWidget,
 )
 
 from exodesk import __version__
+from exodesk.files import write_atomically
 from exodesk.models.enums import Severity
-from exodesk.services.accounts.users import Permission, needs_text, role_word
+from exodesk.models.vocabulary import phrase, rule_title, short_label
+from exodesk.services.accounts.users import Permission, needs_text
 from exodesk.services.compliance import rules
+from exodesk.services.errors import ExoDeskError
 from exodesk.services.interchange.export import dumps, export_document
-from exodesk.services.interchange.importer import import_bytes
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.interchange.importer import ImportSummary, import_bytes
 from exodesk.services.queries import clinic_summary
 from exodesk.ui.audit.audit_view import AuditView
 from exodesk.ui.catalogue.documents_view import DocumentsView
 from exodesk.ui.catalogue.products_view import ProductsView
 from exodesk.ui.common import severity
-from exodesk.ui.common.jobs import BackgroundRunner, wait_for_background_jobs
+from exodesk.ui.common.icons import Icon, icon
+from exodesk.ui.common.jobs import wait_for_background_jobs
 from exodesk.ui.common.printing import html_table, print_with_dialog, report_html
 from exodesk.ui.compliance.dashboard_view import DashboardView
+from exodesk.ui.compliance.flag_feed import FlagFeed
 from exodesk.ui.compliance.flags_view import FlagsView
 from exodesk.ui.counts.counts_view import CountsView
-from exodesk.ui.shell.actions import ActionId, icon_for, make_action
+from exodesk.ui.shell.actions import ActionId, make_action
+from exodesk.ui.shell.changes import FLAG_INPUTS, Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_slow_write
 from exodesk.ui.stock.receive_dialog import ReceiveDialog
 from exodesk.ui.stock.stock_view import StockView
 from exodesk.ui.treatments.recall_view import RecallView
@@ -50,22 +56,23 @@ from exodesk.ui.treatments.treatments_view import TreatmentsView
 
 
 class View(Protocol):
+    shows: Changes  # the kinds of record it shows: it reloads when one of them changed
+
     def reload(self) -> None: ...
     def focus_search(self) -> None: ...
     def select(self, key: Any) -> None: ...
 
 
-SP = QStyle.StandardPixmap
 NAVIGATION = (
-    ("Dashboard", SP.SP_ComputerIcon),
-    ("Stock", SP.SP_DriveHDIcon),
-    ("Products", SP.SP_FileDialogDetailedView),
-    ("Documents", SP.SP_FileIcon),
-    ("Treatments", SP.SP_DialogApplyButton),
-    ("Flags", SP.SP_MessageBoxWarning),
-    ("Recall", SP.SP_BrowserStop),
-    ("Counts", SP.SP_FileDialogListView),
-    ("Audit", SP.SP_FileDialogInfoView),
+    ("Dashboard", Icon.DASHBOARD),
+    ("Stock", Icon.STOCK),
+    ("Products", Icon.PRODUCTS),
+    ("Documents", Icon.DOCUMENTS),
+    ("Treatments", Icon.TREATMENTS),
+    ("Flags", Icon.FLAGS),
+    ("Recall", Icon.RECALL),
+    ("Counts", Icon.COUNTS),
+    ("Audit", Icon.AUDIT),
 )
 # What each role may use: window actions, and the views' buttons that write (hidden, since
 # the views enable them by selection). The services refuse the rest anyway.
@@ -109,10 +116,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.flags: list[rules.Flag] = []
-        self._runner = BackgroundRunner(self)
+        self.flag_feed = FlagFeed(ctx, self)
         self._stale: set[str] = set()
 
-        self.dashboard = DashboardView(ctx)
+        self.dashboard = DashboardView(ctx, self.flag_feed)
         self.stock = StockView(ctx)
         self.products = ProductsView(ctx)
         self.documents = DocumentsView(ctx)
@@ -138,8 +145,8 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setFixedWidth(170)
         self.stack = QStackedWidget()
-        for name, pixmap in NAVIGATION:
-            self.nav.addItem(QListWidgetItem(icon_for(pixmap), name))
+        for name, view_icon in NAVIGATION:
+            self.nav.addItem(QListWidgetItem(icon(view_icon), name))
             self.stack.addWidget(self.views[name])
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -151,7 +158,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self.nav.currentRowChanged.connect(self._show_view)
-        ctx.bus.changed.connect(self.refresh)
+        ctx.bus.changed.connect(self.changed)
+        ctx.bus.busy.connect(self._show_busy)
+        self.flag_feed.ready.connect(self._flags_ready)
+        self.flag_feed.failed.connect(self._flags_failed)
         ctx.bus.open_requested.connect(self.open_record)
         ctx.bus.user_changed.connect(self.apply_role)
         for view in (self.stock, self.counts_view):
@@ -188,8 +198,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(a[ActionId.FIND])
         view_menu.addAction(a[ActionId.REFRESH])
         view_menu.addSeparator()
-        for number, (name, pixmap) in enumerate(NAVIGATION, start=1):
-            action = view_menu.addAction(icon_for(pixmap), name)
+        for number, (name, view_icon) in enumerate(NAVIGATION, start=1):
+            action = view_menu.addAction(icon(view_icon), name)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.triggered.connect(lambda _=False, n=name: self.show_view(n))
         menu.addMenu("&Help").addAction(a[ActionId.ABOUT])
@@ -225,7 +235,7 @@ class MainWindow(QMainWindow):
     def apply_role(self) -> None:
         """Show who is signed in; offer only what their role may do."""
         ctx = self.ctx
-        role = "" if ctx.role is None else f" ({role_word(ctx.role)})"
+        role = "" if ctx.role is None else f" ({phrase(ctx.role)})"
         self.user_label.setText(f"Signed in: {ctx.user}{role}" if ctx.role else f"User: {ctx.user}")
         for action_id, permission in ACTION_NEEDS.items():
             self.actions_by_id[action_id].setEnabled(ctx.may(permission))
@@ -267,41 +277,51 @@ class MainWindow(QMainWindow):
         view.reload()
 
     def refresh(self) -> None:
-        """After any change: the visible view reloads now, the others when next shown."""
+        """Reload everything (F5): changes made elsewhere, e.g. by the command line."""
+        self.changed(Changes.ALL)
+
+    def changed(self, changes: Changes) -> None:
+        """Flags first (the Dashboard waits for them), then each view showing a kind that
+        changed: the visible one now, the others when next shown."""
+        if changes & Changes.SETTINGS:
+            self._show_clinic()
+        if changes & FLAG_INPUTS:
+            self.counts.setText("checking…")
+            self.flag_feed.recompute()
+        current = self.current_name()
+        for name, view in self.views.items():
+            if changes & getattr(view, "shows", Changes.ALL):
+                self._stale.add(name)
+        if current in self._stale:
+            self._stale.discard(current)
+            self._reload(current)
+
+    def _show_clinic(self) -> None:
         with self.ctx.db.read() as session:
             clinic = clinic_summary(session)
         self.clinic_label.setText(f"{clinic[0]} ({clinic[1]})" if clinic else "no clinic set")
-        self._stale = set(self.views)
-        current = self.current_name()
-        self._stale.discard(current)
-        self._reload(current)
-        self._load_flags()
 
-    def _load_flags(self) -> None:
-        db, today = self.ctx.db, self.ctx.today()
+    def _show_busy(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
 
-        def work() -> list[rules.Flag]:
-            with db.read() as session:
-                return rules.check(session, today)
+    def _flags_failed(self, message: str) -> None:
+        self.counts.setText("flags unavailable")
+        self.statusBar().showMessage(f"Could not check the rules: {message}")
 
-        self.counts.setText("checking…")
-        self._runner.start("flags", work, self._flags_ready)
-
-    def _flags_ready(self, result: Any) -> None:
-        if isinstance(result, Exception):
-            self.counts.setText("flags unavailable")
-            self.statusBar().showMessage(f"Could not check the rules: {result}")
-            return
+    def _flags_ready(self, result: list[rules.Flag]) -> None:
         self.flags = result
         self.flag_view.set_flags(self.flags)
         counts = {s: sum(1 for f in self.flags if f.severity is s) for s in Severity}
         parts = [
             f"<span style='background:{severity.BACKGROUND[s].name()}; color:#1a1a1a'>"
-            f"&nbsp;{counts[s]} {severity.WORD[s]}&nbsp;</span>"
+            f"&nbsp;{counts[s]} {short_label(s)}&nbsp;</span>"
             for s in (Severity.BLOCK, Severity.WARN)
         ]
         self.counts.setText(" ".join(parts))
-        self.counts.setToolTip(", ".join(f"{counts[s]} {s.value}" for s in Severity) + " flag(s)")
+        self.counts.setToolTip(", ".join(f"{counts[s]} {phrase(s)}" for s in Severity) + " flag(s)")
         self.nav.item(self._row_of("Flags")).setText(f"Flags ({len(self.flags)})")
 
     def open_record(self, kind: str, key: object) -> None:
@@ -354,30 +374,40 @@ class MainWindow(QMainWindow):
         if name:
             self.import_path(Path(name))
 
-    def import_path(self, path: Path) -> bool:
+    def import_path(self, path: Path) -> None:
+        """Import `path` on a worker thread; the window stays live and says so meanwhile."""
         try:
             raw = path.read_bytes()
         except OSError as exc:
             QMessageBox.warning(self, "Import", f"Cannot read {path}: {exc.strerror}")
-            return False
-        try:
-            with self.ctx.db.write() as session:
-                summary = import_bytes(session, raw, user=self.ctx.user, source=path.name)
-        except InvalidInput as exc:
-            shown = "".join(f"<li>{html.escape(e)}</li>" for e in exc.errors[:30])
-            more = f"<p>… and {len(exc.errors) - 30} more.</p>" if len(exc.errors) > 30 else ""
-            QMessageBox.warning(
-                self,
-                "Import refused",
-                f"<p><b>{html.escape(path.name)}</b> was not imported: nothing was "
-                f"written.</p><ul>{shown}</ul>{more}",
+            return
+        user = self.ctx.user
+
+        def imported(summary: ImportSummary) -> None:
+            self.statusBar().showMessage(
+                f"Imported {path.name}: {summary.total_added} new record(s).", 10000
             )
-            return False
-        self.ctx.announce_change()
-        self.statusBar().showMessage(
-            f"Imported {path.name}: {summary.total_added} new record(s).", 10000
+
+        run_slow_write(
+            self.ctx,
+            lambda session: import_bytes(session, raw, user=user, source=path.name),
+            Changes.ALL & ~Changes.ACCOUNTS,
+            on_success=imported,
+            on_failure=lambda refused: self._import_refused(path, refused),
+            busy=[self.actions_by_id[ActionId.IMPORT]],
+            busy_text=f"Importing {path.name}…",
         )
-        return True
+
+    def _import_refused(self, path: Path, refused: ExoDeskError) -> None:
+        problems = refused.problems
+        shown = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems[:30])
+        more = f"<p>… and {len(problems) - 30} more.</p>" if len(problems) > 30 else ""
+        QMessageBox.warning(
+            self,
+            "Import refused",
+            f"<p><b>{html.escape(path.name)}</b> was not imported: nothing was "
+            f"written.</p><ul>{shown}</ul>{more}",
+        )
 
     def export_file(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
@@ -388,7 +418,7 @@ class MainWindow(QMainWindow):
         with self.ctx.db.read() as session:
             text = dumps(export_document(session))
         try:
-            Path(name).write_text(text, encoding="utf-8")
+            write_atomically(Path(name), text)
         except OSError as exc:
             QMessageBox.warning(self, "Export", f"Cannot write {name}: {exc.strerror}")
             return
@@ -421,8 +451,8 @@ class MainWindow(QMainWindow):
                 ["Severity", "Rule", "Product", "Lot", "Treatment", "What to do"],
                 [
                     [
-                        severity.WORD[f.severity],
-                        f.rule,
+                        short_label(f.severity),
+                        rule_title(f.rule),
                         f.product,
                         f.lot or "",
                         f.treatment or "",

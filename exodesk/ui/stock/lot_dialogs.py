@@ -4,6 +4,7 @@ for a reason, which the audit trail keeps."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -18,24 +19,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from exodesk.models.enums import LotStatus
-from exodesk.services.accounts.users import NotPermitted
-from exodesk.services.interchange.schema import InvalidInput
-from exodesk.services.stock.ledger import Overdrawn
+from exodesk.models.vocabulary import action, phrase
 from exodesk.services.stock.lots import LotLine, change_lot_status, record_waste, transfer_lot
+from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.common.widgets import enum_data
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_write
 
-STATUS_VERBS = {
-    LotStatus.QUARANTINE: "Quarantine",
-    LotStatus.RELEASED: "Release",
-    LotStatus.ON_HOLD: "Put on hold",
-    LotStatus.RECALLED: "Recall",
-    LotStatus.DAMAGED: "Mark damaged",
-    LotStatus.DESTROYED: "Destroy",
-}
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class _LotDialog(QDialog):
@@ -62,9 +57,7 @@ class _LotDialog(QDialog):
         self.reason.setTabChangesFocus(True)
         self.reason.setPlaceholderText("Why? (kept in the audit trail)")
         self.reason.setMaximumHeight(80)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        self.error = ErrorLine()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -91,12 +84,10 @@ class _LotDialog(QDialog):
         return value
 
     def _save(self) -> None:
-        try:
-            with self.ctx.db.write() as session:
-                self.done_message = self.write(session)
-        except (InvalidInput, NotPermitted, Overdrawn) as exc:
-            self.error.setText(f"Error: {exc}")
-            return
+        run_write(self.ctx, self.write, Changes.STOCK, error_line=self.error, on_success=self._done)
+
+    def _done(self, message: str) -> None:
+        self.done_message = message
         self.accept()
 
 
@@ -106,10 +97,10 @@ class LotStatusDialog(_LotDialog):
         self.status = QComboBox()
         for status in LotStatus:
             if status is not line.status:
-                self.status.addItem(f"{STATUS_VERBS[status]} ({status.value})", status)
+                self.status.addItem(f"{action(status)} ({phrase(status)})", status)
         label = QLabel("New &status:")
         label.setBuddy(self.status)
-        self.form.addRow("Now:", QLabel(line.status.value.replace("_", " ")))
+        self.form.addRow("Now:", QLabel(phrase(line.status)))
         self.form.addRow(label, self.status)
         self.add_common_rows()
         self.status.setFocus()

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.models.enums import LotStatus
-from exodesk.services.accounts.users import NotPermitted
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.models.vocabulary import description, label, phrase
+from exodesk.services.errors import ExoDeskError
 from exodesk.services.queries import location_names, product_names
 from exodesk.services.stock.receiving import (
     GS,
@@ -41,23 +41,28 @@ from exodesk.services.stock.receiving import (
     parse_scan,
     receive_delivery,
 )
+from exodesk.ui.common.error_line import ErrorLine
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_write
 
 NOT_SET = QDate(2000, 1, 1)  # the expiry field's "not set" value (shown as its special text)
-ERROR_STYLE = "color: #b00020; font-weight: 600;"
-STATUS_CHOICES = (
-    (LotStatus.QUARANTINE, "Quarantine (until the CoA is checked)"),
-    (LotStatus.RELEASED, "Released"),
-    (LotStatus.ON_HOLD, "On hold"),
-    (LotStatus.DAMAGED, "Damaged"),
-    (LotStatus.RECALLED, "Recalled"),
+# The statuses a delivery may be received as (never destroyed), in the order offered.
+RECEIVED_AS = (
+    LotStatus.QUARANTINE,
+    LotStatus.RELEASED,
+    LotStatus.ON_HOLD,
+    LotStatus.DAMAGED,
+    LotStatus.RECALLED,
 )
 _RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _CONTROL = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier
 
 
-def _words(status: LotStatus) -> str:
-    return status.value.replace("_", " ")
+def _choice(status: LotStatus) -> str:
+    """'Quarantine (until the CoA is checked)': the label, and its hint where it has one."""
+    hint = description(status)
+    return f"{label(status)} ({hint})" if hint else label(status)
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -73,7 +78,7 @@ def receipt_line(r: ReceiptResult) -> str:
     where = r.location or "no location"
     line = f"Received {r.quantity} × {r.product} lot {r.lot}, exp {r.expiry.isoformat()} → {where}"
     if r.new_lot:
-        return f"{line} · new lot, {_words(r.status)}"
+        return f"{line} · new lot, {phrase(r.status)}"
     return f"{line} · added to the lot, {r.on_hand} on hand"
 
 
@@ -184,15 +189,12 @@ class ReceiveDialog(QDialog):
         self.location_combo = QComboBox()
         self.location_combo.setPlaceholderText("— no location —")
         self.status_combo = QComboBox()
-        for status, label in STATUS_CHOICES:
-            self.status_combo.addItem(label, status.value)
+        for status in RECEIVED_AS:
+            self.status_combo.addItem(_choice(status), status.value)
         self.received_edit = self._date_edit()
         self.received_edit.setMaximumDate(_qdate(self.ctx.today()))
         self.lot_state = self._note_label()
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label = ErrorLine()
         self.receive_button = QPushButton("&Receive")
         self.receive_button.setDefault(True)
         self.receive_button.setToolTip("Book this delivery into stock (Enter)")
@@ -341,7 +343,7 @@ class ReceiveDialog(QDialog):
         where = ref.location or "no location"
         on_file = (
             f"Lot {ref.lot} is on file (expiry {ref.expiry.isoformat()}, {ref.on_hand} on hand "
-            f"in {where}, {_words(ref.status)})"
+            f"in {where}, {phrase(ref.status)})"
         )
         if expiry is not None and expiry != ref.expiry:
             self.lot_state.setText(f"{on_file}.")
@@ -402,25 +404,31 @@ class ReceiveDialog(QDialog):
         )
         location = None if joins_lot else (self.location_combo.currentText() or None)
         status = None if joins_lot else LotStatus(self.status_combo.currentData())
-        try:
-            with self.ctx.db.write() as session:
-                result = receive_delivery(
-                    session,
-                    product=self._product(),
-                    lot=self.lot_edit.text(),
-                    expiry=expiry,
-                    quantity=self.quantity_spin.value(),
-                    location=location,
-                    received=_pydate(self.received_edit.date()),
-                    user=self.ctx.user,
-                    status=status,
-                )
-        except (InvalidInput, NotPermitted) as exc:
-            self._show_error("\n".join(exc.errors))
-            return
-        except LotConflict as exc:
-            self._show_error(f"{exc}. Nothing was recorded.")
-            return
+        product, lot, quantity = self._product(), self.lot_edit.text(), self.quantity_spin.value()
+        received, user = _pydate(self.received_edit.date()), self.ctx.user
+        run_write(
+            self.ctx,
+            lambda session: receive_delivery(
+                session,
+                product=product,
+                lot=lot,
+                expiry=expiry,
+                quantity=quantity,
+                location=location,
+                received=received,
+                user=user,
+                status=status,
+            ),
+            Changes.STOCK,
+            on_success=self._received,
+            on_failure=self._refused,
+        )
+
+    def _refused(self, refused: ExoDeskError) -> None:
+        suffix = ". Nothing was recorded." if isinstance(refused, LotConflict) else ""
+        self.error_label.show_problems(refused.problems, suffix=suffix)
+
+    def _received(self, result: ReceiptResult) -> None:
         self.received.append(result)
         self.received_list.addItem(receipt_line(result))
         self.received_list.scrollToBottom()
@@ -431,7 +439,6 @@ class ReceiveDialog(QDialog):
         )
         self._clear_for_next_box()
         self.scan_info.setText(f"{receipt_line(result)}. Scan the next box.")
-        self.ctx.announce_change()
 
     def _clear_for_next_box(self) -> None:
         """The product, location, status and date stay for the next box; the rest is cleared."""
@@ -453,7 +460,7 @@ class ReceiveDialog(QDialog):
     # Small helpers
     # ----------------------------------------------------------------------------------------
     def _show_error(self, message: str) -> None:
-        self.error_label.setText(f"Error: {message}")
+        self.error_label.show_text(f"Error: {message}")
 
     def _product(self) -> str:
         return self.product_combo.currentText() if self.product_combo.currentIndex() >= 0 else ""
@@ -468,7 +475,7 @@ class ReceiveDialog(QDialog):
     def _show_status(self, status: LotStatus) -> None:
         # A lot on file can be in a status a delivery is never received as (destroyed):
         # the placeholder then shows it.
-        self.status_combo.setPlaceholderText(_words(status).capitalize())
+        self.status_combo.setPlaceholderText(label(status))
         self.status_combo.setCurrentIndex(self.status_combo.findData(status.value))
 
     def _remember_location(self) -> None:

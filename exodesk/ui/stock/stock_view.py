@@ -17,7 +17,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -26,12 +25,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from exodesk.models.enums import LotStatus
+from exodesk.models.vocabulary import choices, phrase
 from exodesk.services.queries import location_names
 from exodesk.services.stock.lots import (
     SORT_KEYS,
@@ -44,7 +43,8 @@ from exodesk.settings import LOT_EXPIRING_DAYS
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.severity import BACKGROUND, TEXT_ON_BACKGROUND
 from exodesk.ui.common.table_models import SORT_ROLE
-from exodesk.ui.common.widgets import enum_data
+from exodesk.ui.common.widgets import enum_data, read_only_table
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.stock.lot_dialogs import LotStatusDialog, TransferDialog, WasteDialog
 
@@ -52,10 +52,6 @@ Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Product", "Lot", "Expiry", "Location", "Status", "On hand", "Note")
 NOTE_COLUMN = 6
 Row = tuple[int, str, str, dt.date, str | None, str, int]
-
-
-def status_label(status: LotStatus) -> str:
-    return status.value.replace("_", " ")
 
 
 def expiry_note(expiry: dt.date, today: dt.date) -> str:
@@ -196,7 +192,7 @@ class StockPageModel(QAbstractTableModel):
                 line.lot,
                 line.expiry.isoformat(),
                 line.location or "",
-                status_label(line.status),
+                phrase(line.status),
                 str(line.on_hand),
                 expiry_note(line.expiry, today),
             ][column]
@@ -229,6 +225,7 @@ class StockPageModel(QAbstractTableModel):
 
 class StockView(QWidget):
     title = "Stock"
+    shows = Changes.STOCK | Changes.PRODUCTS
     status_message = Signal(str)
 
     def __init__(self, ctx: AppContext) -> None:
@@ -241,8 +238,8 @@ class StockView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.status_filter = QComboBox()
         self.status_filter.addItem("Any status", None)
-        for status in LotStatus:
-            self.status_filter.addItem(status_label(status).capitalize(), status)
+        for status, words in choices(LotStatus):
+            self.status_filter.addItem(words, status)
         self.location_filter = QComboBox()
         self.show_empty = QCheckBox("Show &empty lots")
         self.expiring_only = QCheckBox(f"E&xpiring within {LOT_EXPIRING_DAYS} days")
@@ -256,17 +253,11 @@ class StockView(QWidget):
         filters.addWidget(self.show_empty)
         filters.addWidget(self.expiring_only)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table = read_only_table(self.model, row_height=24)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        rows = self.table.verticalHeader()
-        rows.setVisible(False)
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: fast at 100k
-        rows.setDefaultSectionSize(24)
+        # uniform rows: fast at 100k
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -373,6 +364,7 @@ class StockView(QWidget):
             self.count_label.setText("Loading…")
 
     def _after_reset(self) -> None:
+        self._fill_viewport()
         if self._pending_select is not None:
             row = self.model.row_of(*self._pending_select)
             if row is not None:
@@ -381,14 +373,24 @@ class StockView(QWidget):
                 self._pending_select = None
         self._update_buttons()
 
+    def _fill_viewport(self) -> None:
+        """Load pages until the rows reach below the table's bottom edge, now: Qt would do
+        it on a later turn of the event loop, so how many rows a fresh load shows would
+        depend on the machine's speed. Further pages load as the table scrolls."""
+        row_height = self.table.verticalHeader().defaultSectionSize()  # rows are Fixed
+        while (
+            self.model.canFetchMore()
+            and self.model.rowCount() * row_height <= self.table.viewport().height()
+        ):
+            self.model.fetchMore()
+
     def _update_buttons(self) -> None:
         has = self.selected() is not None
         for button in (self.status_button, self.waste_button, self.move_button):
             button.setEnabled(has)
 
     def _run_dialog(self, dialog: LotStatusDialog | WasteDialog | TransferDialog) -> None:
-        if dialog.exec():
-            self.ctx.announce_change()
+        if dialog.exec():  # it wrote and announced the change
             self.status_message.emit(dialog.done_message)
 
     def _change_status(self) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -18,16 +17,20 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from exodesk.files import write_atomically
+from exodesk.models.enums import Route, Zone
+from exodesk.models.vocabulary import short_label_for
 from exodesk.services.queries import lot_codes, product_names
 from exodesk.services.treatments.recall import patients, recall_csv
 from exodesk.services.treatments.trace import TraceRow, UnknownLot, trace_lot
 from exodesk.ui.common.printing import html_table, print_with_dialog, report_html, save_pdf
 from exodesk.ui.common.table_models import Column, RowTableModel
+from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 
 
@@ -37,14 +40,15 @@ class TraceTableModel(RowTableModel[TraceRow]):
         Column[TraceRow]("Date", lambda r: r.date),
         Column[TraceRow]("Patient", lambda r: r.patient),
         Column[TraceRow]("Practitioner", lambda r: r.practitioner),
-        Column[TraceRow]("Route", lambda r: r.route.replace("_", " ")),
-        Column[TraceRow]("Zone", lambda r: r.zone),
+        Column[TraceRow]("Route", lambda r: short_label_for(Route, r.route)),
+        Column[TraceRow]("Zone", lambda r: short_label_for(Zone, r.zone)),
         Column[TraceRow]("Vials", lambda r: r.vials, align_right=True),
     )
 
 
 class RecallView(QWidget):
     title = "Recall"
+    shows = Changes.TREATMENTS | Changes.STOCK | Changes.PRODUCTS
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -71,11 +75,7 @@ class RecallView(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
+        self.table = read_only_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
 
         self.summary = QLabel()
@@ -189,7 +189,7 @@ class RecallView(QWidget):
 
     def export_csv(self, path: Path) -> None:
         assert self.current is not None
-        path.write_text(recall_csv(*self.current, self.rows()), encoding="utf-8")
+        write_atomically(path, recall_csv(*self.current, self.rows()))
 
     def report(self) -> str:
         assert self.current is not None
@@ -203,8 +203,8 @@ class RecallView(QWidget):
                     r.date.isoformat(),
                     r.patient,
                     r.practitioner,
-                    r.route.replace("_", " "),
-                    r.zone or "",
+                    short_label_for(Route, r.route),
+                    short_label_for(Zone, r.zone),
                     r.vials,
                 ]
                 for r in rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QSize, Qt
+from PySide6.QtCore import QDate, QSize
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,17 +28,15 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.models.enums import Route, Severity, Zone
-from exodesk.services.accounts.users import NotPermitted
+from exodesk.models.vocabulary import choices, rule_title, short_label
 from exodesk.services.compliance.rules import Flag
-from exodesk.services.interchange.schema import InvalidInput
+from exodesk.services.errors import ExoDeskError, Problem
 from exodesk.services.queries import product_names
-from exodesk.services.stock.ledger import Overdrawn
 from exodesk.services.treatments.recording import (
     Blocked,
     LotChoice,
     RecordedTreatment,
     TreatmentDraft,
-    UnknownProduct,
     findings_for,
     intended_routes,
     known_practitioners,
@@ -46,46 +44,13 @@ from exodesk.services.treatments.recording import (
     record_treatment,
 )
 from exodesk.ui.common import severity
+from exodesk.ui.common.error_line import ERROR_STYLE, ErrorLine
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_write
 
-ROUTE_LABELS = {
-    Route.TOPICAL_POST_PROCEDURE: "Topical, after a procedure (open microchannels)",
-    Route.INTRADERMAL: "Intradermal injection (nappage)",
-    Route.SUBDERMAL_SCALP: "Subdermal scalp injection",
-    Route.INTRAVENOUS: "Intravenous",
-    Route.INTRAMUSCULAR: "Intramuscular",
-    Route.NEBULISED: "Nebulised",
-    Route.NASAL: "Nasal",
-    Route.EYE_DROPS: "Eye drops",
-}
-ZONE_LABELS = {
-    Zone.FACE: "Face",
-    Zone.PERIORBITAL: "Periorbital (under the eyes)",
-    Zone.NECK: "Neck",
-    Zone.DECOLLETAGE: "Décolletage",
-    Zone.SCALP: "Scalp",
-    Zone.HANDS: "Hands",
-    Zone.BODY: "Body",
-}
 NO_USABLE_LOT = "No usable lot: all expired, unreleased or empty."
-ERROR_STYLE = "color: #b02a37; font-weight: bold;"
 MAX_VIALS = 1000
-
-
-def route_label(route: str) -> str:
-    try:
-        return ROUTE_LABELS[Route(route)]
-    except ValueError:
-        return route
-
-
-def zone_label(zone: str | None) -> str:
-    if zone is None:
-        return ""
-    try:
-        return ZONE_LABELS[Zone(zone)]
-    except ValueError:
-        return zone
 
 
 def lot_label(choice: LotChoice) -> str:
@@ -94,7 +59,7 @@ def lot_label(choice: LotChoice) -> str:
 
 
 def _rule_words(flags: list[Flag]) -> str:
-    return ", ".join(dict.fromkeys(f.rule.replace("_", " ") for f in flags))
+    return ", ".join(dict.fromkeys(rule_title(f.rule) for f in flags))
 
 
 class TreatmentDialog(QDialog):
@@ -135,10 +100,10 @@ class TreatmentDialog(QDialog):
         self.lot_note.setWordWrap(True)
         self.lot_note.hide()
         self.route = QComboBox()
-        for route, label in ROUTE_LABELS.items():
+        for route, label in choices(Route):
             self.route.addItem(label, route.value)
         self.zone = QComboBox()
-        for zone, label in ZONE_LABELS.items():
+        for zone, label in choices(Zone):
             self.zone.addItem(label, zone.value)
         self.vials = QSpinBox()
         self.vials.setRange(1, MAX_VIALS)
@@ -195,11 +160,7 @@ class TreatmentDialog(QDialog):
         box_layout.addWidget(reason_label)
         box_layout.addWidget(self.reason)
 
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.hide()
+        self.error = ErrorLine()
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -225,7 +186,7 @@ class TreatmentDialog(QDialog):
         self.route.currentIndexChanged.connect(self._refresh_findings)
         self.zone.currentIndexChanged.connect(self._refresh_findings)
         self.override.toggled.connect(self._override_toggled)
-        self.reason.textChanged.connect(self.error.hide)
+        self.reason.textChanged.connect(self.error.clear)
 
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:
@@ -308,8 +269,8 @@ class TreatmentDialog(QDialog):
             try:
                 with self.ctx.db.read() as session:
                     findings = findings_for(session, draft, self.ctx.today())
-            except (InvalidInput, UnknownProduct) as exc:
-                self._show_error(str(exc))
+            except ExoDeskError as exc:
+                self.error.show_problems(exc.problems)
         self._show_findings(findings)
 
     def _show_findings(self, findings: list[Flag]) -> None:
@@ -317,11 +278,11 @@ class TreatmentDialog(QDialog):
         self.findings_list.clear()
         for flag in findings:
             item = QListWidgetItem(
-                severity.icon(flag.severity), f"{severity.WORD[flag.severity]}: {flag.message}"
+                severity.icon(flag.severity), f"{short_label(flag.severity)}: {flag.message}"
             )
             item.setBackground(QBrush(severity.BACKGROUND[flag.severity]))
             item.setForeground(QBrush(severity.TEXT_ON_BACKGROUND))
-            item.setToolTip(f"{flag.rule.replace('_', ' ')}: {flag.message}")
+            item.setToolTip(f"{rule_title(flag.rule)}: {flag.message}")
             self.findings_list.addItem(item)
         blocks = self.blocks()
         counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
@@ -356,41 +317,40 @@ class TreatmentDialog(QDialog):
     # -- saving ------------------------------------------------------------------------
 
     def _show_error(self, message: str) -> None:
-        self.error.setText(f"Error: {message}")
-        self.error.setVisible(True)
+        self.error.show_text(f"Error: {message}")
 
     def save(self) -> None:
-        self.error.hide()
+        self.error.clear()
         reason = self.reason.toPlainText() if self.override.isChecked() else None
-        try:
-            with self.ctx.db.write() as session:
-                recorded = record_treatment(
-                    session,
-                    self.draft(),
-                    today=self.ctx.today(),
-                    user=self.ctx.user,
-                    override_reason=reason,
-                )
-        except Blocked as exc:
-            self._refresh_findings()
-            self._refuse(exc.flags)
-            return
-        except (InvalidInput, NotPermitted) as exc:
-            self._show_error("\n".join(self._explained(e) for e in exc.errors))
-            return
-        except (Overdrawn, UnknownProduct) as exc:
-            self._show_error(str(exc))
-            return
+        draft, today, user = self.draft(), self.ctx.today(), self.ctx.user
+        run_write(
+            self.ctx,
+            lambda session: record_treatment(
+                session, draft, today=today, user=user, override_reason=reason
+            ),
+            Changes.TREATMENTS | Changes.STOCK,
+            on_success=self._recorded,
+            on_failure=self._refused,
+        )
+
+    def _recorded(self, recorded: RecordedTreatment) -> None:
         self.recorded = recorded
-        self.ctx.announce_change()
         self.accept()
 
-    def _explained(self, error: str) -> str:
-        if error.startswith("lot:") and self._product_name() and self.lot.count() == 0:
-            return (
-                f"lot: {self._product_name()} has no usable lot (all expired, unreleased or empty)"
+    def _refused(self, refused: ExoDeskError) -> None:
+        if isinstance(refused, Blocked):
+            self._refresh_findings()
+            self._refuse(refused.flags)
+            return
+        self.error.show_problems(self._explained(p) for p in refused.problems)
+
+    def _explained(self, problem: Problem) -> Problem:
+        if problem.field == "lot" and self._product_name() and self.lot.count() == 0:
+            return Problem(
+                "lot",
+                f"{self._product_name()} has no usable lot (all expired, unreleased or empty)",
             )
-        return error
+        return problem
 
     def _refuse(self, blocks: list[Flag]) -> None:
         what = f"{len(blocks)} block finding{'s' if len(blocks) != 1 else ''}"

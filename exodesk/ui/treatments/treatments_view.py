@@ -17,31 +17,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.models.enums import Route, Severity
+from exodesk.models.enums import Route, Severity, Zone
+from exodesk.models.vocabulary import short_label, short_label_for
 from exodesk.services.treatments.recording import TreatmentRow, count_treatments, list_treatments
 from exodesk.ui.common import severity
 from exodesk.ui.common.table_models import Column, PagedRowTableModel
 from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
-from exodesk.ui.treatments.treatment_dialog import TreatmentDialog, route_label, zone_label
+from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
 
 SEARCH_DELAY_MS = 250
-OVERRIDDEN_WORD = "Overridden"
-
-
-# The table's compact route names (the dialog explains each route in full).
-ROUTE_SHORT = {
-    Route.TOPICAL_POST_PROCEDURE: "Topical, post-procedure",
-    Route.INTRADERMAL: "Intradermal",
-    Route.SUBDERMAL_SCALP: "Subdermal scalp",
-}
-
-
-def short_route(route: str) -> str:
-    try:
-        return ROUTE_SHORT.get(Route(route)) or route_label(route)
-    except ValueError:
-        return route
 
 
 class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
@@ -53,15 +39,15 @@ class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
         Column[TreatmentRow]("Ref", lambda r: r.ref),
         Column[TreatmentRow](
             "Overridden",
-            lambda r: f"{severity.WORD[Severity.BLOCK]} overridden" if r.overridden else "",
+            lambda r: f"{short_label(Severity.BLOCK)} overridden" if r.overridden else "",
         ),
         Column[TreatmentRow]("Patient", lambda r: r.patient),
         Column[TreatmentRow]("Practitioner", lambda r: r.practitioner),
         Column[TreatmentRow]("Product", lambda r: r.product),
         Column[TreatmentRow]("Lot", lambda r: r.lot),
         Column[TreatmentRow]("Vials", lambda r: r.vials, align_right=True),
-        Column[TreatmentRow]("Route", lambda r: short_route(r.route)),
-        Column[TreatmentRow]("Zone", lambda r: zone_label(r.zone).split(" (")[0]),
+        Column[TreatmentRow]("Route", lambda r: short_label_for(Route, r.route)),
+        Column[TreatmentRow]("Zone", lambda r: short_label_for(Zone, r.zone)),
     )
 
     def row_of(self, ref: str) -> int | None:
@@ -82,6 +68,8 @@ class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
 
 
 class TreatmentsView(QWidget):
+    shows = Changes.TREATMENTS | Changes.STOCK | Changes.PRODUCTS
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -120,7 +108,6 @@ class TreatmentsView(QWidget):
         self.search.returnPressed.connect(self.reload)
         self.new_button.clicked.connect(self.new_treatment)
         self.table.activated.connect(self._open_lot)
-        ctx.bus.changed.connect(self.reload)
         self.reload()
 
     def reload(self) -> None:
@@ -183,6 +170,7 @@ class TreatmentsView(QWidget):
 
     def _recorded(self, dialog: TreatmentDialog) -> None:
         if dialog.recorded is not None:
+            self.reload()  # it is newer than the rows loaded
             self.select(dialog.recorded.ref)
 
     def _open_lot(self, index: QModelIndex) -> None:

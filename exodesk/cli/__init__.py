@@ -1,0 +1,71 @@
+"""The command line of shared/INTERCHANGE.md, on the same services as the GUI: one registry
+of commands (`commands.py`), one module per group of commands, and one place that turns
+failures into messages and exit codes (`failures.py`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from exodesk.cli.acting import sign_in
+from exodesk.cli.commands import COMMANDS, GROUPS
+from exodesk.cli.failures import EXIT_OK, report
+from exodesk.cli.parser import COMMAND, build_parser
+from exodesk.cli.registry import Command
+from exodesk.db import open_database
+
+__all__ = ["main", "main_entry"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser(COMMANDS, GROUPS).parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    target: str | None = getattr(args, "db", None)
+    command: Command | None = getattr(args, COMMAND, None)
+    if command is None:
+        from exodesk.app import run_gui  # Qt only when the window is wanted
+
+        return run_gui(target)
+    if command.run_on_target is not None:
+        try:
+            return command.run_on_target(target, args)
+        except Exception as exc:
+            return report(exc, command, args, target or "the database")
+    return _run_on_database(command, target, args)
+
+
+def _run_on_database(command: Command, target: str | None, args: argparse.Namespace) -> int:
+    assert command.run is not None
+    try:
+        db = open_database(target)
+    except Exception as exc:
+        return report(exc, command, args, target or "the database")
+    for warning in db.warnings:
+        print(f"exodesk: warning: {warning}", file=sys.stderr)
+    try:
+        if command.nothing_to_do is not None and command.nothing_to_do(db, args):
+            return EXIT_OK  # decided before signing in: nothing to sign in for
+        if command.writes:
+            args.signed_in = sign_in(db, args)
+        return command.run(db, args)
+    except Exception as exc:
+        return report(exc, command, args, db.display_name)
+    finally:
+        db.close()
+
+
+def main_entry() -> None:
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (`| head`) went away: stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,109 @@
+"""`user add|list|passwd|deactivate`: user accounts (roles decide who may write)."""
+
+from __future__ import annotations
+
+import argparse
+
+from exodesk.cli.acting import acting_user, new_password
+from exodesk.cli.failures import EXIT_OK
+from exodesk.cli.registry import Command, Group
+from exodesk.db import Database
+from exodesk.models.enums import Role
+from exodesk.services.accounts import users
+from exodesk.textable import format_table
+
+GROUP = Group("user", "user accounts: add, list, passwd, deactivate (roles decide who may write)")
+REFUSAL = "nothing was written"
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name")
+    parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+
+
+def _name(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name")
+
+
+def _deactivate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name")
+    parser.add_argument("--reason", default="", help="why (kept in the audit trail)")
+
+
+def run_add(db: Database, args: argparse.Namespace) -> int:
+    password = new_password(args, args.name)
+    with db.write() as session:
+        account = users.create_user(session, args.name, args.role, password, by=acting_user(args))
+    print(f"Added the account {account.name} ({users.role_word(account.role)}).")
+    return EXIT_OK
+
+
+def run_list(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        accounts = users.list_users(session)
+    if not accounts:
+        print("No accounts: anyone using this database may do everything (single-user).")
+        return EXIT_OK
+    print(
+        format_table(
+            ["name", "role", "active", "created (UTC)"],
+            [
+                [
+                    a.name,
+                    users.role_word(a.role),
+                    "yes" if a.active else "no",
+                    a.created_at.isoformat(sep=" ", timespec="minutes"),
+                ]
+                for a in accounts
+            ],
+        )
+    )
+    return EXIT_OK
+
+
+def run_passwd(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        users.get_user(session, args.name)
+    password = new_password(args, args.name)
+    with db.write() as session:
+        users.set_password(session, args.name, password, by=acting_user(args))
+    print(f"Changed the password of {args.name}.")
+    return EXIT_OK
+
+
+def run_deactivate(db: Database, args: argparse.Namespace) -> int:
+    with db.write() as session:
+        users.deactivate(session, args.name, by=acting_user(args), reason=args.reason)
+    print(f"Deactivated the account {args.name}; it can no longer sign in.")
+    return EXIT_OK
+
+
+COMMANDS = (
+    Command(
+        ("user", "add"),
+        "add an account (the first must be an admin); its password comes from "
+        "$EXODESK_NEW_PASSWORD (or $EXODESK_PASSWORD for the first account) or is asked twice",
+        _add_arguments,
+        run=run_add,
+        writes=True,
+        refusal=REFUSAL,
+    ),
+    Command(("user", "list"), "every account and its role", run=run_list, refusal=REFUSAL),
+    Command(
+        ("user", "passwd"),
+        "change a password (your own, or anyone's as an admin); the new one comes from "
+        "$EXODESK_NEW_PASSWORD or is asked twice",
+        _name,
+        run=run_passwd,
+        writes=True,
+        refusal=REFUSAL,
+    ),
+    Command(
+        ("user", "deactivate"),
+        "stop an account signing in (it stays on record)",
+        _deactivate_arguments,
+        run=run_deactivate,
+        writes=True,
+        refusal=REFUSAL,
+    ),
+)

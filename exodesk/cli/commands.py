@@ -1,0 +1,20 @@
+"""Every command of the command line, in the order `exodesk --help` lists them."""
+
+from __future__ import annotations
+
+from exodesk.cli import accounts, audit, backups, compliance, counts, demo, interchange, stock
+from exodesk.cli.registry import Command, Group
+
+GROUPS: tuple[Group, ...] = (counts.GROUP, audit.GROUP, accounts.GROUP)
+
+COMMANDS: tuple[Command, ...] = (
+    *interchange.COMMANDS,
+    *compliance.COMMANDS,
+    *stock.COMMANDS,
+    *demo.COMMANDS,
+    *counts.COMMANDS,
+    *backups.COMMANDS,
+    *audit.COMMANDS,
+    *accounts.COMMANDS,
+    counts.OFFLINE,
+)

@@ -1,0 +1,148 @@
+"""`count start|sheet|enter|close|report` (stock counts on the database) and `count-sheet`
+(counting offline from a sheet file alone, in the counting window)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from exodesk.cli.acting import acting_user
+from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure
+from exodesk.cli.options import print_json, today
+from exodesk.cli.registry import Command, Group
+from exodesk.db import Database
+from exodesk.files import write_atomically
+from exodesk.services.counts import counts
+from exodesk.services.counts.sheet import format_sheet, parse_sheet
+from exodesk.textable import format_table
+
+GROUP = Group("count", "stock counts: start, sheet, enter, close, report")
+
+
+def _start_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--location", metavar="NAME", help="count one location (default: all)")
+
+
+def _id_and_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", type=int)
+    parser.add_argument("file", type=Path)
+
+
+def _close_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", type=int)
+    parser.add_argument("--reason", required=True, help="why the stock is adjusted (kept)")
+
+
+def _sheet_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+
+
+def run_start(db: Database, args: argparse.Namespace) -> int:
+    with db.write() as session:
+        count_id = counts.start_count(
+            session, location=args.location, today=today(args), user=acting_user(args)
+        )
+    print(count_id)
+    return EXIT_OK
+
+
+def run_sheet(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        rows = counts.sheet_rows(session, args.id)
+    try:
+        write_atomically(args.file, format_sheet(rows))
+    except OSError as exc:
+        raise Failure(EXIT_INVALID, f"{args.file}: cannot write ({exc.strerror})") from None
+    print(f"Wrote the sheet of count {args.id} ({len(rows)} lots) to {args.file}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_enter(db: Database, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise Failure(EXIT_INVALID, f"{path}: cannot read the sheet ({reason})") from None
+    rows = parse_sheet(text)
+    with db.write() as session:
+        entered = counts.enter_rows(session, args.id, rows, user=acting_user(args))
+    print(f"Entered {entered} counted lot(s) from {path.name} into count {args.id}.")
+    return EXIT_OK
+
+
+def run_close(db: Database, args: argparse.Namespace) -> int:
+    with db.write() as session:
+        found = counts.close_count(
+            session, args.id, reason=args.reason, today=today(args), user=acting_user(args)
+        )
+    if args.json:
+        print_json([d.as_json() for d in found])
+        return EXIT_OK
+    print(
+        f"Count {args.id} closed: {len(found)} discrepanc{'y' if len(found) == 1 else 'ies'}"
+        " adjusted."
+    )
+    if found:
+        print()
+        print(
+            format_table(
+                ["product", "lot", "location", "expected", "counted", "adjustment"],
+                [
+                    [d.product, d.lot, d.location, d.expected, d.counted, f"{d.adjustment:+d}"]
+                    for d in found
+                ],
+            )
+        )
+    return EXIT_OK
+
+
+def run_report(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        summary = counts.get_count(session, args.id)
+        lines = counts.count_lines(session, args.id)
+    write_atomically(args.file, counts.report_csv(summary, lines))
+    print(f"Wrote the report of count {args.id} to {args.file}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_offline(target: str | None, args: argparse.Namespace) -> int:
+    from exodesk.app import run_offline_count  # Qt only when the window is wanted
+
+    return run_offline_count(args.file)
+
+
+COMMANDS = (
+    Command(
+        ("count", "start"), "open a count", _start_arguments, run=run_start, writes=True, dated=True
+    ),
+    Command(("count", "sheet"), "write the count sheet as CSV", _id_and_file, run=run_sheet),
+    Command(
+        ("count", "enter"),
+        "take the counts of a filled sheet",
+        _id_and_file,
+        run=run_enter,
+        writes=True,
+        refusal="nothing was entered",
+        lists_problems=True,
+    ),
+    Command(
+        ("count", "close"),
+        "reconcile, adjust stock and close",
+        _close_arguments,
+        run=run_close,
+        writes=True,
+        dated=True,
+        as_json=True,
+    ),
+    Command(("count", "report"), "write the count report as CSV", _id_and_file, run=run_report),
+)
+
+OFFLINE = Command(
+    ("count-sheet",),
+    "count offline from a sheet file alone (opens the counting window)",
+    _sheet_file,
+    run_on_target=run_offline,
+    shared_options=False,
+)

@@ -1,0 +1,66 @@
+"""`import` and `export`: the interchange file of shared/INTERCHANGE.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from exodesk.cli.acting import acting_user
+from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure
+from exodesk.cli.registry import Command
+from exodesk.db import Database
+from exodesk.files import write_atomically
+from exodesk.services.interchange.export import dumps, export_document
+from exodesk.services.interchange.importer import import_bytes
+
+
+def _import_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+
+
+def run_import(db: Database, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise Failure(EXIT_INVALID, f"{path}: cannot read the file ({exc.strerror})") from None
+    with db.write() as session:
+        summary = import_bytes(session, raw, user=acting_user(args), source=path.name)
+    added = ", ".join(f"{n} {section}" for section, n in summary.added.items() if n)
+    already = sum(summary.unchanged.values())
+    print(f"Imported {path.name}: {added or 'nothing new'}; {already} record(s) already present.")
+    return EXIT_OK
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="file to write, or - for standard output")
+
+
+def run_export(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        text = dumps(export_document(session))
+    if args.file == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    path = Path(args.file)
+    try:
+        write_atomically(path, text)
+    except OSError as exc:
+        raise Failure(EXIT_INVALID, f"{path}: cannot write the file ({exc.strerror})") from None
+    print(f"Exported to {path}.", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = (
+    Command(
+        ("import",),
+        "validate a file, then add what is new",
+        _import_arguments,
+        run=run_import,
+        writes=True,
+        refusal="nothing was imported",
+        lists_problems=True,
+    ),
+    Command(("export",), "write the whole database as JSON", _export_arguments, run=run_export),
+)

@@ -1,0 +1,89 @@
+"""`stock` (stock on hand per lot) and `trace` (every treatment from a lot)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from exodesk.cli.failures import EXIT_OK
+from exodesk.cli.options import print_json, today
+from exodesk.cli.registry import Command
+from exodesk.db import Database
+from exodesk.services.stock.on_hand import stock_on_hand
+from exodesk.services.treatments.trace import trace_lot
+from exodesk.settings import LOT_EXPIRING_DAYS
+from exodesk.textable import format_table
+
+
+def run_stock(db: Database, args: argparse.Namespace) -> int:
+    day = today(args)
+    with db.read() as session:
+        rows = stock_on_hand(session)
+    if args.json:
+        print_json([r.as_json() for r in rows])
+        return EXIT_OK
+    print(f"{len(rows)} lot(s), {sum(r.on_hand for r in rows)} vial(s) on hand as of {day}")
+    if rows:
+        print()
+        print(
+            format_table(
+                ["product", "lot", "expiry", "location", "status", "on hand", "note"],
+                [
+                    [
+                        r.product,
+                        r.lot,
+                        r.expiry,
+                        r.location,
+                        r.status.value,
+                        r.on_hand,
+                        _expiry_note(r.expiry, day),
+                    ]
+                    for r in rows
+                ],
+            )
+        )
+    return EXIT_OK
+
+
+def _expiry_note(expiry: dt.date, today: dt.date) -> str:
+    days = (expiry - today).days
+    if days < 0:
+        return "EXPIRED"
+    if days <= LOT_EXPIRING_DAYS:
+        return f"expires in {days} days"
+    return ""
+
+
+def _trace_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("product")
+    parser.add_argument("lot")
+
+
+def run_trace(db: Database, args: argparse.Namespace) -> int:
+    with db.read() as session:
+        rows = trace_lot(session, args.product, args.lot)
+    if args.json:
+        print_json([r.as_json() for r in rows])
+        return EXIT_OK
+    patients = len({r.patient for r in rows})
+    print(f"Lot {args.lot} of {args.product}: {len(rows)} treatment(s), {patients} patient(s)")
+    if rows:
+        print()
+        print(
+            format_table(
+                ["ref", "date", "patient", "practitioner", "route", "zone", "vials"],
+                [
+                    [r.ref, r.date, r.patient, r.practitioner, r.route, r.zone, r.vials]
+                    for r in rows
+                ],
+            )
+        )
+    return EXIT_OK
+
+
+COMMANDS = (
+    Command(("stock",), "stock on hand per lot", run=run_stock, dated=True, as_json=True),
+    Command(
+        ("trace",), "every treatment from a lot", _trace_arguments, run=run_trace, as_json=True
+    ),
+)

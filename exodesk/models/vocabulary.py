@@ -1,0 +1,451 @@
+"""Every vocabulary in the clinic's words, in one place.
+
+For each member of every enum in `enums.py`: its label (forms, filters, lists), its short
+label (narrow table columns), a description where a hint or tooltip explains it, the phrase it
+takes inside a sentence ("is now on hold"), and for lot statuses the action that sets it
+("Put on hold"). For every compliance rule id of the contract: a plain-words title and what the
+rule means. Only people read these words: the interchange file and JSON output keep the enum
+values and rule ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+from exodesk.models.enums import (
+    AuditAction,
+    DocumentKind,
+    DocumentStatus,
+    FileState,
+    Form,
+    LotStatus,
+    MovementKind,
+    RecordKind,
+    RegulatoryClass,
+    Role,
+    Route,
+    Severity,
+    SourceType,
+    Zone,
+)
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class Words:
+    """How one vocabulary member reads. Empty `short` and `phrase` fall back to `label`."""
+
+    label: str
+    short: str = ""
+    description: str = ""
+    phrase: str = ""
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class RuleWords:
+    """How one compliance rule reads: `title` names it where a person reads flags, `meaning`
+    says why it matters, `missing_document` names the document its flag says is missing."""
+
+    title: str
+    meaning: str
+    missing_document: str | None = None
+
+
+_CERTIFICATE_NEEDED = "Needs a CE (or UKCA) certificate from a notified body."
+
+VOCABULARIES: dict[type[StrEnum], Mapping[StrEnum, Words]] = {
+    SourceType: {
+        SourceType.MSC: Words("Mesenchymal stem cells (MSC)", short="MSC"),
+        SourceType.PLACENTA: Words("Placenta"),
+        SourceType.PLATELET: Words("Platelets (PRP-derived)", short="Platelet"),
+        SourceType.PLANT: Words("Plant (plant stem cell, fruit)", short="Plant"),
+        SourceType.CONDITIONED_MEDIA: Words("Conditioned media / secretome", short="Cond. media"),
+        SourceType.OTHER: Words("Other"),
+    },
+    Form: {
+        Form.LYOPHILISED: Words("Lyophilised (freeze-dried vial)", short="Lyophilised"),
+        Form.LIQUID: Words("Liquid"),
+        Form.SERUM: Words("Serum"),
+        Form.CREAM: Words("Cream"),
+    },
+    RegulatoryClass: {
+        RegulatoryClass.COSMETIC: Words(
+            "Cosmetic",
+            description="No certificate needed; but human-derived material (MSC, placenta, "
+            "platelets) is banned from cosmetics in the UK and EU.",
+            phrase="cosmetic",
+        ),
+        RegulatoryClass.DEVICE_I: Words(
+            "Medical device, class I",
+            short="Device I",
+            description="Needs the manufacturer's Declaration of Conformity.",
+            phrase="class I medical device",
+        ),
+        RegulatoryClass.DEVICE_IIA: Words(
+            "Medical device, class IIa",
+            short="Device IIa",
+            description=_CERTIFICATE_NEEDED,
+            phrase="class IIa medical device",
+        ),
+        RegulatoryClass.DEVICE_IIB: Words(
+            "Medical device, class IIb",
+            short="Device IIb",
+            description=_CERTIFICATE_NEEDED,
+            phrase="class IIb medical device",
+        ),
+        RegulatoryClass.DEVICE_III: Words(
+            "Medical device, class III",
+            short="Device III",
+            description=_CERTIFICATE_NEEDED,
+            phrase="class III medical device",
+        ),
+        RegulatoryClass.ATMP: Words(
+            "ATMP (advanced therapy medicinal product)",
+            short="ATMP",
+            description="Needs an MHRA or EMA marketing authorisation.",
+            phrase="ATMP",
+        ),
+        RegulatoryClass.UNKNOWN: Words(
+            "Unknown (not stated by the supplier)",
+            short="Unknown",
+            description="Do not use until the supplier states the class and its documents.",
+            phrase="product of unknown class",
+        ),
+    },
+    Route: {
+        Route.TOPICAL_POST_PROCEDURE: Words(
+            "Topical, after a procedure (open microchannels)", short="Topical, post-procedure"
+        ),
+        Route.INTRADERMAL: Words("Intradermal injection (nappage)", short="Intradermal"),
+        Route.SUBDERMAL_SCALP: Words("Subdermal scalp injection", short="Subdermal scalp"),
+        Route.INTRAVENOUS: Words("Intravenous"),
+        Route.INTRAMUSCULAR: Words("Intramuscular"),
+        Route.NEBULISED: Words("Nebulised"),
+        Route.NASAL: Words("Nasal"),
+        Route.EYE_DROPS: Words("Eye drops"),
+    },
+    Zone: {
+        Zone.FACE: Words("Face"),
+        Zone.PERIORBITAL: Words("Periorbital (under the eyes)", short="Periorbital"),
+        Zone.NECK: Words("Neck"),
+        Zone.DECOLLETAGE: Words("Décolletage"),
+        Zone.SCALP: Words("Scalp"),
+        Zone.HANDS: Words("Hands"),
+        Zone.BODY: Words("Body"),
+    },
+    DocumentKind: {
+        DocumentKind.CE_CERTIFICATE: Words(
+            "CE certificate",
+            description="Issued by a notified body (give its name and number); class IIa, IIb "
+            "and III devices need one.",
+        ),
+        DocumentKind.DECLARATION_OF_CONFORMITY: Words(
+            "Declaration of conformity",
+            short="Declaration",
+            description="The manufacturer's declaration; class I devices need one.",
+        ),
+        DocumentKind.IFU: Words(
+            "Instructions for use (IFU)",
+            short="IFU",
+            description="Instructions for use; every product needs them.",
+        ),
+        DocumentKind.CERTIFICATE_OF_ANALYSIS: Words(
+            "Certificate of analysis",
+            short="Cert. of analysis",
+            description="Covers one lot: choose the product and its lot.",
+        ),
+        DocumentKind.ATMP_AUTHORISATION: Words(
+            "ATMP authorisation", description="MHRA or EMA marketing authorisation of an ATMP."
+        ),
+        DocumentKind.MFDS_REGISTRATION: Words(
+            "MFDS registration",
+            description="Registration with Korea's Ministry of Food and Drug Safety.",
+        ),
+        DocumentKind.SAFETY_REPORT: Words(
+            "Safety report",
+            description="Field safety notice, periodic safety report or similar.",
+        ),
+    },
+    DocumentStatus: {
+        DocumentStatus.ISSUED: Words("Issued", phrase="issued"),
+        DocumentStatus.SUSPENDED: Words("Suspended", phrase="suspended"),
+        DocumentStatus.WITHDRAWN: Words("Withdrawn", phrase="withdrawn"),
+    },
+    LotStatus: {
+        LotStatus.QUARANTINE: Words(
+            "Quarantine",
+            description="until the CoA is checked",
+            phrase="quarantine",
+            action="Quarantine",
+        ),
+        LotStatus.RELEASED: Words("Released", phrase="released", action="Release"),
+        LotStatus.ON_HOLD: Words("On hold", phrase="on hold", action="Put on hold"),
+        LotStatus.RECALLED: Words("Recalled", phrase="recalled", action="Recall"),
+        LotStatus.DAMAGED: Words("Damaged", phrase="damaged", action="Mark damaged"),
+        LotStatus.DESTROYED: Words("Destroyed", phrase="destroyed", action="Destroy"),
+    },
+    MovementKind: {
+        MovementKind.RECEIPT: Words("Receipt", phrase="receipt"),
+        MovementKind.USE: Words("Use in a treatment", short="Use", phrase="use"),
+        MovementKind.WASTE: Words("Waste", phrase="waste"),
+        MovementKind.ADJUSTMENT: Words("Adjustment", phrase="adjustment"),
+        MovementKind.STATUS_CHANGE: Words("Status change", phrase="status change"),
+        MovementKind.TRANSFER: Words("Transfer", phrase="transfer"),
+    },
+    Role: {
+        Role.ADMIN: Words("Admin", phrase="admin"),
+        Role.PRACTITIONER: Words("Practitioner", phrase="practitioner"),
+        Role.STOCK_MANAGER: Words("Stock manager", phrase="stock manager"),
+        Role.AUDITOR: Words("Auditor", phrase="auditor"),
+    },
+    Severity: {
+        Severity.BLOCK: Words("Block", short="BLOCK", phrase="block"),
+        Severity.WARN: Words("Warn", short="WARN", phrase="warn"),
+        Severity.INFO: Words("Info", short="INFO", phrase="info"),
+    },
+    AuditAction: {
+        AuditAction.CREATE: Words("Created", phrase="created"),
+        AuditAction.UPDATE: Words("Changed", phrase="changed"),
+        AuditAction.DELETE: Words("Deleted", phrase="deleted"),
+    },
+    RecordKind: {
+        RecordKind.CLINIC: Words("Clinic"),
+        RecordKind.LOCATION: Words("Location"),
+        RecordKind.PRODUCT: Words("Product"),
+        RecordKind.DOCUMENT: Words("Document"),
+        RecordKind.LOT: Words("Lot"),
+        RecordKind.TREATMENT: Words("Treatment"),
+        RecordKind.MOVEMENT: Words("Stock movement"),
+        RecordKind.STOCK_COUNT: Words("Stock count"),
+        RecordKind.USER: Words("User account"),
+    },
+    FileState: {
+        FileState.NONE: Words(
+            "No file",
+            short="no file",
+            description="No file attached: use Attach file… to keep the scanned document.",
+        ),
+        FileState.OK: Words(
+            "File matches",
+            short="ok",
+            description="The stored file matches the SHA-256 recorded when it was attached.",
+        ),
+        FileState.MISSING: Words(
+            "File missing",
+            short="MISSING",
+            description="The stored file is gone from the document store. Attach the original "
+            "again.",
+        ),
+        FileState.CHANGED: Words(
+            "File changed",
+            short="CHANGED",
+            description="The stored file no longer matches the SHA-256 recorded when it was "
+            "attached: it was altered or damaged. Attach the original again.",
+        ),
+        FileState.NOT_CHECKED: Words("Not checked", short="not checked"),
+    },
+}
+
+# The names the clinic uses for record fields in messages, where they differ from the field.
+FIELD_WORDS: dict[str, str] = {
+    "ref": "reference",
+    "patient": "patient reference",
+}
+
+RULE_WORDS: dict[str, RuleWords] = {
+    "class_unknown": RuleWords(
+        "Regulatory class not stated",
+        "The supplier has not stated the product's regulatory class. Without it, nobody can "
+        "tell which documents it needs: do not use it.",
+    ),
+    "missing_declaration": RuleWords(
+        "No Declaration of Conformity",
+        "A class I medical device needs the manufacturer's Declaration of Conformity on file.",
+        missing_document="Declaration of Conformity",
+    ),
+    "missing_certificate": RuleWords(
+        "No CE certificate",
+        "A class IIa, IIb or III medical device needs a CE (or UKCA) certificate from a "
+        "notified body that covers this exact product.",
+        missing_document="CE certificate",
+    ),
+    "certificate_withdrawn": RuleWords(
+        "Certificate withdrawn or suspended",
+        "Certificates cover this product, but every one is withdrawn or suspended: it is no "
+        "longer certified.",
+        missing_document="valid CE certificate (withdrawn)",
+    ),
+    "certificate_expired": RuleWords(
+        "Certificate expired",
+        "Every issued certificate covering this product has expired.",
+        missing_document="valid CE certificate (expired)",
+    ),
+    "certificate_expiring": RuleWords(
+        "Certificate expiring soon",
+        "The latest valid certificate expires within 90 days.",
+    ),
+    "certificate_restricted": RuleWords(
+        "Certificate restricted",
+        "Every valid certificate covering this product is restricted: it may no longer cover "
+        "the product as it is used.",
+    ),
+    "certificate_too_long": RuleWords(
+        "Certificate valid for more than five years",
+        "A certificate under the MDR is valid for at most five years; a longer one is "
+        "mistyped or not genuine.",
+    ),
+    "certificate_body_unknown": RuleWords(
+        "Notified body not in the register",
+        "The certificate names no notified body number, or one that is not in the register of "
+        "notified bodies: check it with the issuer or the public register.",
+    ),
+    "atmp_unauthorised": RuleWords(
+        "ATMP without authorisation",
+        "An advanced therapy medicinal product may only be supplied under a marketing "
+        "authorisation (MHRA in the UK, EMA in the EU).",
+        missing_document="ATMP authorisation",
+    ),
+    "human_cosmetic_prohibited": RuleWords(
+        "Human-derived material sold as a cosmetic",
+        "Human-derived material (stem cells, placenta, platelets) is banned from cosmetics in "
+        "the UK and EU.",
+    ),
+    "human_device_not_class_iii": RuleWords(
+        "Human-derived device not class III",
+        "A device made from human cells or tissues, or their derivatives, is class III under "
+        "the MDR: a lower class is mis-declared.",
+    ),
+    "human_source_review": RuleWords(
+        "Human source: confirm it is not an ATMP",
+        "A device made from human stem-cell or placental material may really be an ATMP: "
+        "confirm its status with the supplier.",
+    ),
+    "composition_undocumented": RuleWords(
+        "Composition not documented",
+        "Conditioned media and products without a documented composition need the supplier's "
+        "statement of composition and purification method.",
+    ),
+    "missing_ifu": RuleWords(
+        "No instructions for use",
+        "Every product needs its instructions for use on file: they define its intended use.",
+        missing_document="instructions for use",
+    ),
+    "missing_coa": RuleWords(
+        "Lot without a certificate of analysis",
+        "Every lot should come with a certificate of analysis.",
+        missing_document="certificate of analysis",
+    ),
+    "not_for_market": RuleWords(
+        "Not marketed where the clinic practises",
+        "The product is not marketed where the clinic practises.",
+    ),
+    "lot_expired_in_stock": RuleWords(
+        "Expired lot still in stock",
+        "An expired lot still has vials in stock.",
+    ),
+    "lot_expiring": RuleWords(
+        "Lot expiring soon",
+        "A lot in stock expires within 60 days.",
+    ),
+    "route_outside_intended_use": RuleWords(
+        "Used outside its intended routes",
+        "The treatment used a route the product is not intended for.",
+    ),
+    "periorbital_not_approved": RuleWords(
+        "Under-eye use not approved",
+        "Under-eye (periorbital) use needs a product specifically approved for it.",
+    ),
+    "used_after_expiry": RuleWords(
+        "Used after expiry",
+        "The treatment used a lot after its expiry date.",
+    ),
+    "used_unreleased_lot": RuleWords(
+        "Used from a lot not released",
+        "The treatment used a lot that was not released on that day (quarantined, on hold, "
+        "recalled, damaged or destroyed).",
+    ),
+    "used_after_reconstitution_window": RuleWords(
+        "Used after the reconstitution window",
+        "A reconstituted vial is usable only for the hours the manufacturer states; this "
+        "treatment was given after that window had passed.",
+    ),
+}
+
+
+def words(member: StrEnum) -> Words:
+    """All the words for one member of any vocabulary."""
+    return VOCABULARIES[type(member)][member]
+
+
+def label(member: StrEnum) -> str:
+    return words(member).label
+
+
+def short_label(member: StrEnum) -> str:
+    found = words(member)
+    return found.short or found.label
+
+
+def description(member: StrEnum) -> str:
+    """The hint that explains the member, or "" where none is shown."""
+    return words(member).description
+
+
+def phrase(member: StrEnum) -> str:
+    """How the member reads inside a sentence: 'is now on hold', 'a class I medical device'."""
+    found = words(member)
+    return found.phrase or found.label
+
+
+def action(status: LotStatus) -> str:
+    """The command that gives a lot this status: 'Put on hold'."""
+    return words(status).action
+
+
+def choices(vocabulary: type[E]) -> list[tuple[E, str]]:
+    """Every member with its label, in the vocabulary's order (for a combo box)."""
+    return [(member, label(member)) for member in vocabulary]
+
+
+def label_for(vocabulary: type[E], value: str | None) -> str:
+    """The label of a stored value; a value outside the vocabulary as it is, None as ""."""
+    if value is None:
+        return ""
+    try:
+        return label(vocabulary(value))
+    except ValueError:
+        return value
+
+
+def short_label_for(vocabulary: type[E], value: str | None) -> str:
+    """As `label_for`, with the short label."""
+    if value is None:
+        return ""
+    try:
+        return short_label(vocabulary(value))
+    except ValueError:
+        return value
+
+
+def field_words(field: str) -> str:
+    """A record field as messages name it: 'patient' -> 'patient reference'."""
+    return FIELD_WORDS.get(field, field)
+
+
+def rule_title(rule_id: str) -> str:
+    """The plain-words title of a rule: 'Used outside its intended routes'."""
+    return RULE_WORDS[rule_id].title
+
+
+def rule_meaning(rule_id: str) -> str:
+    return RULE_WORDS[rule_id].meaning
+
+
+def missing_document(rule_id: str) -> str | None:
+    """The document a flag of this rule says is missing, if it says one is."""
+    return RULE_WORDS[rule_id].missing_document

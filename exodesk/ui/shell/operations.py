@@ -1,0 +1,159 @@
+"""The one way the window writes. A widget gathers its input and hands one service call,
+`(session) -> result`, and the `Changes` it makes to `run_write` (or `run_slow_write` for
+imports, count closes and other long ones, which run on a worker thread while the window
+stays live). The call runs in one `db.write()` transaction; an expected refusal
+(`ExoDeskError`) is shown on the caller's error line and nothing is written; on success the
+caller's `on_success` runs and the `Changes` are announced once on the bus. Anything
+unexpected still reaches the GUI's error hook."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QWidget
+from sqlalchemy.exc import SQLAlchemyError
+
+from exodesk.services.errors import ExoDeskError
+from exodesk.ui.common.error_line import ErrorLine
+from exodesk.ui.shell.changes import Changes
+from exodesk.ui.shell.context import AppContext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+Call = Callable[["Session"], T]
+OnFailure = Callable[[ExoDeskError], None]
+
+
+def refusal(exc: Exception) -> ExoDeskError | None:
+    """`exc` as the typed refusal the window shows, or None when it is not an expected one
+    (a bug: it goes to the error hook)."""
+    if isinstance(exc, ExoDeskError):
+        return exc
+    if isinstance(exc, SQLAlchemyError):
+        return ExoDeskError(
+            f"the database did not take the change ({type(exc).__name__}); nothing was "
+            "written, try again"
+        )
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return ExoDeskError(f"{exc.strerror or exc}{where}; nothing was written")
+    return None
+
+
+def _refused(
+    refused: ExoDeskError, error_line: ErrorLine | None, on_failure: OnFailure | None
+) -> None:
+    if error_line is not None:
+        error_line.show_problems(refused.problems)
+    if on_failure is not None:
+        on_failure(refused)
+
+
+def _succeeded(
+    ctx: AppContext,
+    result: T,
+    changes: Changes,
+    error_line: ErrorLine | None,
+    on_success: Callable[[T], None] | None,
+) -> None:
+    if error_line is not None:
+        error_line.clear()
+    if on_success is not None:
+        on_success(result)
+    ctx.announce_change(changes)
+
+
+def run_write(
+    ctx: AppContext,
+    call: Call[T],
+    changes: Changes,
+    *,
+    error_line: ErrorLine | None = None,
+    on_success: Callable[[T], None] | None = None,
+    on_failure: OnFailure | None = None,
+) -> bool:
+    """Run `call` in one transaction on the UI thread; True when it was written."""
+    try:
+        with ctx.db.write() as session:
+            result = call(session)
+    except Exception as exc:
+        refused = refusal(exc)
+        if refused is None:
+            raise
+        _refused(refused, error_line, on_failure)
+        return False
+    _succeeded(ctx, result, changes, error_line, on_success)
+    return True
+
+
+class _Relay(QObject):
+    finished = Signal(object, object)  # result, exception
+
+
+class _Worker(QRunnable):
+    def __init__(self, ctx: AppContext, call: Call[Any], relay: _Relay) -> None:
+        super().__init__()
+        self.ctx, self.call, self.relay = ctx, call, relay
+
+    def run(self) -> None:
+        try:
+            with self.ctx.db.write() as session:
+                result = self.call(session)
+        except Exception as exc:  # handed to the UI thread, which shows it
+            self.relay.finished.emit(None, exc)
+            return
+        self.relay.finished.emit(result, None)
+
+
+_running: set[_Relay] = set()
+
+
+def slow_write_running() -> bool:
+    return bool(_running)
+
+
+def run_slow_write(
+    ctx: AppContext,
+    call: Call[T],
+    changes: Changes,
+    *,
+    error_line: ErrorLine | None = None,
+    on_success: Callable[[T], None] | None = None,
+    on_failure: OnFailure | None = None,
+    busy: Sequence[QWidget | QAction] = (),
+    busy_text: str = "Working…",
+) -> None:
+    """Run `call` in one transaction on a worker thread; the window stays live, says it is
+    busy (`bus.busy`, a wait cursor) and disables `busy` until the result is back. `call`
+    must not touch widgets: gather every input before."""
+    relay = _Relay()
+    _running.add(relay)
+    enabled = [(item, item.isEnabled()) for item in busy]
+    for item in busy:
+        item.setEnabled(False)
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+    ctx.bus.busy.emit(busy_text)
+
+    def finished(result: Any, exc: Exception | None) -> None:
+        _running.discard(relay)
+        QGuiApplication.restoreOverrideCursor()
+        for item, was in enabled:
+            item.setEnabled(was)
+        ctx.bus.busy.emit("")
+        if exc is None:
+            _succeeded(ctx, result, changes, error_line, on_success)
+            return
+        refused = refusal(exc)
+        if refused is None:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            return
+        _refused(refused, error_line, on_failure)
+
+    relay.finished.connect(finished, Qt.ConnectionType.QueuedConnection)
+    QThreadPool.globalInstance().start(_Worker(ctx, call, relay))
