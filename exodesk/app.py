@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy.exc import OperationalError
 
 from exodesk import __version__
@@ -22,7 +24,9 @@ from exodesk.db import (
     sqlite_file,
     target_url,
 )
-from exodesk.services.errors import NotPermitted
+from exodesk.services.accounts import users
+from exodesk.services.accounts.users import Account
+from exodesk.services.errors import ExoDeskError, NotPermitted
 from exodesk.settings import APP_NAME, data_dir
 
 
@@ -68,6 +72,16 @@ def take_daily_backup(db: Database) -> str | None:
     return None if info is None else f"Today's backup was saved to {info.path}."
 
 
+# Qt notices that say nothing wrong about ExoDesk: the offscreen platform (the smoke tests,
+# a workstation's scripted start) cannot pass size hints on, and says so on every window.
+HARMLESS_QT_MESSAGES = frozenset({"This plugin does not support propagateSizeHints()"})
+
+
+def _pass_on_qt_message(_mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    if message not in HARMLESS_QT_MESSAGES:
+        print(message, file=sys.stderr)
+
+
 def set_up_application(app: QApplication) -> None:
     """Names, settings location and ExoDesk's own icon, which every window then shows."""
     from exodesk.ui.common.icons import APP_ID, app_icon
@@ -83,6 +97,7 @@ def run_gui(target: str | None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     set_up_application(app)
+    qInstallMessageHandler(_pass_on_qt_message)
     try:
         db = open_database(target)
     except DatabaseRefused as exc:
@@ -96,8 +111,13 @@ def run_gui(target: str | None) -> int:
     backup_note = take_daily_backup(db)
     from exodesk.ui.accounts.sign_in import IdleLock, sign_in_at_start
 
-    account = sign_in_at_start(db)  # the first start creates the admin
-    if account is None:
+    try:
+        account = signed_in_from_environment(db) or sign_in_at_start(db)
+    except ExoDeskError as exc:
+        print(f"exodesk: {exc}; the window was not opened", file=sys.stderr)
+        db.close()
+        return 2
+    if account is None:  # the person cancelled (the first start creates the admin)
         db.close()
         return 0
     ctx = AppContext(
@@ -109,6 +129,7 @@ def run_gui(target: str | None) -> int:
     window.show()
     if backup_note:  # after show(): a status message set before it is drawn over the labels
         window.statusBar().showMessage(backup_note, 15000)
+    close_after_a_while(window)
     freeze_startup_objects()
     try:
         return app.exec()
@@ -117,16 +138,45 @@ def run_gui(target: str | None) -> int:
         db.close()
 
 
+def signed_in_from_environment(db: Database) -> Account | None:
+    """EXODESK_USER with EXODESK_PASSWORD sign in as on the command line (scripted starts,
+    the bundle's smoke test); the password is checked all the same. None when they are not
+    both set: the window then asks."""
+    name, password = os.environ.get("EXODESK_USER"), os.environ.get("EXODESK_PASSWORD")
+    if not name or password is None:
+        return None
+    with db.write() as session:  # a sign-in may upgrade an old password hash
+        if not users.accounts_exist(session):
+            return None
+        return users.sign_in(session, name, password)
+
+
+def close_after_a_while(window: QWidget) -> None:
+    """EXODESK_QUIT_AFTER=SECONDS closes the window that long after it is shown, saying on
+    stdout that it was: how the bundle and the wheel are smoke-tested without a person."""
+    seconds = os.environ.get("EXODESK_QUIT_AFTER")
+    if not seconds:
+        return
+    try:
+        delay_ms = int(float(seconds) * 1000)
+    except ValueError:
+        delay_ms = 0
+    print(f"ExoDesk {__version__}: window shown; closing in {delay_ms / 1000:g} s", flush=True)
+    QTimer.singleShot(max(delay_ms, 0), window.close)
+
+
 def run_offline_count(path: Path) -> int:
     """`exodesk count-sheet FILE`: count from the sheet file alone, no database."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     set_up_application(app)
+    qInstallMessageHandler(_pass_on_qt_message)
     from exodesk.ui.counts.offline_count import open_offline_count
 
     window = open_offline_count(path)
     if window is None:
         return 2
     window.show()
+    close_after_a_while(window)
     freeze_startup_objects()
     return int(app.exec())

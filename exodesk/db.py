@@ -64,6 +64,19 @@ def explain_operational_error(exc: OperationalError) -> str:
     return f"database error ({exc.orig}); nothing was written"
 
 
+def explain_database_error(exc: BaseException) -> str | None:
+    """A database failure in plain words (locked, disk full, read-only, lost connection), or
+    None when `exc` is not one: so the window never needs to know SQLAlchemy's exceptions."""
+    if isinstance(exc, OperationalError):
+        return explain_operational_error(exc)
+    if isinstance(exc, SQLAlchemyError):
+        return (
+            f"the database did not take the change ({type(exc).__name__}); nothing was "
+            "written, try again"
+        )
+    return None
+
+
 def resolve_target(target: str | None) -> str:
     """--db, then EXODESK_DB, then the per-user data folder."""
     if target:

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 from exodesk.cli.acting import sign_in
 from exodesk.cli.commands import COMMANDS, GROUPS
-from exodesk.cli.failures import EXIT_OK, report
+from exodesk.cli.failures import EXIT_FAILED, EXIT_OK, crashed, fail, report
 from exodesk.cli.parser import COMMAND, build_parser
 from exodesk.cli.registry import Command
 from exodesk.db import open_database
+from exodesk.startup import window_problem
 
 __all__ = ["main", "main_entry"]
 
@@ -27,9 +28,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     target: str | None = getattr(args, "db", None)
     command: Command | None = getattr(args, COMMAND, None)
     if command is None:
-        from exodesk.app import run_gui  # Qt only when the window is wanted
+        problem = window_problem()  # before Qt loads: a missing library would abort it
+        if problem is not None:
+            return fail(EXIT_FAILED, problem)
+        try:
+            from exodesk.app import run_gui  # Qt only when the window is wanted
 
-        return run_gui(target)
+            return run_gui(target)
+        except Exception as exc:
+            return crashed(exc)
     if command.run_on_target is not None:
         try:
             return command.run_on_target(target, args)

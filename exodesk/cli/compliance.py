@@ -1,4 +1,5 @@
-"""`check`: every compliance flag."""
+"""`check`: every compliance flag. The table names each rule in plain words; its id follows
+the flag's message in brackets, and `--json` keeps the ids alone."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from exodesk.cli.options import print_json, today
 from exodesk.cli.registry import Command
 from exodesk.db import Database
 from exodesk.models.enums import Severity
+from exodesk.models.vocabulary import rule_title, short_label
 from exodesk.services.compliance import rules
 from exodesk.textable import format_table
 
@@ -30,8 +32,11 @@ def run_check(db: Database, args: argparse.Namespace) -> int:
         print(
             format_table(
                 ["severity", "rule", "product", "lot", "treatment"],
-                [[f.severity.value.upper(), f.rule, f.product, f.lot, f.treatment] for f in flags],
-                details=[f.message for f in flags],
+                [
+                    [short_label(f.severity), rule_title(f.rule), f.product, f.lot, f.treatment]
+                    for f in flags
+                ],
+                details=[f"{f.message} [{f.rule}]" for f in flags],
             )
         )
     return EXIT_OK

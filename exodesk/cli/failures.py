@@ -38,6 +38,8 @@ def fail(code: int, message: str) -> int:
 
 def report(exc: Exception, command: Command, args: argparse.Namespace, database: str) -> int:
     """Say what went wrong running `command` on `database` (its display name); the exit code."""
+    if isinstance(exc, BrokenPipeError):
+        raise exc  # the reader went away (`| head`): main_entry stops quietly
     if isinstance(exc, Failure):
         return fail(exc.code, str(exc))
     if isinstance(exc, InvalidInput) and command.lists_problems:
@@ -53,7 +55,12 @@ def report(exc: Exception, command: Command, args: argparse.Namespace, database:
         return fail(EXIT_DATABASE, f"{database}: {explain_operational_error(exc)}")
     if isinstance(exc, SQLAlchemyError):
         return fail(EXIT_DATABASE, f"{database}: database error: {exc.__cause__ or exc}")
-    log = _log_crash(exc)  # a bug of ours: say so plainly, keep the details in a log
+    return crashed(exc)
+
+
+def crashed(exc: BaseException) -> int:
+    """A bug of ours: say so plainly, keep the details in the crash log."""
+    log = _log_crash(exc)
     return fail(
         EXIT_FAILED,
         f"unexpected error ({type(exc).__name__}: {exc}); nothing was written. "
@@ -76,7 +83,7 @@ def _list_problems(problems: tuple[Problem, ...], command: Command, file: Path) 
     return fail(EXIT_INVALID, f"{file}: {len(problems)} error(s); {command.refusal}")
 
 
-def _log_crash(exc: Exception) -> Path:
+def _log_crash(exc: BaseException) -> Path:
     log = data_dir() / "crash.log"
     try:
         log.parent.mkdir(parents=True, exist_ok=True)

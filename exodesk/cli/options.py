@@ -7,10 +7,12 @@ import datetime as dt
 import json
 from typing import Any
 
+from exodesk.dates import iso_day
+
 
 def _iso_day(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        return iso_day(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (expected YYYY-MM-DD): {text!r}") from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from exodesk import __version__
 from exodesk.cli.options import dated_options, json_options, shared_options
 from exodesk.cli.registry import Command, Group
 
@@ -19,6 +20,7 @@ def build_parser(commands: Sequence[Command], groups: Sequence[Group]) -> argpar
         "With no command, opens the window.",
         parents=[common],
     )
+    parser.add_argument("--version", action="version", version=f"exodesk {__version__}")
     top = parser.add_subparsers(dest="command_name", metavar="COMMAND")
     group_help = {g.name: g.help for g in groups}
     steps: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from shots import save_shot
-from test_counts_view import (
+from counting_helpers import (
     CELVIA_GTIN,
     HAIREXO_GTIN,
     answer,
@@ -68,31 +68,43 @@ def test_a_count_killed_mid_way_keeps_every_entry(
     qtbot: QtBot, ctx: AppContext, demo_db: Path, tmp_path: Path
 ) -> None:
     count_id, sheet = sheet_of_a_count(demo_db, tmp_path)
+    # What the sheet holds after each entry the driver makes (it prints "entered N" then).
+    entries = [("CV-3012B", 1), ("CV-3012B", 2), ("CV-3012B", 3), ("HX-0912", 1)]
+    entries += [("PLX-3512", 1), ("PLX-3381", 6), ("VC-1212", 19)]
+    states = [counted_on_disk(sheet)]
+    for lot, number in entries:
+        states.append({**states[-1], lot: number})
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    child = subprocess.Popen(
-        [sys.executable, str(DRIVER), str(sheet)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    reads, deadline = 0, time.monotonic() + 90
-    try:
-        while child.poll() is None and time.monotonic() < deadline:
-            # Read while the child writes: the file is never half-written.
-            parse_sheet(sheet.read_text(encoding="utf-8"))
-            reads += 1
-            time.sleep(0.001)
-    finally:
-        if child.poll() is None:
-            child.kill()
-    out, err = child.communicate(timeout=30)
-    assert child.returncode == -signal.SIGKILL, f"rc {child.returncode}\n{out}\n{err}"
-    assert out.split() == ["entered", "1", "entered", "2", "entered", "3"] + [
-        w for n in range(4, 8) for w in ("entered", str(n))
-    ], err
-    assert reads > 0
+    err_path = tmp_path / "driver-stderr.txt"
+    lines: list[str] = []
+    with (
+        err_path.open("w", encoding="utf-8") as err_file,
+        subprocess.Popen(
+            [sys.executable, str(DRIVER), str(sheet)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err_file,
+            text=True,
+        ) as child,
+    ):
+        # Only against a hang: SIGTERM, so it cannot pass for the driver's own SIGKILL.
+        guard = threading.Timer(300, child.terminate)
+        guard.start()
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:  # each line comes once its entry is saved
+                lines.append(line.strip())
+                # Read while the child goes on entering: the file is never half-written,
+                # and holds at least every entry made so far.
+                assert counted_on_disk(sheet) in states[len(lines) :], lines
+        finally:
+            guard.cancel()
+            if child.poll() is None and len(lines) < len(entries):
+                child.kill()  # a failed check above: stop it
+    err = err_path.read_text(encoding="utf-8")
+    assert child.returncode == -signal.SIGKILL, f"rc {child.returncode}\n{lines}\n{err}"
+    assert lines == [f"entered {n}" for n in range(1, 8)], err
     assert temp_files(tmp_path) == []
 
     # Reopened with the real window: every entered count is there, the half-typed one not.
@@ -273,19 +285,17 @@ def test_a_file_that_is_not_a_sheet_is_refused_with_its_problems(
 def test_the_count_sheet_command_starts(demo_db: Path, tmp_path: Path) -> None:
     _, sheet = sheet_of_a_count(demo_db, tmp_path)
     before = sheet.read_bytes()
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    child = subprocess.Popen(
+    # The window closes itself once shown (what the bundle's smoke test does): no waiting
+    # for a guessed time, and a start that fails or never shows the window is caught.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "EXODESK_QUIT_AFTER": "0"}
+    child = subprocess.run(
         [sys.executable, "-m", "exodesk", "count-sheet", str(sheet)],
         cwd=REPO,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
+        timeout=300,  # only against a hang
     )
-    try:
-        time.sleep(3)
-        assert child.poll() is None, child.communicate()
-    finally:
-        child.kill()
-        child.communicate(timeout=30)
+    assert child.returncode == 0, (child.stdout, child.stderr)
+    assert "window shown" in child.stdout, (child.stdout, child.stderr)
     assert sheet.read_bytes() == before

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,29 @@ class DocumentDraft:
     status: DocumentStatus = DocumentStatus.ISSUED
 
 
+class Standing(StrEnum):
+    """Whether a document can be relied on today: what the window colours by."""
+
+    VALID = "valid"
+    EXPIRING = "expiring"  # within the certificate alert window, or today
+    LAPSED = "lapsed"  # expired, withdrawn or suspended
+
+
+def standing(
+    status: DocumentStatus, expires: dt.date | None, today: dt.date, *, window: int | None = None
+) -> Standing:
+    if status is not DocumentStatus.ISSUED:
+        return Standing.LAPSED
+    if expires is None:
+        return Standing.VALID
+    days = (expires - today).days
+    if days < 0:
+        return Standing.LAPSED
+    if days <= (CERTIFICATE_EXPIRING_DAYS if window is None else window):
+        return Standing.EXPIRING
+    return Standing.VALID
+
+
 @dataclass(frozen=True)
 class DocumentDetail:
     """A stored document as of a day: `validity` is "valid", "expired", "expires today",
@@ -90,6 +114,7 @@ class DocumentDetail:
     stored_file: str | None
     validity: str
     file_state: FileState
+    standing: Standing = Standing.VALID
 
     @property
     def key(self) -> DocumentKey:
@@ -102,18 +127,19 @@ DocumentRow = DocumentDetail
 def validity(
     status: DocumentStatus, expires: dt.date | None, today: dt.date, *, window: int | None = None
 ) -> str:
+    """The standing in words: "valid", "expired", "expires today", "expires in N days",
+    or the status ("withdrawn", "suspended")."""
+    state = standing(status, expires, today, window=window)
     if status is not DocumentStatus.ISSUED:
         return phrase(status)
-    if expires is None:
+    if state is Standing.VALID or expires is None:
         return "valid"
     days = (expires - today).days
     if days < 0:
         return "expired"
     if days == 0:
         return "expires today"
-    if days <= (CERTIFICATE_EXPIRING_DAYS if window is None else window):
-        return "expires in 1 day" if days == 1 else f"expires in {days} days"
-    return "valid"
+    return "expires in 1 day" if days == 1 else f"expires in {days} days"
 
 
 # -- files -------------------------------------------------------------------------------
@@ -243,6 +269,7 @@ def _details(
             sha256=d.sha256,
             stored_file=d.stored_file,
             validity=validity(DocumentStatus(d.status), d.expires, today),
+            standing=standing(DocumentStatus(d.status), d.expires, today),
             file_state=FileState.NONE,
         )
         if detail.stored_file is not None:

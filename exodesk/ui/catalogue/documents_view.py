@@ -27,6 +27,7 @@ from exodesk.models.vocabulary import choices, description, label, phrase, short
 from exodesk.services.catalogue.documents import (
     DocumentDetail,
     DocumentKey,
+    Standing,
     attach_file,
     list_documents,
     stored_path,
@@ -43,12 +44,7 @@ from exodesk.ui.shell.operations import run_write
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def validity_severity(validity: str) -> Severity | None:
-    if validity in ("expired", "withdrawn", "suspended"):
-        return Severity.BLOCK
-    if validity.startswith("expires"):
-        return Severity.WARN
-    return None
+STANDING_SEVERITY = {Standing.LAPSED: Severity.BLOCK, Standing.EXPIRING: Severity.WARN}
 
 
 def file_severity(state: FileState) -> Severity | None:
@@ -85,7 +81,7 @@ class DocumentTableModel(RowTableModel[DocumentDetail]):
         if role == KEY_ROLE:
             return record.key
         if column == self.COL_VALIDITY:
-            return self._marked(role, validity_severity(record.validity), None)
+            return self._marked(role, STANDING_SEVERITY.get(record.standing), None)
         if column == self.COL_FILE:
             return self._marked(
                 role, file_severity(record.file_state), description(record.file_state) or None

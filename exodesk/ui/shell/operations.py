@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QWidget
-from sqlalchemy.exc import SQLAlchemyError
 
+from exodesk.db import explain_database_error
 from exodesk.services.errors import ExoDeskError
 from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.shell.changes import Changes
@@ -35,11 +35,9 @@ def refusal(exc: Exception) -> ExoDeskError | None:
     (a bug: it goes to the error hook)."""
     if isinstance(exc, ExoDeskError):
         return exc
-    if isinstance(exc, SQLAlchemyError):
-        return ExoDeskError(
-            f"the database did not take the change ({type(exc).__name__}); nothing was "
-            "written, try again"
-        )
+    database_said = explain_database_error(exc)
+    if database_said is not None:
+        return ExoDeskError(database_said)
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if exc.filename else ""
         return ExoDeskError(f"{exc.strerror or exc}{where}; nothing was written")

@@ -4,6 +4,7 @@ interchange file and the command line."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,15 @@ def test_the_count_sheet_refuses_an_expiry_not_written_yyyy_mm_dd(expiry: str) -
 def test_the_count_sheet_reads_an_expiry_written_yyyy_mm_dd() -> None:
     sheet = f"{','.join(COLUMNS)}\nCelvia,L1,2026-11-22,Fridge A,3,3\n"
     assert [row.expiry for row in parse_sheet(sheet)] == [dt.date(2026, 11, 22)]
+
+
+@pytest.mark.parametrize("today", ["2026W471", "20261122", "2026-1-5"])
+def test_the_command_line_refuses_today_not_written_yyyy_mm_dd(
+    today: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from exodesk.cli import main
+
+    db = tmp_path / "clinic.sqlite"
+    assert main(["stock", "--db", str(db), "--today", today]) == 2
+    assert f"not a date (expected YYYY-MM-DD): {today!r}" in capsys.readouterr().err
+    assert not db.exists()

@@ -17,12 +17,14 @@ from exodesk.db import Database, open_database
 from exodesk.models import AuditAction, AuditEvent, DocumentKind, DocumentStatus
 from exodesk.services.catalogue.documents import (
     DocumentDraft,
+    Standing,
     UnknownDocument,
     attach_file,
     get_document,
     list_documents,
     register_document,
     update_document_status,
+    standing,
     validity,
     verify_file,
 )
@@ -107,6 +109,17 @@ def test_validity_boundaries() -> None:
     assert validity(issued, TODAY + dt.timedelta(days=91), TODAY) == "valid"
     assert validity(issued, None, TODAY) == "valid"
     assert validity(DocumentStatus.SUSPENDED, None, TODAY) == "suspended"
+
+
+def test_standing_is_what_the_window_colours_by_not_the_words() -> None:
+    issued, day = DocumentStatus.ISSUED, dt.timedelta(days=1)
+    assert standing(issued, TODAY - day, TODAY) is Standing.LAPSED
+    assert standing(issued, TODAY, TODAY) is Standing.EXPIRING
+    assert standing(issued, TODAY + 90 * day, TODAY) is Standing.EXPIRING
+    assert standing(issued, TODAY + 91 * day, TODAY) is Standing.VALID
+    assert standing(issued, None, TODAY) is Standing.VALID
+    for lapsed in (DocumentStatus.SUSPENDED, DocumentStatus.WITHDRAWN):
+        assert standing(lapsed, TODAY + 400 * day, TODAY) is Standing.LAPSED
 
 
 def test_register_an_ifu_clears_the_missing_ifu_flag_and_is_audited(

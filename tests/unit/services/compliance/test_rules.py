@@ -1,18 +1,21 @@
 """Every compliance rule of INTERCHANGE.md, positive and negative, at its exact date boundaries.
 
 Each test changes one thing in the minimal valid document of `docs.base_document()`, imports
-it through the command line into a fresh database and reads `check --today TODAY --json`.
+it through the command line into a fresh database and reads `check --today TODAY --json`;
+the date boundaries run in full on the pure `rules.evaluate`, a few of them end to end too.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+
 from docs import (
     LOT,
     PRODUCT,
@@ -29,8 +32,11 @@ from docs import (
     treatment,
     waste,
 )
-
 from exodesk.cli import main
+from exodesk.db import open_database
+from exodesk.models.enums import DocumentKind, DocumentStatus, RegulatoryClass, Route, Zone
+from exodesk.services.compliance import rules
+from exodesk.services.interchange.importer import import_bytes
 
 Flag = dict[str, Any]
 RunCheck = Callable[..., list[Flag]]
@@ -239,40 +245,50 @@ CERTIFICATE_RULES = {
 }
 
 
+CERTIFICATE_CASES = [
+    pytest.param([], {"missing_certificate"}, id="none"),
+    pytest.param([("issued", 300)], set(), id="valid"),
+    pytest.param([("issued", None)], set(), id="valid-no-expiry"),
+    pytest.param([("withdrawn", 300)], {"certificate_withdrawn"}, id="withdrawn"),
+    pytest.param([("suspended", 300)], {"certificate_withdrawn"}, id="suspended"),
+    pytest.param([("suspended", -1)], {"certificate_withdrawn"}, id="suspended-and-expired"),
+    pytest.param([("withdrawn", 30)], {"certificate_withdrawn"}, id="withdrawn-not-expiring"),
+    pytest.param([("issued", -1)], {"certificate_expired"}, id="expired-yesterday"),
+    pytest.param(
+        [("withdrawn", 300), ("issued", -1)],
+        {"certificate_expired"},
+        id="withdrawn-and-expired",
+    ),
+    pytest.param([("issued", 0)], {"certificate_expiring"}, id="expires-today-still-valid"),
+    pytest.param([("issued", 90)], {"certificate_expiring"}, id="expires-in-90"),
+    pytest.param([("issued", 91)], set(), id="expires-in-91"),
+    pytest.param([("issued", 10), ("issued", 200)], set(), id="latest-valid-is-far"),
+    pytest.param([("issued", 10), ("issued", None)], set(), id="latest-valid-never-expires"),
+    pytest.param(
+        [("issued", 10), ("issued", -5)], {"certificate_expiring"}, id="other-one-expired"
+    ),
+    pytest.param(
+        [("issued", 10), ("withdrawn", 200)],
+        {"certificate_expiring"},
+        id="other-one-withdrawn",
+    ),
+]
+END_TO_END = {
+    "none",
+    "withdrawn",
+    "expired-yesterday",
+    "expires-today-still-valid",
+    "expires-in-91",
+}
+
+
 @pytest.mark.parametrize(
-    ("certificates", "expected"),
-    [
-        pytest.param([], {"missing_certificate"}, id="none"),
-        pytest.param([("issued", 300)], set(), id="valid"),
-        pytest.param([("issued", None)], set(), id="valid-no-expiry"),
-        pytest.param([("withdrawn", 300)], {"certificate_withdrawn"}, id="withdrawn"),
-        pytest.param([("suspended", 300)], {"certificate_withdrawn"}, id="suspended"),
-        pytest.param([("suspended", -1)], {"certificate_withdrawn"}, id="suspended-and-expired"),
-        pytest.param([("withdrawn", 30)], {"certificate_withdrawn"}, id="withdrawn-not-expiring"),
-        pytest.param([("issued", -1)], {"certificate_expired"}, id="expired-yesterday"),
-        pytest.param(
-            [("withdrawn", 300), ("issued", -1)],
-            {"certificate_expired"},
-            id="withdrawn-and-expired",
-        ),
-        pytest.param([("issued", 0)], {"certificate_expiring"}, id="expires-today-still-valid"),
-        pytest.param([("issued", 90)], {"certificate_expiring"}, id="expires-in-90"),
-        pytest.param([("issued", 91)], set(), id="expires-in-91"),
-        pytest.param([("issued", 10), ("issued", 200)], set(), id="latest-valid-is-far"),
-        pytest.param([("issued", 10), ("issued", None)], set(), id="latest-valid-never-expires"),
-        pytest.param(
-            [("issued", 10), ("issued", -5)], {"certificate_expiring"}, id="other-one-expired"
-        ),
-        pytest.param(
-            [("issued", 10), ("withdrawn", 200)],
-            {"certificate_expiring"},
-            id="other-one-withdrawn",
-        ),
-    ],
+    ("certificates", "expected"), [c for c in CERTIFICATE_CASES if c.id in END_TO_END]
 )
 def test_certificate_state(
     run_check: RunCheck, certificates: list[tuple[str, int | None]], expected: set[str]
 ) -> None:
+    """A few cases through import and `check`; every case on the pure rules further down."""
     doc = base_document()
     doc["products"][0]["regulatory_class"] = "device_iii"
     for n, (status, expires_in) in enumerate(certificates, start=1):
@@ -493,17 +509,20 @@ def test_for_market(run_check: RunCheck, market: str, markets: list[str]) -> Non
 LOT_RULES = {"lot_expired_in_stock", "lot_expiring"}
 
 
+LOT_CASES = [
+    pytest.param(-1, 10, {"lot_expired_in_stock"}, id="expired-yesterday"),
+    pytest.param(-300, 3, {"lot_expired_in_stock"}, id="expired-long-ago"),
+    pytest.param(0, 10, {"lot_expiring"}, id="expires-today-not-expired"),
+    pytest.param(60, 10, {"lot_expiring"}, id="expires-in-60"),
+    pytest.param(61, 10, set(), id="expires-in-61"),
+    pytest.param(-1, 0, set(), id="expired-nothing-on-hand"),
+    pytest.param(10, 0, set(), id="expiring-nothing-on-hand"),
+]
+
+
 @pytest.mark.parametrize(
     ("expires_in", "on_hand", "expected"),
-    [
-        pytest.param(-1, 10, {"lot_expired_in_stock"}, id="expired-yesterday"),
-        pytest.param(-300, 3, {"lot_expired_in_stock"}, id="expired-long-ago"),
-        pytest.param(0, 10, {"lot_expiring"}, id="expires-today-not-expired"),
-        pytest.param(60, 10, {"lot_expiring"}, id="expires-in-60"),
-        pytest.param(61, 10, set(), id="expires-in-61"),
-        pytest.param(-1, 0, set(), id="expired-nothing-on-hand"),
-        pytest.param(10, 0, set(), id="expiring-nothing-on-hand"),
-    ],
+    [c for c in LOT_CASES if c.id in {"expired-yesterday", "expires-today-not-expired"}],
 )
 def test_lot_expiry(run_check: RunCheck, expires_in: int, on_hand: int, expected: set[str]) -> None:
     doc = base_document()
@@ -550,9 +569,10 @@ def test_periorbital_allowed(run_check: RunCheck, approved: bool, zone: str) -> 
 # --- used_after_expiry --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("days_after_expiry", "flagged"), [(0, False), (1, True), (-1, False), (20, True)]
-)
+USE_AFTER_EXPIRY_CASES = [(0, False), (1, True), (-1, False), (20, True)]
+
+
+@pytest.mark.parametrize(("days_after_expiry", "flagged"), USE_AFTER_EXPIRY_CASES[:2])
 def test_used_after_expiry(run_check: RunCheck, days_after_expiry: int, flagged: bool) -> None:
     doc = base_document()
     doc["lots"][0]["expiry"] = day(-30)
@@ -618,3 +638,87 @@ def test_treatment_flags_name_each_treatment(run_check: RunCheck) -> None:
     flags = of_rule(run_check(doc), "route_outside_intended_use")
     assert sorted(flag["treatment"] for flag in flags) == ["T-0001", "T-0003"]
     assert {flag["lot"] for flag in flags} == {LOT}
+
+
+# --- date boundaries on the pure rules ----------------------------------------------------
+# The facts of the base document, read once from a real database; each case changes one fact
+# and asks `evaluate(snapshot, today)`, with no database.
+
+
+@pytest.fixture(scope="module")
+def base_facts(tmp_path_factory: pytest.TempPathFactory) -> rules.Snapshot:
+    db = open_database(str(tmp_path_factory.mktemp("rules") / "base.sqlite"))
+    try:
+        with db.write() as session:
+            import_bytes(session, json.dumps(base_document()), user="setup", source="base")
+        with db.read() as session:
+            return rules.load_snapshot(session)
+    finally:
+        db.close()
+
+
+def evaluated(snapshot: rules.Snapshot) -> list[Flag]:
+    flags = [flag.as_json() for flag in rules.evaluate(snapshot, TODAY)]
+    for flag in flags:
+        assert_flag_shape(flag)
+    return flags
+
+
+def on_day(offset: int | None) -> date | None:
+    return None if offset is None else date.fromisoformat(day(offset))
+
+
+def test_the_base_facts_are_those_check_reads(
+    base_facts: rules.Snapshot, run_check: RunCheck
+) -> None:
+    assert evaluated(base_facts) == run_check(base_document()) == []
+
+
+@pytest.mark.parametrize(("certificates", "expected"), CERTIFICATE_CASES)
+def test_certificate_state_boundaries(
+    base_facts: rules.Snapshot, certificates: list[tuple[str, int | None]], expected: set[str]
+) -> None:
+    product = replace(base_facts.products[0], regulatory_class=RegulatoryClass.DEVICE_III)
+    held = [
+        rules.DocumentFacts(
+            DocumentKind.CE_CERTIFICATE,
+            f"CE {n:04d}",
+            DocumentStatus(status),
+            on_day(expires_in),
+            frozenset({product.id}),
+            None,
+        )
+        for n, (status, expires_in) in enumerate(certificates, start=1)
+    ]
+    flags = evaluated(
+        replace(base_facts, products=[product], documents=[*base_facts.documents, *held])
+    )
+    assert rules_among(flags, CERTIFICATE_RULES) == expected, flags
+    for rule in expected:
+        assert_one(flags, rule)
+
+
+@pytest.mark.parametrize(("expires_in", "on_hand", "expected"), LOT_CASES)
+def test_lot_expiry_boundaries(
+    base_facts: rules.Snapshot, expires_in: int, on_hand: int, expected: set[str]
+) -> None:
+    lot = replace(base_facts.lots[0], expiry=on_day(expires_in), on_hand=on_hand)
+    flags = evaluated(replace(base_facts, lots=[lot]))
+    assert rules_among(flags, LOT_RULES) == expected, flags
+    for rule in expected:
+        assert_one(flags, rule, lot=LOT)
+
+
+@pytest.mark.parametrize(("days_after_expiry", "flagged"), USE_AFTER_EXPIRY_CASES)
+def test_used_after_expiry_boundaries(
+    base_facts: rules.Snapshot, days_after_expiry: int, flagged: bool
+) -> None:
+    lot = replace(base_facts.lots[0], expiry=on_day(-30))
+    used = rules.TreatmentFacts(
+        "T-0001", on_day(-30 + days_after_expiry), lot.id, Route.INTRADERMAL, Zone.FACE
+    )
+    flags = evaluated(replace(base_facts, lots=[lot], treatments=[used]))
+    if flagged:
+        assert_one(flags, "used_after_expiry", lot=LOT, treatment="T-0001")
+    else:
+        assert_none(flags, "used_after_expiry")
