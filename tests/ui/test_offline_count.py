@@ -11,10 +11,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
-from pytestqt.qtbot import QtBot
-from shots import save_shot
 from counting_helpers import (
     CELVIA_GTIN,
     HAIREXO_GTIN,
@@ -26,6 +22,10 @@ from counting_helpers import (
     scan,
     type_count,
 )
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+from shots import save_shot
 
 from exodesk.services.counts import counts
 from exodesk.services.counts.sheet import parse_sheet
@@ -98,10 +98,11 @@ def test_a_count_killed_mid_way_keeps_every_entry(
                 # Read while the child goes on entering: the file is never half-written,
                 # and holds at least every entry made so far.
                 assert counted_on_disk(sheet) in states[len(lines) :], lines
+        except BaseException:
+            child.kill()  # a check above failed: stop it, then say why
+            raise
         finally:
             guard.cancel()
-            if child.poll() is None and len(lines) < len(entries):
-                child.kill()  # a failed check above: stop it
     err = err_path.read_text(encoding="utf-8")
     assert child.returncode == -signal.SIGKILL, f"rc {child.returncode}\n{lines}\n{err}"
     assert lines == [f"entered {n}" for n in range(1, 8)], err

@@ -30,7 +30,9 @@ from exodesk.services.accounts.users import Account
 from exodesk.services.errors import ExoDeskError, InvalidInput, Problem
 from exodesk.ui.common.error_line import ERROR_STYLE
 from exodesk.ui.common.icons import app_icon
+from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import BeforeTheWindow, run_write, write_or_refuse
 
 MAX_TRIES = 5
 PAUSE_SECONDS = 30
@@ -118,8 +120,10 @@ def check_password(db: Database, name: str, password: str) -> Account:
         raise InvalidInput([Problem("name", "type your name")])
     if not password:
         raise InvalidInput([Problem("password", "type your password")])
-    with db.write() as session:  # a sign-in may upgrade an old password hash
-        return users.sign_in(session, name, password)
+    # A sign-in may upgrade an old password hash: a write, through the one write path.
+    return write_or_refuse(
+        BeforeTheWindow(db), lambda session: users.sign_in(session, name, password), Changes.NONE
+    )
 
 
 def sign_in_refusal(refused: ExoDeskError) -> str:
@@ -275,14 +279,19 @@ class FirstAdminDialog(QDialog):
             self.again.clear()
             self.again.setFocus()
             return
-        try:
-            with self.db.write() as session:
-                self.account = users.create_user(
-                    session, self.name.text(), Role.ADMIN, self.password.text(), by=None
-                )
-        except InvalidInput as exc:
-            _show_error(self.error, "\n".join(str(p) for p in exc.problems))
-            return
+        name, password = self.name.text(), self.password.text()
+        run_write(
+            BeforeTheWindow(self.db),
+            lambda session: users.create_user(session, name, Role.ADMIN, password, by=None),
+            Changes.ACCOUNTS,
+            on_success=self._created,
+            on_failure=lambda refused: _show_error(
+                self.error, "\n".join(str(p) for p in refused.problems)
+            ),
+        )
+
+    def _created(self, account: Account) -> None:
+        self.account = account
         self.accept()
 
 

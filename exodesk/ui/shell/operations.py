@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from exodesk.db import explain_database_error
+from exodesk.db import Database, explain_database_error
 from exodesk.services.errors import ExoDeskError
 from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.shell.changes import Changes
@@ -54,7 +55,7 @@ def _refused(
 
 
 def _succeeded(
-    ctx: AppContext,
+    ctx: WriteTarget,
     result: T,
     changes: Changes,
     error_line: ErrorLine | None,
@@ -67,8 +68,42 @@ def _succeeded(
     ctx.announce_change(changes)
 
 
+class WriteTarget(Protocol):
+    """Where a write goes and who hears of it: the window's AppContext, or `BeforeTheWindow`
+    at start-up (the first admin, signing in) when no view exists yet to tell."""
+
+    @property
+    def db(self) -> Database: ...
+
+    def announce_change(self, changes: Changes) -> None: ...
+
+
+@dataclass(frozen=True)
+class BeforeTheWindow:
+    db: Database
+
+    def announce_change(self, changes: Changes) -> None:
+        """Nothing is shown yet: no view to reload."""
+
+
+def write_or_refuse(target: WriteTarget, call: Call[T], changes: Changes) -> T:
+    """Run `call` in one transaction on the UI thread and announce `changes`; an expected
+    failure is raised as the `ExoDeskError` the window shows (nothing written), for callers
+    that decide by its type (the sign-in throttle)."""
+    try:
+        with target.db.write() as session:
+            result = call(session)
+    except Exception as exc:
+        refused = refusal(exc)
+        if refused is None or refused is exc:
+            raise
+        raise refused from exc
+    target.announce_change(changes)
+    return result
+
+
 def run_write(
-    ctx: AppContext,
+    ctx: WriteTarget,
     call: Call[T],
     changes: Changes,
     *,

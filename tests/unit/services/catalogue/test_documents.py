@@ -23,8 +23,8 @@ from exodesk.services.catalogue.documents import (
     get_document,
     list_documents,
     register_document,
-    update_document_status,
     standing,
+    update_document_status,
     validity,
     verify_file,
 )

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+
 from docs import (
     LOCATION,
     LOT,
@@ -25,8 +27,6 @@ from docs import (
     status_change,
     treatment,
 )
-from sqlalchemy import func, select
-
 from exodesk.cli import main
 from exodesk.db import Database, open_database
 from exodesk.models import AuditEvent, Movement, MovementKind, Severity, Treatment

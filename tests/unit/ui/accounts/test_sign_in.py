@@ -126,7 +126,7 @@ def test_sign_in_refuses_a_wrong_password_and_pauses_after_five(
     )
     assert not form.password.isEnabled() and not form.button.isEnabled()
     clock[0] += 31
-    qtbot.waitUntil(lambda: form.password.isEnabled(), timeout=3000)
+    qtbot.waitUntil(lambda: form.password.isEnabled(), timeout=30_000)
     _type(qtbot, form.password, PASSWORD)
     qtbot.keyClick(form.password, Qt.Key.Key_Return)
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -203,7 +203,7 @@ def test_an_idle_window_locks_and_unlocks_with_the_password(
     lock = IdleLock(window.ctx, window, idle_seconds=0.3)
     receives: list[bool] = []
     window.actions_by_id[ActionId.RECEIVE].triggered.connect(lambda: receives.append(True))
-    with qtbot.waitSignal(lock.locked, timeout=5000):
+    with qtbot.waitSignal(lock.locked, timeout=30_000):
         pass
     screen = lock.screen
     assert screen is not None and screen.isVisible()
@@ -216,7 +216,7 @@ def test_an_idle_window_locks_and_unlocks_with_the_password(
     qtbot.keyClick(screen.form.password, Qt.Key.Key_Return)
     assert lock.is_locked
     assert screen.form.error.text().startswith("Error: wrong password for tester.")
-    with qtbot.waitSignal(lock.unlocked, timeout=2000):
+    with qtbot.waitSignal(lock.unlocked, timeout=30_000):
         _type(qtbot, screen.form.password, PASSWORD)
         qtbot.keyClick(screen.form.password, Qt.Key.Key_Return)
     assert not lock.is_locked
@@ -230,7 +230,7 @@ def test_someone_else_can_sign_in_at_the_lock_screen(qtbot: QtBot, window: MainW
     lock.lock()
     screen = lock.screen
     assert screen is not None
-    with qtbot.waitSignal(window.ctx.bus.user_changed, timeout=2000):
+    with qtbot.waitSignal(window.ctx.bus.user_changed, timeout=30_000):
         _type(qtbot, screen.form.name, "Sam")
         _type(qtbot, screen.form.password, "sam's secret")
         qtbot.keyClick(screen.form.password, Qt.Key.Key_Return)

@@ -71,7 +71,7 @@ def test_events_newest_first_with_every_filter(qtbot: QtBot, ctx: Any, tmp_path:
     assert view.count.text().endswith("match the filter")
 
     qtbot.keyClicks(view.key, "T-0001")
-    qtbot.waitUntil(lambda: view.model.total < len(treatments), timeout=3000)
+    qtbot.waitUntil(lambda: view.model.total < len(treatments), timeout=30_000)
     assert {r.record_key for r in _rows(view)} == {"T-0001"}
 
     view.clear_filters()

@@ -131,7 +131,7 @@ def test_dashboard_counts_and_items_open_their_detail(
     view.resize(1280, 760)
     view.show()
     view.reload()
-    qtbot.waitUntil(lambda: view.data is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.data is not None, timeout=30_000)
     flags = _flags(ctx)
     blocks = sum(f.severity is Severity.BLOCK for f in flags)
     assert view.tiles[Severity.BLOCK].text().count(str(blocks)) == 1

@@ -71,7 +71,7 @@ def test_the_dashboard_names_the_top_flags_by_title(qtbot: QtBot, ctx: Any) -> N
     view = DashboardView(ctx)
     qtbot.addWidget(view)
     view.reload()
-    qtbot.waitUntil(lambda: view.data is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.data is not None, timeout=30_000)
     assert view.data is not None
     top = view.data.top_flags
     texts = [view.top_flags.item(i).text() for i in range(view.top_flags.count())]
@@ -85,7 +85,7 @@ def test_the_products_flags_pane_names_rules_by_title(qtbot: QtBot, ctx: Any) ->
     view = ProductsView(ctx)
     qtbot.addWidget(view)
     view.select(ROSALIS)
-    qtbot.waitUntil(lambda: bool(view.flags.flags), timeout=5000)
+    qtbot.waitUntil(lambda: bool(view.flags.flags), timeout=30_000)
     texts = [view.flags.list.item(i).text() for i in range(view.flags.list.count())]
     for flag, text in zip(view.flags.flags, texts, strict=True):
         assert text.split("\n")[0].split(" · ")[1] == rule_title(flag.rule), text

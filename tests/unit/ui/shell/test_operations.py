@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,13 @@ from exodesk.ui.shell.actions import ActionId
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.main_window import MainWindow
-from exodesk.ui.shell.operations import run_slow_write, run_write, slow_write_running
+from exodesk.ui.shell.operations import (
+    BeforeTheWindow,
+    run_slow_write,
+    run_write,
+    slow_write_running,
+    write_or_refuse,
+)
 
 NEW = ProductDetail(
     name="Operation Test Serum",
@@ -254,3 +261,29 @@ def test_import_from_the_window_runs_through_the_runner(
     assert "Imported Exo" in _names(ctx)
     assert len(seen) == 1 and seen[0] & Changes.PRODUCTS and not seen[0] & Changes.ACCOUNTS
     qtbot.waitUntil(lambda: any(f.product == "Imported Exo" for f in window.flags), timeout=10000)
+
+
+def test_before_the_window_writes_go_the_same_way_and_refusals_keep_their_type(
+    ctx: AppContext, announced: list[Changes]
+) -> None:
+    """The first admin and the sign-in run before any view exists: the same one-transaction
+    path, refusals raised as the typed error the sign-in throttle decides by."""
+    start = BeforeTheWindow(ctx.db)
+    with pytest.raises(InvalidInput) as refused:
+        write_or_refuse(
+            start,
+            lambda session: save_product(
+                session, replace(NEW, name=""), original_name=None, user="tester"
+            ),
+            Changes.PRODUCTS,
+        )
+    assert refused.value.fields
+    saved = write_or_refuse(
+        start,
+        lambda session: save_product(session, NEW, original_name=None, user="tester"),
+        Changes.PRODUCTS,
+    )
+    assert saved is not None
+    with ctx.db.read() as session:
+        assert NEW.name in product_names(session)
+    assert announced == []  # nothing to reload before the window

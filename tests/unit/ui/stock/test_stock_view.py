@@ -25,7 +25,7 @@ def view(qtbot: QtBot, ctx: Any) -> StockView:
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
     widget.show()
-    with qtbot.waitSignal(widget.model.modelReset, timeout=5000):
+    with qtbot.waitSignal(widget.model.modelReset, timeout=30_000):
         widget.reload()
     return widget
 
@@ -59,18 +59,18 @@ def test_shows_lots_in_stock_soonest_expiry_first(view: StockView, tmp_path: Pat
 
 
 def test_sorting_by_on_hand_is_done_in_sql(view: StockView, qtbot: QtBot) -> None:
-    with qtbot.waitSignal(view.model.modelReset, timeout=5000):
+    with qtbot.waitSignal(view.model.modelReset, timeout=30_000):
         view.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)
     on_hand = [int(v) for v in _column(view, 5)]
     assert on_hand == sorted(on_hand, reverse=True)
 
 
 def test_search_and_empty_lots_filters(view: StockView, qtbot: QtBot) -> None:
-    with qtbot.waitSignal(view.model.modelReset, timeout=5000):
+    with qtbot.waitSignal(view.model.modelReset, timeout=30_000):
         qtbot.keyClicks(view.search, "Hairexo")
     assert set(_column(view, 0)) == {"Hairexo Scalp Booster"}
     shown = view.model.rowCount()
-    with qtbot.waitSignal(view.model.modelReset, timeout=5000):
+    with qtbot.waitSignal(view.model.modelReset, timeout=30_000):
         view.show_empty.setChecked(True)
     assert view.model.rowCount() > shown
     assert "0" in _column(view, 5)
@@ -99,7 +99,7 @@ def test_wildcards_typed_in_the_search_match_only_themselves(
                 received=dt.date(2026, 11, 20),
                 user="tester",
             )
-    with qtbot.waitSignal(view.model.modelReset, timeout=5000):
+    with qtbot.waitSignal(view.model.modelReset, timeout=30_000):
         qtbot.keyClicks(view.search, typed)
     assert set(_column(view, 1)) == found
 
@@ -109,7 +109,7 @@ def test_pages_load_as_the_table_scrolls(view: StockView, qtbot: QtBot) -> None:
     view.table.setFixedHeight(view.table.horizontalHeader().height() + 4 * rows)
     qtbot.waitUntil(lambda: 0 < view.table.viewport().height() <= 4 * rows)
     view.model.PAGE = 5  # a page is taller than the table: only scrolling loads the next
-    with qtbot.waitSignal(view.model.modelReset, timeout=5000):
+    with qtbot.waitSignal(view.model.modelReset, timeout=30_000):
         view.reload()
     assert view.model.rowCount() == 5
     bar = view.table.verticalScrollBar()
@@ -126,7 +126,7 @@ def test_a_fresh_load_fills_the_table_before_it_is_announced(view: StockView, qt
     view.table.setFixedHeight(view.table.horizontalHeader().height() + 12 * rows)
     qtbot.waitUntil(lambda: 11 * rows < view.table.viewport().height() <= 12 * rows)
     view.model.PAGE = 5
-    with qtbot.waitSignal(view.model.modelReset, timeout=5000):
+    with qtbot.waitSignal(view.model.modelReset, timeout=30_000):
         view.reload()
     assert view.model.rowCount() == 15  # 11-12 rows show: three pages, not one, not four
     QApplication.processEvents()

@@ -116,7 +116,7 @@ def test_block_is_refused_then_overridden_with_a_reason(
     reason = "Patient allergic to the approved product; agreed with Dr Park"
     qtbot.keyClicks(dialog.reason, reason)
     shot(dialog, tmp_path, "treatment_dialog_override.png")
-    with qtbot.waitSignal(ctx.bus.changed, timeout=2000):
+    with qtbot.waitSignal(ctx.bus.changed, timeout=30_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.recorded is not None and dialog.recorded.ref == NEXT_REF
