@@ -61,8 +61,9 @@ lint: $(TEST_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy exodesk
 
+# The suite on every core (pytest-xdist); each test keeps its files to itself.
 test: $(TEST_STAMP) lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
