@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docs import (
+from sample_files import (
     LOCATION,
     LOT,
     PRODUCT,

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from docs import PRODUCT, TODAY, base_document, day, treatment
+from sample_files import PRODUCT, TODAY, base_document, day, treatment
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docs import base_document, coa, lot, movement, treatment, waste
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sample_files import base_document, coa, lot, movement, treatment, waste
 
 from exodesk.cli import main
 

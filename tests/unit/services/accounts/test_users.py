@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from sample_files import LOCATION, LOT, PRODUCT, TODAY, base_document
 from sqlalchemy import select
 
-from docs import LOCATION, LOT, PRODUCT, TODAY, base_document
 from exodesk.db import Database, open_database
 from exodesk.models import AuditEvent, DocumentKind, DocumentStatus, LotStatus, Role, User
 from exodesk.services.accounts import users

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from docs import (
+from sample_files import (
     LOT,
     PRODUCT,
     TODAY,
@@ -32,6 +31,7 @@ from docs import (
     treatment,
     waste,
 )
+
 from exodesk.cli import main
 from exodesk.db import open_database
 from exodesk.models.enums import DocumentKind, DocumentStatus, RegulatoryClass, Route, Zone

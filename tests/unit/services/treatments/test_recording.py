@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-
-from docs import (
+from sample_files import (
     LOCATION,
     LOT,
     PRODUCT,
@@ -27,6 +25,8 @@ from docs import (
     status_change,
     treatment,
 )
+from sqlalchemy import func, select
+
 from exodesk.cli import main
 from exodesk.db import Database, open_database
 from exodesk.models import AuditEvent, Movement, MovementKind, Severity, Treatment
