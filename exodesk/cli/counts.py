@@ -14,7 +14,7 @@ from exodesk.cli.registry import Command, Group
 from exodesk.db import Database
 from exodesk.files import write_atomically
 from exodesk.services.counts import counts
-from exodesk.services.counts.sheet import format_sheet, parse_sheet
+from exodesk.services.counts.sheet import format_sheet, parse_sheet, read_sheet_text
 from exodesk.textable import format_table
 
 GROUP = Group("count", "stock counts: start, sheet, enter, close, report")
@@ -61,7 +61,7 @@ def run_sheet(db: Database, args: argparse.Namespace) -> int:
 def run_enter(db: Database, args: argparse.Namespace) -> int:
     path: Path = args.file
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_sheet_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise Failure(EXIT_INVALID, f"{path}: cannot read the sheet ({reason})") from None

@@ -3,7 +3,6 @@ page at a time (the trail can hold hundreds of thousands of events), and as CSV.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterator, Sequence
@@ -13,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from exodesk import csvcells
 from exodesk.models import AuditAction, AuditEvent
 from exodesk.services.search import contains_text
 
@@ -144,7 +144,7 @@ def audit_users(session: Session) -> list[str]:
 
 def events_csv(rows: Sequence[AuditRow] | Iterator[AuditRow]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvcells.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADERS)
     for row in rows:
         writer.writerow(row.csv_row())

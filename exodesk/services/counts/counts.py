@@ -3,7 +3,6 @@ it, turning each difference into an adjustment movement kept in the audit trail.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import defaultdict
@@ -13,6 +12,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from exodesk import csvcells
 from exodesk.models import (
     AuditAction,
     Location,
@@ -538,7 +538,7 @@ def report_rows(lines: Sequence[CountLine]) -> list[list[object]]:
 def report_csv(summary: CountSummary, lines: Sequence[CountLine]) -> str:
     """The count report: a heading block (who, when, why), then one row per lot."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvcells.writer(out, lineterminator="\n")
     writer.writerow(
         ["count", summary.id, "scope", summary.scope, "date", summary.count_date.isoformat()]
     )

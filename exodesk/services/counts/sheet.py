@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from exodesk import csvcells
 from exodesk.dates import iso_day
 from exodesk.files import write_atomically
 from exodesk.services.errors import InvalidInput, Problem
@@ -69,6 +70,12 @@ def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
     return csv.excel
 
 
+def read_sheet_text(path: Path) -> str:
+    """A sheet file's text, newlines as they are (a CR inside a quoted cell stays a CR, as the
+    csv module needs); raises OSError or UnicodeDecodeError."""
+    return path.read_bytes().decode("utf-8-sig")
+
+
 def parse_sheet(text: str) -> list[SheetRow]:
     """Every row of a filled sheet; InvalidInput lists every problem as 'row N, column C: …'."""
     text = text.lstrip("\ufeff")
@@ -97,7 +104,7 @@ def parse_sheet(text: str) -> list[SheetRow]:
         cells = cells + [""] * (len(header) - len(cells))
 
         def cell(column: str, cells: list[str] = cells) -> str:
-            return cells[at[column]].strip()
+            return csvcells.restore(cells[at[column]].strip())
 
         def at_cell(column: str, number: int = number) -> Where:
             return lambda message: Problem(column, message, row=number)
@@ -137,7 +144,7 @@ def parse_sheet(text: str) -> list[SheetRow]:
 
 def format_sheet(rows: Iterable[SheetRow]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvcells.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for r in rows:
         writer.writerow(
@@ -163,7 +170,7 @@ class SheetFile:
     @classmethod
     def open(cls, path: Path) -> SheetFile:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_sheet_text(path)
         except UnicodeDecodeError:
             raise InvalidInput([Problem(path.name, "not a text (UTF-8) CSV file")]) from None
         return cls(path, parse_sheet(text))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
+from exodesk import csvcells
 from exodesk.services.treatments.trace import TraceRow
 
 CSV_HEADER = ("ref", "date", "patient", "practitioner", "route", "zone", "vials")
@@ -14,7 +14,7 @@ CSV_HEADER = ("ref", "date", "patient", "practitioner", "route", "zone", "vials"
 def recall_csv(product: str, lot: str, rows: Sequence[TraceRow]) -> str:
     """CSV text: one header line, then one line per treatment, oldest first."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvcells.writer(out, lineterminator="\n")
     writer.writerow(("product", "lot", *CSV_HEADER))
     for r in rows:
         writer.writerow(

@@ -34,7 +34,7 @@ from exodesk.models.enums import Severity
 from exodesk.services.counts import counts
 from exodesk.services.counts.counts import CountClosed, CountSummary, Discrepancy, UnknownCount
 from exodesk.services.counts.preview import ClosePreview, preview_close
-from exodesk.services.counts.sheet import format_sheet, parse_sheet
+from exodesk.services.counts.sheet import format_sheet, parse_sheet, read_sheet_text
 from exodesk.services.errors import ExoDeskError, InvalidInput
 from exodesk.services.queries import location_names
 from exodesk.ui.common import severity
@@ -669,7 +669,7 @@ class CountsView(QWidget):
         if count_id is None:
             return ["select a count first"]
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_sheet_text(path)
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             problem = f"{path.name}: cannot read the sheet ({reason})"
