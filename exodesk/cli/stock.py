@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
 from exodesk.cli.failures import EXIT_OK
 from exodesk.cli.options import print_json, today
 from exodesk.cli.registry import Command
 from exodesk.db import Database
-from exodesk.services.stock.on_hand import stock_on_hand
+from exodesk.services.stock.on_hand import expiry_note, stock_on_hand
 from exodesk.services.treatments.trace import trace_lot
-from exodesk.settings import LOT_EXPIRING_DAYS
 from exodesk.textable import format_table
 
 
@@ -36,22 +34,13 @@ def run_stock(db: Database, args: argparse.Namespace) -> int:
                         r.location,
                         r.status.value,
                         r.on_hand,
-                        _expiry_note(r.expiry, day),
+                        expiry_note(r.expiry, day),
                     ]
                     for r in rows
                 ],
             )
         )
     return EXIT_OK
-
-
-def _expiry_note(expiry: dt.date, today: dt.date) -> str:
-    days = (expiry - today).days
-    if days < 0:
-        return "EXPIRED"
-    if days <= LOT_EXPIRING_DAYS:
-        return f"expires in {days} days"
-    return ""
 
 
 def _trace_arguments(parser: argparse.ArgumentParser) -> None:

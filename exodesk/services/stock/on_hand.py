@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from exodesk.models import Location, Lot, LotStatus, Movement, MovementKind, Product
+from exodesk.settings import LOT_EXPIRING_DAYS
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,14 @@ def stock_on_hand(session: Session, *, include_empty: bool = False) -> list[Stoc
         StockRow(r.product, r.lot, r.expiry, r.location, LotStatus(r.status), r.on_hand)
         for r in session.execute(query)
     ]
+
+
+def expiry_note(expiry: dt.date, today: dt.date) -> str:
+    """What the stock list says beside a lot's expiry: "EXPIRED", "expires in N days" within
+    the lot alert window, or nothing."""
+    days = (expiry - today).days
+    if days < 0:
+        return "EXPIRED"
+    if days <= LOT_EXPIRING_DAYS:
+        return f"expires in {days} days"
+    return ""

@@ -39,6 +39,7 @@ from exodesk.services.stock.lots import (
     lot_lines,
     stock_ids,
 )
+from exodesk.services.stock.on_hand import expiry_note
 from exodesk.settings import LOT_EXPIRING_DAYS
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.severity import BACKGROUND, TEXT_ON_BACKGROUND
@@ -52,15 +53,6 @@ Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Product", "Lot", "Expiry", "Location", "Status", "On hand", "Note")
 NOTE_COLUMN = 6
 Row = tuple[int, str, str, dt.date, str | None, str, int]
-
-
-def expiry_note(expiry: dt.date, today: dt.date) -> str:
-    days = (expiry - today).days
-    if days < 0:
-        return "EXPIRED"
-    if days <= LOT_EXPIRING_DAYS:
-        return f"expires in {days} days"
-    return ""
 
 
 class StockPageModel(QAbstractTableModel):
