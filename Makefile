@@ -71,7 +71,7 @@ bench: $(TEST_STAMP)
 dist: $(DIST_STAMP)
 	rm -rf dist/exodesk build/pyinstaller
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
-	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+	$(BIN)/pyinstaller --noconfirm --log-level ERROR --distpath dist --workpath build/pyinstaller \
 	    packaging/exodesk.spec
 	tar -C dist -czf $(ARCHIVE) exodesk
 	@ls -l dist/*.whl $(ARCHIVE)
