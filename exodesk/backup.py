@@ -127,6 +127,24 @@ def latest_backup(db_file: Path) -> Path | None:
     return max(copies, key=lambda p: p.stat().st_mtime, default=None)
 
 
+def newest_copy(db_file: Path) -> Path | None:
+    """The newest copy of the database anywhere ExoDesk keeps them: `<name>-backups/`
+    (daily, monthly, before-migration, …) or a `<file>.before-restore-<time>` set aside
+    beside it. None when there is none."""
+    folder = backups_dir(db_file)
+    copies = [p for p in folder.rglob("*.sqlite")] if folder.is_dir() else []
+    copies += db_file.parent.glob(f"{db_file.name}.before-restore-*")
+    kept = [
+        p
+        for p in copies
+        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(_SIDE_FILES)
+    ]
+    return max(kept, key=lambda p: p.stat().st_mtime, default=None)
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
 def daily_backup(db_file: Path, today: dt.date) -> BackupInfo | None:
     """The first start of a day takes a daily copy (and the month's first, a monthly one);
     keeps the newest 14 daily and 12 monthly copies. None if today's copy exists."""

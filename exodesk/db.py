@@ -17,16 +17,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from exodesk.backup import BackupError, latest_backup, pre_migration_backup
+from exodesk.backup import BackupError, latest_backup, newest_copy, pre_migration_backup
 from exodesk.settings import default_database_path
 
 MIGRATIONS_DIR = Path(str(files("exodesk") / "migrations"))
+# `PRAGMA application_id` of every ExoDesk SQLite database: b"ExoD" as a 32-bit integer.
+APPLICATION_ID = int.from_bytes(b"ExoD", "big")
 BUSY_TIMEOUT_MS = int(os.environ.get("EXODESK_BUSY_TIMEOUT_MS", "10000"))
 NETWORK_FILESYSTEMS = {
     "cifs",
@@ -173,24 +174,39 @@ def head_revision() -> str:
     return head
 
 
-def _schema_state(conn: Connection, where: str) -> str | None:
-    """The stored revision, None for an empty database; refuses foreign or newer ones."""
+def our_revisions() -> frozenset[str]:
+    """Every revision id of ExoDesk's migrations (exodesk/migrations/versions)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def _not_ours(where: str, why: str) -> DatabaseRefused:
+    return DatabaseRefused(f"{where}: not an ExoDesk database ({why})")
+
+
+def _schema_state(conn: Connection, where: str, application_id: int | None = None) -> str | None:
+    """The stored revision, None for an empty database; refuses foreign or newer ones.
+    `application_id` is the SQLite file's (None for a server database): ours marks an ExoDesk
+    database; 0 is a file made before the mark, accepted only with one of our revisions."""
+    if application_id not in (None, 0, APPLICATION_ID):
+        raise _not_ours(where, f"it belongs to another program, application id {application_id}")
     tables = set(inspect(conn).get_table_names())
     if not tables:
         return None
     if "alembic_version" not in tables:
-        raise DatabaseRefused(
-            f"{where}: not an ExoDesk database (it has tables ExoDesk did not make)"
-        )
+        raise _not_ours(where, "it has tables ExoDesk did not make")
     revision = MigrationContext.configure(conn).get_current_revision()
+    known = revision in our_revisions()
+    if application_id == 0 and not known:
+        # No ExoDesk mark and no revision of ours: another program that also uses Alembic.
+        shown = f"schema {revision}" if revision else "no schema revision"
+        raise _not_ours(where, f"its alembic_version ({shown}) is not ExoDesk's")
     if revision is None:
         return None
-    try:
-        ScriptDirectory.from_config(alembic_config()).get_revision(revision)
-    except CommandError as exc:
+    if not known:
         raise DatabaseRefused(
             f"{where}: made by a newer ExoDesk (schema {revision}); update ExoDesk to open it"
-        ) from exc
+        )
     return revision
 
 
@@ -222,8 +238,9 @@ def network_filesystem(path: Path, mounts_text: str | None = None) -> str | None
     return best[1] if best and best[1] in NETWORK_FILESYSTEMS else None
 
 
-def _check_sqlite_file(path: Path) -> str | None:
-    """Read-only checks of an existing file: integrity, ExoDesk schema, known revision."""
+def _check_sqlite_file(path: Path) -> tuple[str | None, int]:
+    """Read-only checks of an existing file: integrity, ExoDesk schema, known revision.
+    Returns the revision (None: empty) and the file's application id (0 for no file)."""
     try:
         return _read_only_checks(path)
     except DatabaseRefused as exc:
@@ -232,9 +249,9 @@ def _check_sqlite_file(path: Path) -> str | None:
         raise DatabaseRefused(_with_backup_hint(path, str(exc))) from exc
 
 
-def _read_only_checks(path: Path) -> str | None:
+def _read_only_checks(path: Path) -> tuple[str | None, int]:
     if not path.exists() or path.stat().st_size == 0:
-        return None
+        return None, 0
     if path.is_dir():
         raise DatabaseRefused(f"{path}: is a folder, not a database file")
     # With no -wal beside it, no other connection has the file open: `immutable` then reads
@@ -250,7 +267,8 @@ def _read_only_checks(path: Path) -> str | None:
                 raise DatabaseRefused(
                     f"{path}: the database file is damaged ({'; '.join(problems[:3])})"
                 )
-            return _schema_state(conn, str(path))
+            application_id = int(conn.exec_driver_sql("PRAGMA application_id").scalar_one())
+            return _schema_state(conn, str(path), application_id), application_id
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", exc)
         if "not a database" in str(reason):
@@ -267,6 +285,7 @@ class Database:
     target: str
     engine: Engine
     warnings: tuple[str, ...] = ()
+    created: bool = False  # this open made the file: see discard_if_created
 
     def __post_init__(self) -> None:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -296,7 +315,9 @@ class Database:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied (batch mode needs foreign keys off in SQLite)."""
+    """Apply every migration not yet applied (batch mode needs foreign keys off in SQLite),
+    and mark a SQLite file as ExoDesk's (`PRAGMA application_id`), in one transaction: a
+    failure leaves the file as it was."""
     cfg = alembic_config()
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
@@ -304,15 +325,29 @@ def upgrade(engine: Engine) -> None:
         if sqlite:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-            if sqlite:
-                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise DatabaseRefused(f"migration left broken references: {broken[:3]}")
+            with conn.begin():
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite:
+                    broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseRefused(f"migration left broken references: {broken[:3]}")
         finally:
             if sqlite:
                 raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _refuse_if_copies_exist(path: Path) -> None:
+    """A missing database whose backups or set-aside copies exist was there a moment ago:
+    never start an empty clinic in its place."""
+    copy = newest_copy(path)
+    if copy is not None:
+        raise DatabaseRefused(
+            f"{path}: no database file here, but copies of it exist (the newest is {copy}); "
+            f"nothing was created. Restore it with: exodesk restore {copy} --db {path}"
+        )
 
 
 def open_database(target: str | None = None) -> Database:
@@ -321,8 +356,13 @@ def open_database(target: str | None = None) -> Database:
     url = target_url(resolved)
     path = sqlite_file(url)
     warnings: list[str] = []
+    created = False
+    marked = True
     if path is not None:
-        revision = _check_sqlite_file(path)
+        revision, application_id = _check_sqlite_file(path)
+        marked = application_id == APPLICATION_ID
+        if not path.exists():
+            _refuse_if_copies_exist(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -342,19 +382,68 @@ def open_database(target: str | None = None) -> Database:
                     f"{path}: needs upgrading, but the backup taken first failed ({exc}); "
                     "nothing was changed"
                 ) from exc
+        created = not path.exists()
     engine = make_engine(resolved)
     try:
         if path is None:
             with engine.connect() as conn:
                 revision = _schema_state(conn, url.render_as_string(hide_password=True))
-        if revision != head_revision():
+        if revision != head_revision() or not marked:
             upgrade(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
+        if created and path is not None:
+            _remove_database_file(path)
         where = path or url.render_as_string(hide_password=True)
         reason = getattr(exc, "orig", exc)
         raise DatabaseRefused(f"{where}: cannot open the database ({reason})") from exc
     except DatabaseRefused:
         engine.dispose()
+        if created and path is not None:
+            _remove_database_file(path)
         raise
-    return Database(resolved, engine, tuple(warnings))
+    return Database(resolved, engine, tuple(warnings), created)
+
+
+def _remove_database_file(path: Path) -> None:
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            file.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _holds_only_the_empty_schema(path: Path) -> bool:
+    """True when every table but alembic_version is empty (read-only look)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            return False
+        tables = [
+            row[0]
+            for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if row[0] != "alembic_version" and not row[0].startswith("sqlite_")
+        ]
+        return not any(
+            conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() for name in tables
+        )
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def discard_if_created(db: Database) -> bool:
+    """After a failed command: remove the database file (and its -wal/-shm) this open
+    created, if it still holds nothing but the empty schema. True if it was removed."""
+    path = sqlite_file(target_url(db.target))
+    if not db.created or path is None or not path.is_file():
+        return False
+    db.close()
+    if not _holds_only_the_empty_schema(path):
+        return False
+    _remove_database_file(path)
+    return True

@@ -14,7 +14,7 @@ from exodesk.cli.commands import COMMANDS, GROUPS
 from exodesk.cli.failures import EXIT_FAILED, EXIT_OK, crashed, fail, report
 from exodesk.cli.parser import COMMAND, build_parser
 from exodesk.cli.registry import Command
-from exodesk.db import open_database
+from exodesk.db import discard_if_created, open_database
 from exodesk.startup import window_problem
 
 __all__ = ["main", "main_entry"]
@@ -53,16 +53,21 @@ def _run_on_database(command: Command, target: str | None, args: argparse.Namesp
         return report(exc, command, args, target or "the database")
     for warning in db.warnings:
         print(f"exodesk: warning: {warning}", file=sys.stderr)
+    code = EXIT_FAILED
     try:
         if command.nothing_to_do is not None and command.nothing_to_do(db, args):
-            return EXIT_OK  # decided before signing in: nothing to sign in for
-        if command.writes:
-            args.signed_in = sign_in(db, args)
-        return command.run(db, args)
+            code = EXIT_OK  # decided before signing in: nothing to sign in for
+        else:
+            if command.writes:
+                args.signed_in = sign_in(db, args)
+            code = command.run(db, args)
     except Exception as exc:
-        return report(exc, command, args, db.display_name)
+        code = report(exc, command, args, db.display_name)
     finally:
         db.close()
+        if code != EXIT_OK:
+            discard_if_created(db)  # a failed command leaves no new database behind
+    return code
 
 
 def main_entry() -> None:

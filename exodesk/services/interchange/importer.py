@@ -5,7 +5,6 @@ transaction. A record whose key is already stored must be identical and is skipp
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from exodesk.services.audit.trail import Change, utc_now, write_audit
 from exodesk.services.bulk import insert_returning, insert_rows
 from exodesk.services.errors import InvalidInput, Problem
 from exodesk.services.interchange import export
+from exodesk.services.interchange.json_input import shown
 from exodesk.services.interchange.schema import (
     InterchangeFile,
     Record,
@@ -96,7 +96,7 @@ def _differing_field(stored: Rec, incoming: Rec) -> str | None:
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return shown(value)
 
 
 def _in_chunks(values: Sequence[str]) -> list[Sequence[str]]:

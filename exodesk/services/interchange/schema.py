@@ -4,7 +4,6 @@ that name their JSON path (`lots[3].expiry: not a date`)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated, Any
 
 from biip import ParseError
@@ -35,9 +34,21 @@ from exodesk.models.enums import (
     Zone,
 )
 from exodesk.services.errors import InvalidInput, Problem
+from exodesk.services.interchange.json_input import (
+    FILE,
+    MAX_PROBLEMS,
+    control_problem,
+    load_json,
+    path_part,
+)
+from exodesk.services.interchange.json_input import shown as _shown
 
 FORMAT = "exodesk/1"
-FILE = "(file)"  # the field of a problem with the file as a whole
+
+# The bounds of every whole-vial number in a file (lot quantities, movement quantities); the
+# ledger's sums stay far inside SQLite's 64-bit integers.
+MAX_VIALS = 1_000_000
+MAX_TREATMENT_VIALS = 1000
 
 
 class FieldProblem(ValueError):
@@ -56,18 +67,21 @@ def _iso_date(value: Any) -> dt.date:
         if isinstance(value, str):
             return iso_day(value)
     except NoSuchDay as exc:
-        raise ValueError(f"not a date ({value}: {exc})") from None
+        raise ValueError(f"not a date ({_shown(value).strip(chr(34))}: {exc})") from None
     except ValueError:
         pass
-    raise ValueError(f"not a date (expected YYYY-MM-DD, got {json.dumps(value)})")
+    raise ValueError(f"not a date (expected YYYY-MM-DD, got {_shown(value)})")
 
 
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"not text (got {json.dumps(value)})")
+        raise ValueError(f"not text (got {_shown(value)})")
     text: str = value.strip()
     if not text:
         raise ValueError("must not be empty")
+    why = control_problem(text)
+    if why:
+        raise ValueError(why)
     return text
 
 
@@ -75,7 +89,8 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Text = Annotated[str, BeforeValidator(_text), Field(max_length=200)]
 LongText = Annotated[str, BeforeValidator(_text), Field(max_length=2000)]
 Market = Annotated[str, Field(pattern=r"^(EU|[A-Z]{2})$")]
-Count = Annotated[StrictInt, Field(ge=0)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_VIALS)]
+SignedCount = Annotated[StrictInt, Field(ge=-MAX_VIALS, le=MAX_VIALS)]
 
 
 class Record(BaseModel):
@@ -177,7 +192,7 @@ class TreatmentIn(Record):
     practitioner: Text
     route: Route
     zone: Zone | None = None
-    vials: Annotated[StrictInt, Field(ge=1, le=1000)]
+    vials: Annotated[StrictInt, Field(ge=1, le=MAX_TREATMENT_VIALS)]
 
 
 class MovementIn(Record):
@@ -186,7 +201,7 @@ class MovementIn(Record):
     product: Text
     lot: Text
     kind: MovementKind
-    quantity: StrictInt = 0
+    quantity: SignedCount = 0
     reason: LongText
     status: LotStatus | None = None
     location: Text | None = None
@@ -238,7 +253,7 @@ class InterchangeFile(Record):
     @classmethod
     def _known_format(cls, value: str) -> str:
         if value != FORMAT:
-            raise ValueError(f"unsupported format {value!r}; this ExoDesk reads {FORMAT!r}")
+            raise ValueError(f"unsupported format {_shown(value)}; this ExoDesk reads {FORMAT!r}")
         return value
 
 
@@ -248,7 +263,7 @@ def json_path(loc: tuple[int | str, ...]) -> str:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
-            path += f".{part}" if path else part
+            path += f".{path_part(part)}" if path else path_part(part)
     return path or FILE
 
 
@@ -262,22 +277,22 @@ def plain_message(error: ErrorDetails) -> str:
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "enum":
-        return f"{json.dumps(error['input'])} is not one of: {ctx.get('expected', '')}"
+        return f"{_shown(error['input'])} is not one of: {ctx.get('expected', '')}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"not a whole number (got {json.dumps(error['input'])})"
+        return f"not a whole number (got {_shown(error['input'])})"
     if kind == "bool_type":
-        return f"not true or false (got {json.dumps(error['input'])})"
+        return f"not true or false (got {_shown(error['input'])})"
     if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
         expected = "a list" if kind == "list_type" else "an object"
         return f"not {expected} (got {type(error['input']).__name__})"
     if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']} (got {error['input']})"
+        return f"must be at least {ctx['ge']} (got {_shown(error['input'])})"
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']} (got {error['input']})"
-    if kind == "string_too_long":
+        return f"must be at most {ctx['le']} (got {_shown(error['input'])})"
+    if kind in ("string_too_long", "too_long"):
         return f"too long (at most {ctx['max_length']} characters)"
     if kind == "string_pattern_mismatch":
-        return f"{json.dumps(error['input'])} is not in the expected form ({ctx['pattern']})"
+        return f"{_shown(error['input'])} is not in the expected form ({ctx['pattern']})"
     return str(error["msg"])
 
 
@@ -290,20 +305,15 @@ def validation_problems(exc: ValidationError) -> list[Problem]:
         if isinstance(problem, FieldProblem):
             loc += (problem.field,)
         problems.append(Problem(json_path(loc), plain_message(error)))
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(Problem(FILE, "... and more problems; fix these first"))
+            break
     return problems
 
 
 def parse_interchange(raw: bytes | str) -> InterchangeFile:
     """Parse and validate a whole file; raise InvalidInput with every error found."""
-    try:
-        data = json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise InvalidInput([Problem(FILE, f"not UTF-8 text ({exc.reason})")]) from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            [Problem(FILE, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
-        ) from None
-    return validate_interchange(data)
+    return validate_interchange(load_json(raw))
 
 
 def validate_interchange(data: Any) -> InterchangeFile:
