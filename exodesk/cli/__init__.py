@@ -15,7 +15,7 @@ from exodesk.cli.failures import EXIT_FAILED, EXIT_OK, crashed, fail, report
 from exodesk.cli.parser import COMMAND, build_parser
 from exodesk.cli.registry import Command
 from exodesk.db import discard_if_created, open_database
-from exodesk.startup import window_problem
+from exodesk.ui.shell.window_check import window_problem
 
 __all__ = ["main", "main_entry"]
 

@@ -24,7 +24,7 @@ from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from exodesk.services.session import Session
 
 T = TypeVar("T")
 Call = Callable[["Session"], T]

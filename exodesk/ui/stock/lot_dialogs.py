@@ -30,7 +30,7 @@ from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from exodesk.services.session import Session
 
 
 class _LotDialog(QDialog):
