@@ -33,7 +33,7 @@ from exodesk.ui.counts.found_lot_dialog import FoundLotDialog
 from exodesk.ui.counts.offline_count import OfflineCountWindow, open_offline_count
 from exodesk.ui.shell.context import AppContext
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[4]
 DRIVER = Path(__file__).with_name("offline_driver.py")
 HEADER = "product,lot,expiry,location,expected,counted"
 

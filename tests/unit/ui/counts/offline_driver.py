@@ -3,7 +3,7 @@ counting window on the sheet file given, enters counts through the real widget w
 clicks, then kills itself with SIGKILL in the middle of typing the next count, before any
 clean shutdown. It prints "entered N" after each entry is made.
 
-    python tests/ui/offline_driver.py SHEET.csv
+    python tests/unit/ui/counts/offline_driver.py SHEET.csv
 """
 
 from __future__ import annotations
