@@ -3,6 +3,7 @@
 from exodesk.models.base import Base
 from exodesk.models.catalogue import Clinic, Document, Location, Product, document_product
 from exodesk.models.counts import StockCount, StockCountLine
+from exodesk.models.facts import ACCOUNTS_SINCE, DATABASE_ID, DatabaseFact
 from exodesk.models.enums import (
     AuditAction,
     DocumentKind,
@@ -21,6 +22,9 @@ from exodesk.models.people import AuditEvent, User
 from exodesk.models.stock import Lot, Movement, Treatment
 
 __all__ = [
+    "ACCOUNTS_SINCE",
+    "DATABASE_ID",
+    "DatabaseFact",
     "AuditAction",
     "AuditEvent",
     "Base",
