@@ -1,10 +1,15 @@
 """Backups of a SQLite database file through SQLite's online backup API (safe while other
-workstations have it open), checked before they are kept; restore; daily rotation."""
+workstations have it open), checked before they are kept; daily rotation.
+
+A backup is one SQLite file: the database, plus the documents' stored files (certificate
+PDFs, scans) in a table of their own, so a backup kept off the machine keeps them too.
+Restoring is in `restore.py`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+import hashlib
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +18,11 @@ from exodesk.files import copy_atomically, move_into_place, temporary_beside
 
 KEEP_DAILY = 14
 KEEP_MONTHLY = 12
+# `PRAGMA application_id` of every ExoDesk SQLite database: b"ExoD" as a 32-bit integer.
+APPLICATION_ID = int.from_bytes(b"ExoD", "big")
+DOCUMENT_FILES = "exodesk_backup_document_file"  # the documents' files inside a backup
+# A stored file's place in the store: <first two hex digits>/<sha256><suffix>
+STORED_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z0-9]{1,8})?")
 
 
 class BackupError(Exception):
@@ -24,6 +34,8 @@ class BackupInfo:
     path: Path
     size: int
     taken: dt.datetime
+    documents: int = 0  # document files packed into the backup
+    missing_documents: tuple[str, ...] = ()  # recorded on a document, absent from the store
 
 
 def backups_dir(db_file: Path) -> Path:
@@ -31,35 +43,39 @@ def backups_dir(db_file: Path) -> Path:
     return db_file.parent / f"{db_file.stem}-backups"
 
 
-def _check_copy(path: Path) -> None:
-    """A copy must be a sound ExoDesk database before it is kept or restored."""
+def check_copy(path: Path) -> str:
+    """A copy must be a sound ExoDesk database before it is kept or restored: readable,
+    undamaged, and ExoDesk's (application_id, or an older unmarked file with ExoDesk's
+    schema version table). Returns its schema revision; BackupError names what is wrong."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise BackupError(f"{path}: cannot be opened ({exc})") from exc
     try:
-        result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if application_id not in (0, APPLICATION_ID):
+            raise BackupError(f"{path}: not an ExoDesk database (another program's file)")
+        try:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as exc:
+            result = [str(exc)]
         if result != ["ok"]:
             raise BackupError(f"{path}: the copy is damaged ({'; '.join(result[:3])})")
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         if "alembic_version" not in tables:
             raise BackupError(f"{path}: not an ExoDesk database")
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        if revision is None:
+            raise BackupError(f"{path}: not an ExoDesk database (no schema version)")
+        return str(revision[0])
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path}: not an ExoDesk database ({exc})") from exc
     finally:
         conn.close()
 
 
-def _copy_database(source: Path, target: Path) -> None:
-    """Page-by-page online copy into a temporary file, checked, then renamed into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with temporary_beside(target.parent, f".{target.name}.") as tmp:
-        _online_copy(source, tmp)
-        _check_copy(tmp)
-        move_into_place(tmp, target)
-
-
-def _online_copy(source: Path, target: Path) -> None:
+def online_copy(source: Path, target: Path) -> None:
+    """Page-by-page copy of a live database into `target` (a rollback-journal file)."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
         dst = sqlite3.connect(target)
@@ -74,49 +90,80 @@ def _online_copy(source: Path, target: Path) -> None:
         src.close()
 
 
-def backup(db_file: Path, dest: Path, *, now: dt.datetime | None = None) -> BackupInfo:
-    """Back up to `dest` (a file, or a folder that gets a time-stamped file)."""
+def _pack_documents(copy: Path, store: Path) -> tuple[int, tuple[str, ...]]:
+    """Put each document's stored file into the copy. Returns how many were packed and the
+    stored files that were missing from the store (or no longer match their hash)."""
+    conn = sqlite3.connect(copy)
+    packed, missing = 0, []
+    try:
+        rows = conn.execute(
+            "SELECT DISTINCT stored_file, sha256 FROM document "
+            "WHERE stored_file IS NOT NULL AND sha256 IS NOT NULL ORDER BY stored_file"
+        ).fetchall()
+        conn.execute(
+            f"CREATE TABLE {DOCUMENT_FILES} (stored_file TEXT PRIMARY KEY, "
+            "sha256 TEXT NOT NULL, content BLOB NOT NULL)"
+        )
+        for stored, sha in rows:
+            data = _read_stored(store, stored)
+            if data is None or hashlib.sha256(data).hexdigest() != sha:
+                missing.append(stored)
+                continue
+            conn.execute(f"INSERT INTO {DOCUMENT_FILES} VALUES (?, ?, ?)", (stored, sha, data))
+            packed += 1
+        conn.commit()
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot add the documents' files to the backup: {exc}") from exc
+    finally:
+        conn.close()
+    return packed, tuple(missing)
+
+
+def _read_stored(store: Path, stored: str) -> bytes | None:
+    if not STORED_FILE.fullmatch(stored):
+        return None
+    try:
+        return (store / stored).read_bytes()
+    except OSError:
+        return None
+
+
+def backup(
+    db_file: Path,
+    dest: Path,
+    *,
+    store: Path | None = None,
+    now: dt.datetime | None = None,
+) -> BackupInfo:
+    """Back up to `dest` (a file, or a folder that gets a time-stamped file); with `store`,
+    the documents' files go into the backup too. The copy is checked, then renamed into
+    place: `dest` is never a partial file."""
     taken = now or dt.datetime.now()
     if dest.is_dir():
         dest = dest / f"{db_file.stem}-{taken:%Y%m%d-%H%M%S}.sqlite"
     if dest.resolve() == db_file.resolve():
         raise BackupError(f"{dest}: that is the database itself")
+    if not dest.parent.is_dir():
+        raise BackupError(f"{dest.parent}: no such folder; nothing was written")
+    packed, missing = 0, tuple[str, ...]()
     try:
-        _copy_database(db_file, dest)
+        with temporary_beside(dest.parent, f".{dest.name}.") as tmp:
+            online_copy(db_file, tmp)
+            if store is not None:
+                packed, missing = _pack_documents(tmp, store)
+            check_copy(tmp)
+            move_into_place(tmp, dest)
     except OSError as exc:
-        raise BackupError(f"{dest}: cannot write the backup ({exc.strerror})") from exc
-    return BackupInfo(dest, dest.stat().st_size, taken)
+        raise BackupError(f"{dest}: cannot write the backup ({_reason(exc)})") from exc
+    return BackupInfo(dest, dest.stat().st_size, taken, packed, missing)
 
 
-def restore(db_file: Path, source: Path, *, now: dt.datetime | None = None) -> Path:
-    """Replace the database with a checked copy of `source`. The current file (and its WAL)
-    is first set aside as `<name>.before-restore-<time>`; its path is returned."""
-    if not source.is_file():
-        raise BackupError(f"{source}: no such backup file")
-    _check_copy(source)
-    stamp = f"{(now or dt.datetime.now()):%Y%m%d-%H%M%S}"
-    aside = db_file.with_name(f"{db_file.name}.before-restore-{stamp}")
-    with temporary_beside(db_file.parent, f".{db_file.name}.restoring.") as incoming:
-        _online_copy(source, incoming)
-        _check_copy(incoming)
-        if db_file.exists():
-            _set_aside(db_file, aside)
-        move_into_place(incoming, db_file)
-    return aside
+def _reason(exc: OSError) -> str:
+    import errno
 
-
-def _set_aside(db_file: Path, aside: Path) -> None:
-    """Fold the WAL into the file, then rename it (and drop its WAL and shared memory)."""
-    conn = sqlite3.connect(db_file, timeout=30)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error as exc:
-        raise BackupError(f"{db_file}: in use and cannot be set aside ({exc})") from exc
-    finally:
-        conn.close()
-    os.replace(db_file, aside)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    return exc.strerror or str(exc)
 
 
 def latest_backup(db_file: Path) -> Path | None:
@@ -145,14 +192,15 @@ def newest_copy(db_file: Path) -> Path | None:
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def daily_backup(db_file: Path, today: dt.date) -> BackupInfo | None:
+def daily_backup(db_file: Path, today: dt.date, *, store: Path | None = None) -> BackupInfo | None:
     """The first start of a day takes a daily copy (and the month's first, a monthly one);
     keeps the newest 14 daily and 12 monthly copies. None if today's copy exists."""
     folder = backups_dir(db_file)
     daily = folder / "daily" / f"{db_file.stem}-{today:%Y-%m-%d}.sqlite"
     if daily.exists() or not db_file.exists():
         return None
-    info = backup(db_file, daily)
+    daily.parent.mkdir(parents=True, exist_ok=True)
+    info = backup(db_file, daily, store=store)
     monthly = folder / "monthly" / f"{db_file.stem}-{today:%Y-%m}.sqlite"
     if not monthly.exists():
         monthly.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +217,9 @@ def _prune(folder: Path, keep: int) -> None:
 
 
 def pre_migration_backup(db_file: Path, revision: str) -> BackupInfo:
+    """The copy taken before a migration (documents' files are not at risk, so not packed)."""
     folder = backups_dir(db_file) / "before-migration"
+    folder.mkdir(parents=True, exist_ok=True)
     return backup(
         db_file, folder / f"{db_file.stem}-rev{revision}-{dt.datetime.now():%Y%m%d-%H%M%S}.sqlite"
     )

@@ -1,15 +1,25 @@
-"""`backup` (a checked copy, even while in use) and `restore` (a checked backup replaces the
-database file, which is set aside first)."""
+"""`backup` (a checked copy, even while in use, with the documents' files) and `restore` (an
+admin replaces the database with a checked backup; the current file is copied aside)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from exodesk.backup import backup, restore
+from exodesk.backup import backup
+from exodesk.cli.acting import acting_user, sign_in
 from exodesk.cli.failures import EXIT_DATABASE, EXIT_INVALID, EXIT_OK, Failure
 from exodesk.cli.registry import Command
-from exodesk.db import Database, resolve_target, sqlite_file, target_url
+from exodesk.db import (
+    Database,
+    open_database,
+    resolve_target,
+    sqlite_file,
+    target_url,
+)
+from exodesk.restore import Current, restore_database
+from exodesk.services.accounts import users
+from exodesk.settings import document_store
 
 
 def _backup_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,9 +43,29 @@ def _database_file(db: Database) -> Path:
 
 def run_backup(db: Database, args: argparse.Namespace) -> int:
     source = _database_file(db)
-    info = backup(source, args.dest)
-    print(f"Backed up {source} to {info.path} ({info.size:,} bytes); the copy was checked.")
+    info = backup(source, args.dest, store=document_store())
+    files = f", with {info.documents} document file{'s' if info.documents != 1 else ''}"
+    print(f"Backed up {source} to {info.path} ({info.size:,} bytes{files}); the copy was checked.")
+    for stored in info.missing_documents:
+        print(
+            f"exodesk: warning: the file {stored} is missing from the document store "
+            "(or changed): it is not in the backup"
+        )
     return EXIT_OK
+
+
+def _who_restores(path: Path, args: argparse.Namespace, state: Current) -> str:
+    """Once the database has accounts, only a signed-in admin may replace it."""
+    if state is not Current.OURS:
+        return acting_user(args)  # missing or damaged: nobody can sign in to it
+    db = open_database(str(path))
+    try:
+        name = sign_in(db, args)
+        with db.read() as session:
+            users.require(session, name, users.Permission.RESTORE)
+    finally:
+        db.close()
+    return name or acting_user(args)
 
 
 def run_restore(target: str | None, args: argparse.Namespace) -> int:
@@ -43,12 +73,21 @@ def run_restore(target: str | None, args: argparse.Namespace) -> int:
     if path is None:
         raise Failure(EXIT_INVALID, "restore works on a database file, not a server")
     try:
-        aside = restore(path, args.source)
+        restored = restore_database(
+            path,
+            args.source,
+            store=document_store(),
+            authorise=lambda state: _who_restores(path, args, state),
+        )
     except OSError as exc:
         raise Failure(EXIT_DATABASE, f"{path}: cannot replace it ({exc.strerror})") from None
-    print(f"Restored {path} from {args.source}.")
-    if aside.exists():
-        print(f"The previous file was set aside as {aside}.")
+    files = restored.documents
+    print(
+        f"Restored {path} from {args.source}"
+        + (f", with {files} document file{'s' if files != 1 else ''}." if files else ".")
+    )
+    if restored.set_aside is not None:
+        print(f"The previous file was set aside as {restored.set_aside}.")
     return EXIT_OK
 
 
@@ -58,7 +97,7 @@ COMMANDS = (
     ),
     Command(
         ("restore",),
-        "replace the database with a checked backup (the current file is set aside first)",
+        "replace the database with a checked backup (an admin; the current file is kept aside)",
         _restore_arguments,
         run_on_target=run_restore,
         refusal="nothing was replaced",

@@ -58,6 +58,7 @@ def test_a_missing_database_with_a_backup_is_refused_naming_it(
     db = tmp_path / "clinic.sqlite"
     assert main(["stock", "--db", str(db)]) == 0
     copy = tmp_path / "clinic-backups" / "daily" / "clinic-2026-01-05.sqlite"
+    copy.parent.mkdir(parents=True)
     assert main(["backup", str(copy), "--db", str(db)]) == 0
     for gone in _leftovers(db):  # the file, and any -wal/-shm beside it
         gone.unlink()

@@ -11,6 +11,8 @@ POINT is one of
     flush      after the N-th session flush, its rows written but not committed
     commit     just before the N-th session commit
     committed  just after the N-th session commit, before the process closes anything
+    call       `call:MODULE.FUNCTION:N`: just before the N-th call of that function (for
+               work that is file moves rather than SQL, such as restore)
 
 With `count` the command runs to its end and the last line on stdout is a JSON object of
 how many times each point was reached.
@@ -18,6 +20,7 @@ how many times each point was reached.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -62,9 +65,32 @@ def watch(kill_at: tuple[str, int] | None) -> Counter[str]:
     return reached
 
 
+def kill_before_call(target: str, n: int) -> None:
+    """Replace MODULE.FUNCTION with a wrapper that SIGKILLs this process before its N-th call."""
+    module_name, _, function_name = target.rpartition(".")
+    module = importlib.import_module(module_name)
+    original = getattr(module, function_name)
+    calls = Counter[str]()
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls[target] += 1
+        if calls[target] == n:
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(*args, **kwargs)
+
+    setattr(module, function_name, wrapper)
+
+
 def parse_point(text: str) -> tuple[str, int] | None:
     if text == "count":
         return None
+    if text.startswith("call:"):
+        target, _, n = text[len("call:") :].rpartition(":")
+        if not target or not n.isdigit() or int(n) < 1:
+            raise SystemExit(f"kill_driver: bad kill point {text!r}")
+        kill_before_call(target, int(n))
+        return "call", int(n)
     point, _, n = text.partition(":")
     if point not in POINTS or not n.isdigit() or int(n) < 1:
         raise SystemExit(f"kill_driver: bad kill point {text!r}")

@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -190,3 +191,48 @@ def test_two_processes_importing_on_one_lot_both_succeed(tmp_path: Path) -> None
         }
     ]
     assert finished("audit", "verify", "--db", str(db)).returncode == 0
+
+
+RESTORE_KILL_POINTS = (
+    "call:exodesk.restore.record_restore:1",  # the copy migrated, its trail being written
+    "call:exodesk.restore.move_into_place:1",  # the current file copied, not yet aside
+    "call:exodesk.restore.move_into_place:2",  # set aside, the new file not yet in place
+    "call:exodesk.restore.Restored:1",  # the new file in place, nothing said yet
+)
+
+
+@pytest.fixture(scope="module")
+def restore_pair(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a database and a backup taken before a change made to it."""
+    folder = tmp_path_factory.mktemp("restore")
+    db = folder / "clinic.sqlite"
+    shutil.copyfile(demo_template, db)
+    assert main(["backup", str(folder / "backup.sqlite"), "--db", str(db)]) == 0
+    extra = folder / "extra.json"
+    extra.write_text(
+        json.dumps({"format": "exodesk/1", "locations": [{"name": "After the backup"}]}),
+        encoding="utf-8",
+    )
+    assert main(["import", str(extra), "--db", str(db)]) == 0
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return folder
+
+
+@pytest.mark.parametrize("point", RESTORE_KILL_POINTS)
+def test_restore_killed_at_any_point_leaves_the_old_file_or_the_new(
+    restore_pair: Path, tmp_path: Path, point: str
+) -> None:
+    db, backup = tmp_path / "clinic.sqlite", tmp_path / "backup.sqlite"
+    shutil.copyfile(restore_pair / "clinic.sqlite", db)
+    shutil.copyfile(restore_pair / "backup.sqlite", backup)
+    old, new = exported(db), exported(backup)
+    killed = driven(point, "restore", str(backup), "--db", str(db))
+    assert killed.returncode == -9, killed.stderr  # the kill landed where asked
+    assert db.is_file()  # never a moment without a database
+    assert quick_check(db) == "ok"
+    assert exported(db) in (old, new)
+    again = finished("restore", str(backup), "--db", str(db))  # and it can be done again
+    assert again.returncode == 0, again.stderr
+    assert exported(db) == new
+    assert [p.name for p in tmp_path.iterdir() if ".restoring." in p.name] == []

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from exodesk.db import Database
 from exodesk.models.enums import Role
 from exodesk.services.accounts.users import Permission, allowed
-from exodesk.settings import data_dir
+from exodesk.settings import document_store as default_document_store
 from exodesk.ui.shell.changes import Changes
 
 
@@ -37,7 +37,7 @@ class AppContext:
     user: str
     today: Callable[[], dt.date] = dt.date.today
     bus: DataBus = field(default_factory=DataBus)
-    document_store: Path = field(default_factory=lambda: data_dir() / "documents")
+    document_store: Path = field(default_factory=default_document_store)
     role: Role | None = None  # the signed-in account's role; None: no accounts, all allowed
 
     def announce_change(self, changes: Changes = Changes.ALL) -> None:
