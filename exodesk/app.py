@@ -24,10 +24,10 @@ from exodesk.db import (
     sqlite_file,
     target_url,
 )
-from exodesk.services.accounts import users
+from exodesk.services.accounts import throttle, users
 from exodesk.services.accounts.users import Account
 from exodesk.services.errors import ExoDeskError, NotPermitted
-from exodesk.settings import APP_NAME, data_dir
+from exodesk.settings import APP_NAME, document_store
 
 
 def show_unexpected_errors() -> None:
@@ -60,12 +60,13 @@ def freeze_startup_objects() -> None:
 
 
 def take_daily_backup(db: Database) -> str | None:
-    """The first start of each day backs the database up (14 daily and 12 monthly kept)."""
+    """The first start of each day backs the database up (14 daily and 12 monthly kept);
+    never on read-only media, where the backups' folder cannot be written."""
     path = sqlite_file(target_url(db.target))
-    if path is None:
+    if path is None or db.read_only:
         return None
     try:
-        info = daily_backup(path, dt.date.today())
+        info = daily_backup(path, dt.date.today(), store=document_store())
     except BackupError as exc:
         QMessageBox.warning(None, APP_NAME, f"Today's backup could not be made: {exc}")
         return None
@@ -103,6 +104,10 @@ def run_gui(target: str | None) -> int:
     except DatabaseRefused as exc:
         QMessageBox.critical(None, APP_NAME, f"ExoDesk cannot open the database.\n\n{exc}")
         return 3
+    if db.read_only:
+        QMessageBox.critical(None, APP_NAME, read_only_window_refusal(db))
+        db.close()
+        return 3
     from exodesk.ui.shell.context import AppContext
     from exodesk.ui.shell.main_window import MainWindow
 
@@ -117,12 +122,10 @@ def run_gui(target: str | None) -> int:
         print(f"exodesk: {exc}; the window was not opened", file=sys.stderr)
         db.close()
         return 2
-    if account is None:  # the person cancelled (the first start creates the admin)
+    if account is None:  # cancelled (the first start creates the admin), or nobody can sign in
         db.close()
         return 0
-    ctx = AppContext(
-        db=db, user=account.name, role=account.role, document_store=data_dir() / "documents"
-    )
+    ctx = AppContext(db=db, user=account.name, role=account.role, document_store=document_store())
     show_unexpected_errors()
     window = MainWindow(ctx)
     idle_lock = IdleLock(ctx, window)  # lock/idle_minutes without input: the lock screen
@@ -138,6 +141,17 @@ def run_gui(target: str | None) -> int:
         db.close()
 
 
+def read_only_window_refusal(db: Database) -> str:
+    """Why the window does not open on a database on read-only media: signing in, the daily
+    backup and every view's changes write to it."""
+    return (
+        f"{db.display_name} is on read-only media (or a folder you cannot write): it can be "
+        "read but not changed, and the window needs to change it (signing in, today's "
+        "backup), so it was not opened; nothing was written.\n\nRead it with exodesk check, "
+        "stock, trace, export or backup, or copy it to a writable folder and open the copy."
+    )
+
+
 def signed_in_from_environment(db: Database) -> Account | None:
     """EXODESK_USER with EXODESK_PASSWORD sign in as on the command line (scripted starts,
     the bundle's smoke test); the password is checked all the same. None when they are not
@@ -145,10 +159,12 @@ def signed_in_from_environment(db: Database) -> Account | None:
     name, password = os.environ.get("EXODESK_USER"), os.environ.get("EXODESK_PASSWORD")
     if not name or password is None:
         return None
-    with db.write() as session:  # a sign-in may upgrade an old password hash
+    with db.read() as session:
         if not users.accounts_exist(session):
             return None
-        return users.sign_in(session, name, password)
+        users.refuse_if_nobody_can_sign_in(session)
+    # Through the shared throttle; a sign-in may upgrade an old password hash.
+    return throttle.sign_in(db.write, name, password, via="EXODESK_USER at start")
 
 
 def close_after_a_while(window: QWidget) -> None:

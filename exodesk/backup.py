@@ -14,7 +14,12 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from exodesk.files import copy_atomically, move_into_place, temporary_beside
+from exodesk.files import (
+    copy_atomically,
+    move_into_place,
+    sqlite_read_only_query,
+    temporary_beside,
+)
 
 KEEP_DAILY = 14
 KEEP_MONTHLY = 12
@@ -76,7 +81,9 @@ def check_copy(path: Path) -> str:
 
 def online_copy(source: Path, target: Path) -> None:
     """Page-by-page copy of a live database into `target` (a rollback-journal file)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    # On read-only media WAL's side files cannot be made: open it as files.py says it can.
+    query = sqlite_read_only_query(source) or "mode=ro"
+    src = sqlite3.connect(f"file:{source}?{query}", uri=True, timeout=30)
     try:
         dst = sqlite3.connect(target)
         try:

@@ -22,12 +22,18 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from exodesk.backup import BackupError, latest_backup, newest_copy, pre_migration_backup
+from exodesk.backup import (
+    APPLICATION_ID,
+    BackupError,
+    latest_backup,
+    newest_copy,
+    pre_migration_backup,
+)
+from exodesk.files import disk_full_message, folder_writable, sqlite_read_only_query
+from exodesk.services.audit.guards import put_back_guards
 from exodesk.settings import default_database_path
 
 MIGRATIONS_DIR = Path(str(files("exodesk") / "migrations"))
-# `PRAGMA application_id` of every ExoDesk SQLite database: b"ExoD" as a 32-bit integer.
-APPLICATION_ID = int.from_bytes(b"ExoD", "big")
 BUSY_TIMEOUT_MS = int(os.environ.get("EXODESK_BUSY_TIMEOUT_MS", "10000"))
 NETWORK_FILESYSTEMS = {
     "cifs",
@@ -48,9 +54,32 @@ class DatabaseRefused(Exception):
     """The database cannot be opened safely; nothing was written to it. CLI exit 3."""
 
 
-def explain_operational_error(exc: OperationalError) -> str:
-    """A database error in the clinic's words; the transaction was rolled back."""
+class ReadOnlyDatabase(DatabaseRefused):
+    """A write asked of a database opened read-only (read-only media, or a file or folder
+    this account cannot write); refused before anything was written. CLI exit 3."""
+
+
+def read_only_refusal(where: str) -> str:
+    return (
+        f"{where} is on read-only media (or a folder you cannot write): it can be read but "
+        "not changed; nothing was written"
+    )
+
+
+def _sqlite_code(exc: OperationalError) -> int | None:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None  # the primary code of an extended one
+
+
+def explain_operational_error(exc: OperationalError, where: str = "the database") -> str:
+    """A database error in the clinic's words; the transaction was rolled back. `where`
+    names the database (its file) in the sentences that need it."""
     text = str(exc.orig).lower()
+    code = _sqlite_code(exc)
+    if code == sqlite3.SQLITE_FULL or "database or disk is full" in text:
+        return disk_full_message(where)
+    if code == sqlite3.SQLITE_READONLY:
+        return read_only_refusal(where)
     if "locked" in text or "busy" in text:
         return (
             "the database is busy: another workstation is writing to it; nothing was "
@@ -65,11 +94,13 @@ def explain_operational_error(exc: OperationalError) -> str:
     return f"database error ({exc.orig}); nothing was written"
 
 
-def explain_database_error(exc: BaseException) -> str | None:
+def explain_database_error(exc: BaseException, where: str = "the database") -> str | None:
     """A database failure in plain words (locked, disk full, read-only, lost connection), or
     None when `exc` is not one: so the window never needs to know SQLAlchemy's exceptions."""
+    if isinstance(exc, ReadOnlyDatabase):
+        return str(exc)
     if isinstance(exc, OperationalError):
-        return explain_operational_error(exc)
+        return explain_operational_error(exc, where)
     if isinstance(exc, SQLAlchemyError):
         return (
             f"the database did not take the change ({type(exc).__name__}); nothing was "
@@ -135,11 +166,37 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def make_engine(target: str) -> Engine:
+def read_only_flags(path: Path) -> str | None:
+    """None when the file and its folder can be written; otherwise the query of the read-only
+    SQLite URI that reads it (files.sqlite_read_only_query). Refuses a file whose changes
+    wait in a -wal that SQLite cannot read on read-only media (no -shm beside it)."""
+    query = sqlite_read_only_query(path)
+    if query is None:
+        return None
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    pending = wal.is_file() and wal.stat().st_size > 0
+    if pending and not folder_writable(path.parent) and not shm.is_file():
+        raise DatabaseRefused(
+            f"{path}: its latest changes are still in {wal.name}, and SQLite cannot read them "
+            f"without {shm.name} on read-only media (or a folder you cannot write); copy "
+            f"{path.name} and {wal.name} together to a writable folder and open the copy "
+            "there; nothing was written"
+        )
+    return query
+
+
+def make_engine(target: str, read_only: str | None = None) -> Engine:
+    """`read_only`: the query of a read-only SQLite URI (`read_only_flags`); the file is then
+    opened through it, its journal mode left as it is and every write refused by SQLite."""
     url = target_url(target)
     if url.get_backend_name() != "sqlite":
         return _create_engine(url, pool_pre_ping=True)
-    file_backed = sqlite_file(url) is not None
+    path = sqlite_file(url)
+    file_backed = path is not None
+    if read_only is not None and path is not None:
+        url = URL.create(
+            "sqlite+pysqlite", database=f"file:{path}?{read_only}", query={"uri": "true"}
+        )
     engine = _create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -148,7 +205,9 @@ def make_engine(target: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        if file_backed:
+        if read_only is not None:
+            cursor.execute("PRAGMA query_only=ON")
+        elif file_backed:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
@@ -238,25 +297,27 @@ def network_filesystem(path: Path, mounts_text: str | None = None) -> str | None
     return best[1] if best and best[1] in NETWORK_FILESYSTEMS else None
 
 
-def _check_sqlite_file(path: Path) -> tuple[str | None, int]:
+def _check_sqlite_file(path: Path, flags: str | None = None) -> tuple[str | None, int]:
     """Read-only checks of an existing file: integrity, ExoDesk schema, known revision.
-    Returns the revision (None: empty) and the file's application id (0 for no file)."""
+    Returns the revision (None: empty) and the file's application id (0 for no file).
+    `flags`: the read-only URI query for a file on read-only media (`read_only_flags`)."""
     try:
-        return _read_only_checks(path)
+        return _read_only_checks(path, flags)
     except DatabaseRefused as exc:
         if "newer ExoDesk" in str(exc):
             raise
         raise DatabaseRefused(_with_backup_hint(path, str(exc))) from exc
 
 
-def _read_only_checks(path: Path) -> tuple[str | None, int]:
+def _read_only_checks(path: Path, flags: str | None = None) -> tuple[str | None, int]:
     if not path.exists() or path.stat().st_size == 0:
         return None, 0
     if path.is_dir():
         raise DatabaseRefused(f"{path}: is a folder, not a database file")
     # With no -wal beside it, no other connection has the file open: `immutable` then reads
     # it without creating -wal/-shm files. Otherwise read-only beside the other connections.
-    flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
+    if flags is None:
+        flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
     ro = create_engine(
         URL.create("sqlite+pysqlite", database=f"file:{path}?{flags}", query={"uri": "true"})
     )
@@ -286,6 +347,7 @@ class Database:
     engine: Engine
     warnings: tuple[str, ...] = ()
     created: bool = False  # this open made the file: see discard_if_created
+    read_only: bool = False  # read-only media, or a file or folder this account cannot write
 
     def __post_init__(self) -> None:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -306,7 +368,10 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One user action: commits on success, rolls everything back on any error."""
+        """One user action: commits on success, rolls everything back on any error. On a
+        read-only database, refused (ReadOnlyDatabase) before anything begins."""
+        if self.read_only:
+            raise ReadOnlyDatabase(read_only_refusal(self.display_name))
         with self._write.begin() as session:
             yield session
 
@@ -358,15 +423,24 @@ def open_database(target: str | None = None) -> Database:
     warnings: list[str] = []
     created = False
     marked = True
+    flags: str | None = None  # the read-only URI query, for a file on read-only media
     if path is not None:
-        revision, application_id = _check_sqlite_file(path)
+        flags = read_only_flags(path)
+        revision, application_id = _check_sqlite_file(path, flags)
         marked = application_id == APPLICATION_ID
+        if flags is not None:
+            _refuse_upgrade_when_read_only(path, revision, marked)
         if not path.exists():
             _refuse_if_copies_exist(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseRefused(f"{path}: cannot create its folder ({exc.strerror})") from exc
+        if not path.exists() and not folder_writable(path.parent):
+            raise DatabaseRefused(
+                f"{path}: no database file here, and none can be made: its folder is on "
+                "read-only media (or a folder you cannot write); nothing was created"
+            )
         share = network_filesystem(path.parent)
         if share:
             warnings.append(
@@ -374,7 +448,7 @@ def open_database(target: str | None = None) -> Database:
                 "database when several workstations write; a group of clinics belongs on a "
                 "PostgreSQL server (--db postgresql://…)."
             )
-        if revision is not None and revision != head_revision():
+        if flags is None and revision is not None and revision != head_revision():
             try:
                 pre_migration_backup(path, revision)
             except BackupError as exc:
@@ -383,13 +457,17 @@ def open_database(target: str | None = None) -> Database:
                     "nothing was changed"
                 ) from exc
         created = not path.exists()
-    engine = make_engine(resolved)
+    read_only = flags is not None  # never migrated, never written: Database.write refuses
+    engine = make_engine(resolved, flags)
     try:
         if path is None:
             with engine.connect() as conn:
                 revision = _schema_state(conn, url.render_as_string(hide_password=True))
         if revision != head_revision() or not marked:
             upgrade(engine)
+        if not read_only:
+            with engine.begin() as conn:
+                put_back_guards(conn)  # dropped outside ExoDesk: back, and recorded
     except SQLAlchemyError as exc:
         engine.dispose()
         if created and path is not None:
@@ -402,7 +480,23 @@ def open_database(target: str | None = None) -> Database:
         if created and path is not None:
             _remove_database_file(path)
         raise
-    return Database(resolved, engine, tuple(warnings), created)
+    return Database(resolved, engine, tuple(warnings), created, read_only)
+
+
+def _refuse_upgrade_when_read_only(path: Path, revision: str | None, marked: bool) -> None:
+    """A database on read-only media is opened as it is: one that needs upgrading (or is
+    empty, so needs its schema) cannot be, and is refused."""
+    if revision is None:
+        raise DatabaseRefused(
+            f"{path}: holds no ExoDesk data yet, and it is on read-only media (or a folder "
+            "you cannot write), where it cannot be set up; nothing was written"
+        )
+    if revision != head_revision() or not marked:
+        raise DatabaseRefused(
+            f"{path}: needs upgrading to this version of ExoDesk, which cannot be done on "
+            "read-only media (or a folder you cannot write): copy it to a writable folder "
+            "first and open the copy; nothing was written"
+        )
 
 
 def _remove_database_file(path: Path) -> None:
@@ -425,7 +519,8 @@ def _holds_only_the_empty_schema(path: Path) -> bool:
         tables = [
             row[0]
             for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if row[0] != "alembic_version" and not row[0].startswith("sqlite_")
+            if row[0] not in ("alembic_version", "database_fact")
+            and not row[0].startswith("sqlite_")
         ]
         return not any(
             conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() for name in tables

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 from exodesk.cli.acting import sign_in
 from exodesk.cli.commands import COMMANDS, GROUPS
-from exodesk.cli.failures import EXIT_FAILED, EXIT_OK, crashed, fail, report
+from exodesk.cli.failures import EXIT_FAILED, EXIT_OK, CommitWatch, crashed, fail, report
 from exodesk.cli.parser import COMMAND, build_parser
 from exodesk.cli.registry import Command
-from exodesk.db import discard_if_created, open_database
+from exodesk.db import ReadOnlyDatabase, discard_if_created, open_database, read_only_refusal
 from exodesk.ui.shell.window_check import window_problem
 
 __all__ = ["main", "main_entry"]
@@ -54,18 +54,23 @@ def _run_on_database(command: Command, target: str | None, args: argparse.Namesp
     for warning in db.warnings:
         print(f"exodesk: warning: {warning}", file=sys.stderr)
     code = EXIT_FAILED
+    commits = CommitWatch(db.engine)  # the command's own writes (a sign-in writes too)
     try:
         if command.nothing_to_do is not None and command.nothing_to_do(db, args):
             code = EXIT_OK  # decided before signing in: nothing to sign in for
         else:
+            if command.writes and db.read_only:  # before signing in: a sign-in writes too
+                raise ReadOnlyDatabase(read_only_refusal(db.display_name))
             if command.writes:
                 args.signed_in = sign_in(db, args)
+            commits.start()
             code = command.run(db, args)
     except Exception as exc:
-        code = report(exc, command, args, db.display_name)
+        code = report(exc, command, args, db.display_name, committed=commits.seen)
     finally:
+        commits.stop()
         db.close()
-        if code != EXIT_OK:
+        if code != EXIT_OK and not commits.seen:
             discard_if_created(db)  # a failed command leaves no new database behind
     return code
 

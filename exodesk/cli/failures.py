@@ -10,11 +10,14 @@ import sys
 import traceback
 from pathlib import Path
 
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from exodesk.backup import BackupError
 from exodesk.cli.registry import Command
-from exodesk.db import DatabaseRefused, explain_operational_error
+from exodesk.db import DatabaseRefused, ReadOnlyDatabase, explain_operational_error
+from exodesk.files import DiskFull, disk_full_in, disk_full_message, temporary_beside
 from exodesk.services.errors import ExoDeskError, InvalidInput, NotPermitted, Problem
 from exodesk.settings import data_dir
 
@@ -36,10 +39,73 @@ def fail(code: int, message: str) -> int:
     return code
 
 
-def report(exc: Exception, command: Command, args: argparse.Namespace, database: str) -> int:
-    """Say what went wrong running `command` on `database` (its display name); the exit code."""
+class CommitWatch:
+    """Whether a write transaction was committed on `engine` since `start`: once one was, no
+    failure may say that nothing was written (see `report`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.seen = False
+        self._listening = False
+
+    def _on_commit(self, conn: Connection) -> None:
+        # Database.write sessions begin IMMEDIATE; reads commit too, and write nothing.
+        if conn.get_execution_options().get("exodesk_begin") == "IMMEDIATE":
+            self.seen = True
+
+    def start(self) -> None:
+        if not self._listening:
+            event.listen(self._engine, "commit", self._on_commit)
+            self._listening = True
+
+    def stop(self) -> None:
+        if self._listening:
+            event.remove(self._engine, "commit", self._on_commit)
+            self._listening = False
+
+
+def check_writable(path: Path, *, then: str = "nothing was written") -> None:
+    """Refuse (exit 2), before anything is done, a file that cannot be written: in a folder
+    that does not exist or cannot be written to, or onto a folder. `then` says what that
+    leaves undone. A device or pipe (/dev/stdout) is taken as it is."""
+    path = Path(path)
+    if path.is_dir():
+        raise Failure(EXIT_INVALID, f"{path}: is a folder, not a file; {then}")
+    if path.exists() and not path.is_file():
+        return
+    folder = path.parent
+    if not folder.exists():
+        raise Failure(EXIT_INVALID, f"{path}: the folder {folder} does not exist; {then}")
+    if not folder.is_dir():
+        raise Failure(EXIT_INVALID, f"{path}: {folder} is not a folder; {then}")
+    try:
+        with temporary_beside(folder, f".{path.name}."):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise Failure(
+            EXIT_INVALID, f"{path}: cannot write in the folder {folder} ({reason}); {then}"
+        ) from None
+
+
+def report(
+    exc: Exception,
+    command: Command,
+    args: argparse.Namespace,
+    database: str,
+    *,
+    committed: bool = False,
+) -> int:
+    """Say what went wrong running `command` on `database` (its display name); the exit code.
+    `committed`: the command had already committed a write, which stays: then no message
+    says nothing was written, and a closed output pipe is not a failure at all."""
     if isinstance(exc, BrokenPipeError):
         raise exc  # the reader went away (`| head`): main_entry stops quietly
+    if committed:
+        return _after_commit(exc)
+    full = disk_full_in(exc) if not isinstance(exc, SQLAlchemyError) else None
+    if full is not None:
+        return _disk_full(exc, full, command, args, database)
     if isinstance(exc, Failure):
         return fail(exc.code, str(exc))
     if isinstance(exc, InvalidInput) and command.lists_problems:
@@ -49,13 +115,41 @@ def report(exc: Exception, command: Command, args: argparse.Namespace, database:
         return fail(EXIT_INVALID, _refused(said, command, permission=isinstance(exc, NotPermitted)))
     if isinstance(exc, BackupError):
         return fail(EXIT_INVALID, _refused(str(exc), command))
+    if isinstance(exc, ReadOnlyDatabase):
+        return fail(EXIT_DATABASE, str(exc))
     if isinstance(exc, DatabaseRefused):
         return fail(EXIT_DATABASE, f"cannot open the database: {exc}")
     if isinstance(exc, OperationalError):
-        return fail(EXIT_DATABASE, f"{database}: {explain_operational_error(exc)}")
+        said = explain_operational_error(exc, database)
+        return fail(EXIT_DATABASE, said if database in said else f"{database}: {said}")
     if isinstance(exc, SQLAlchemyError):
         return fail(EXIT_DATABASE, f"{database}: database error: {exc.__cause__ or exc}")
     return crashed(exc)
+
+
+def _disk_full(
+    exc: Exception, full: BaseException, command: Command, args: argparse.Namespace, database: str
+) -> int:
+    """A disk that filled up, named: an output file's (export, report, backup: the exit the
+    command gives a file it cannot write, else 2), or the database's (3)."""
+    if isinstance(full, DiskFull):
+        where: object = full.filename
+    elif command.name == "backup" and getattr(args, "dest", None) is not None:
+        where = args.dest  # the copy is what is written; the database is only read
+    else:
+        return fail(EXIT_DATABASE, disk_full_message(database))
+    return fail(exc.code if isinstance(exc, Failure) else EXIT_INVALID, disk_full_message(where))
+
+
+def _after_commit(exc: Exception) -> int:
+    """A failure after the command's change was committed: it is kept, and said so."""
+    if isinstance(exc, Failure):
+        return fail(exc.code, str(exc))  # the command says what was done and what was not
+    if isinstance(exc, ExoDeskError):
+        said = "; ".join(str(p) for p in exc.problems)
+    else:
+        said = f"unexpected error ({type(exc).__name__}: {exc}); details are in {_log_crash(exc)}"
+    return fail(EXIT_FAILED, f"{said}. The change was saved to the database before this happened")
 
 
 def crashed(exc: BaseException) -> int:

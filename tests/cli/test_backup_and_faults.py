@@ -187,7 +187,9 @@ def test_a_full_disk_mid_import_writes_nothing_and_says_so(
         document["clinic"] = None  # the demo clinic stays
         import_bytes(session, json.dumps(document), user="t", source="big.json")
     db.close()
-    assert explain_operational_error(full.value).startswith("the disk is full; nothing was")
+    assert explain_operational_error(full.value).startswith(
+        "the disk holding the database is full: free some space and try again; nothing was"
+    )
     assert export(demo_db, capsys) == before
 
 
