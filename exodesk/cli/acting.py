@@ -1,5 +1,6 @@
-"""Who acts: the login name or --user while the database has no accounts, else an account
-signed in with its password ($EXODESK_PASSWORD, or asked at the terminal)."""
+"""Who acts: the login name or --user while the database has never had accounts, else an
+account signed in with its password ($EXODESK_PASSWORD, or asked at the terminal), through
+the shared sign-in throttle (wrong passwords are counted and audited in the database)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 
 from exodesk.cli.failures import EXIT_INVALID, Failure
 from exodesk.db import Database
-from exodesk.services.accounts import users
+from exodesk.services.accounts import throttle, users
 
 
 def _login_name() -> str:
@@ -59,13 +60,18 @@ def _acting_name(args: argparse.Namespace, names: list[str]) -> str:
 def sign_in(db: Database, args: argparse.Namespace) -> str | None:
     """Once the database has accounts, a writing command acts as a signed-in account: the
     name from --user (or $EXODESK_USER, or the only account), the password from
-    $EXODESK_PASSWORD or asked for. None while there are no accounts (single-user). A wrong
-    password raises users.WrongPassword, an unknown name users.NoActiveAccount."""
+    $EXODESK_PASSWORD or asked for. None while the database has never had accounts
+    (single-user). users.NobodyCanSignIn when it has had them but none is active now; a
+    wrong password raises users.WrongPassword (after writing it to the trail), an unknown
+    name users.NoActiveAccount, too many of either lately throttle.TooManyTries."""
     with db.read() as session:
         if not users.accounts_exist(session):
             return None
+        users.refuse_if_nobody_can_sign_in(session)
         names = [a.name for a in users.list_users(session) if a.active]
     name = _acting_name(args, names)
+    with db.read() as session:  # no password asked for that would not be checked
+        throttle.refuse_if_waiting(session, name)
     password = os.environ.get("EXODESK_PASSWORD")
     if password is None:
         password = _ask(
@@ -73,8 +79,7 @@ def sign_in(db: Database, args: argparse.Namespace) -> str | None:
             f"{name} must sign in, but there is no terminal to ask for the password: "
             "set EXODESK_PASSWORD; nothing was written",
         )
-    with db.write() as session:
-        return users.sign_in(session, name, password).name
+    return throttle.sign_in(db.write, name, password, via="command line").name
 
 
 def new_password(args: argparse.Namespace, name: str) -> str:

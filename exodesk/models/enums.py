@@ -114,6 +114,8 @@ class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    SIGN_IN_FAILED = "sign_in_failed"  # a wrong password or unknown name (record "user")
+    SIGNED_IN = "signed_in"  # a sign-in after wrong passwords: they count no more
 
 
 class RecordKind(StrEnum):
@@ -128,6 +130,7 @@ class RecordKind(StrEnum):
     MOVEMENT = "movement"
     STOCK_COUNT = "stock_count"
     USER = "user"
+    DATABASE = "database"
 
 
 class FileState(StrEnum):

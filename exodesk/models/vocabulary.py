@@ -212,6 +212,16 @@ VOCABULARIES: dict[type[StrEnum], Mapping[StrEnum, Words]] = {
         AuditAction.CREATE: Words("Created", phrase="created"),
         AuditAction.UPDATE: Words("Changed", phrase="changed"),
         AuditAction.DELETE: Words("Deleted", phrase="deleted"),
+        AuditAction.SIGN_IN_FAILED: Words(
+            "Sign-in refused",
+            description="Someone typed a wrong password, or a name with no active account.",
+            phrase="tried to sign in as",
+        ),
+        AuditAction.SIGNED_IN: Words(
+            "Signed in",
+            description="Signed in after wrong passwords, which then stopped counting.",
+            phrase="signed in as",
+        ),
     },
     RecordKind: {
         RecordKind.CLINIC: Words("Clinic"),
@@ -223,6 +233,7 @@ VOCABULARIES: dict[type[StrEnum], Mapping[StrEnum, Words]] = {
         RecordKind.MOVEMENT: Words("Stock movement"),
         RecordKind.STOCK_COUNT: Words("Stock count"),
         RecordKind.USER: Words("User account"),
+        RecordKind.DATABASE: Words("Database"),
     },
     FileState: {
         FileState.NONE: Words(

@@ -3,8 +3,12 @@ database has accounts, and a single-user database working exactly as before."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,8 +20,9 @@ from argon2 import PasswordHasher
 
 from exodesk.cli import main
 from exodesk.db import open_database
-from exodesk.services.accounts import users
+from exodesk.services.accounts import throttle, users
 from exodesk.services.audit.log import AuditFilter, list_events
+from exodesk.services.audit.trail import utc_now
 
 ADMIN_PASSWORD = "admin secret"
 DOC_PASSWORD = "doctor secret"
@@ -267,3 +272,153 @@ def test_make_run_keeps_working_once_accounts_exist(tmp_path: Path) -> None:
         timeout=60,
     )
     assert (again.returncode, again.stderr) == (0, "")
+
+
+# -- accounts never fall away; wrong passwords throttled and audited -------------------------
+
+
+def _behind_the_back(demo_db: Path, sql: str) -> None:
+    with contextlib.closing(sqlite3.connect(demo_db)) as raw, raw:
+        raw.executescript(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["DELETE FROM user_account;", "UPDATE user_account SET active = 0;"],
+    ids=["emptied", "all-deactivated"],
+)
+def test_accounts_removed_behind_exodesks_back_leave_every_write_refused(
+    staffed: Callable[..., int],
+    capsys: pytest.CaptureFixture[str],
+    demo_db: Path,
+    write_json: Any,
+    sql: str,
+) -> None:
+    _behind_the_back(demo_db, sql)
+    capsys.readouterr()
+    refusal = "nobody can sign in: restore a backup that has the accounts; nothing was written"
+    for argv, env in (
+        (["import", str(write_json(EXTRA))], {}),
+        (["count", "start", "--user", "Whoever"], {}),
+        (["count", "start", "--user", "Boss"], {"EXODESK_PASSWORD": ADMIN_PASSWORD}),
+        (["user", "add", "Mallory", "--role", "admin"], {"EXODESK_PASSWORD": "a new admin!"}),
+    ):
+        assert staffed(*argv, **env) == 2, argv
+        err = capsys.readouterr().err
+        assert refusal in err and "Traceback" not in err, (argv, err)
+    for command in (["check"], ["stock"], ["export", "-"], ["user", "list"]):
+        assert staffed(*command) == 0, command  # reads stay open
+    db = open_database(str(demo_db))
+    with db.read() as session:
+        assert "Mallory" not in [a.name for a in users.list_users(session)]
+        assert list_events(session, AuditFilter(), limit=1)[0].record_key != "Mallory"
+    db.close()
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> list[dt.datetime]:
+    """The throttle's clock, stopped (advance it by hand): the tests never sleep."""
+    clock = [dt.datetime(2026, 12, 1, 9, 0, 0)]
+    monkeypatch.setattr(throttle, "utc_now", lambda: clock[0])
+    return clock
+
+
+def test_wrong_passwords_on_the_command_line_are_throttled_and_audited(
+    staffed: Callable[..., int],
+    capsys: pytest.CaptureFixture[str],
+    demo_db: Path,
+    frozen_clock: list[dt.datetime],
+) -> None:
+    capsys.readouterr()
+    for _ in range(5):
+        assert staffed("count", "start", "--user", "Boss", EXODESK_PASSWORD="not it") == 2
+        assert "wrong password for Boss" in capsys.readouterr().err
+    asked: list[str] = []
+    with pytest.MonkeyPatch.context() as m:  # refused before a password is even asked for
+        m.setattr(sys.stdin, "isatty", lambda: True)
+        m.setattr("exodesk.cli.acting.getpass.getpass", lambda p="": asked.append(p) or "x")
+        assert staffed("count", "start", "--user", "Boss") == 2
+    assert asked == []
+    wait = "too many wrong passwords for Boss: try again in 30 seconds; nothing was written"
+    assert wait in capsys.readouterr().err
+    assert staffed("count", "start", "--user", "Boss", EXODESK_PASSWORD=ADMIN_PASSWORD) == 2
+    assert wait in capsys.readouterr().err
+    frozen_clock[0] += dt.timedelta(seconds=30)
+    assert staffed("count", "start", "--user", "Boss", EXODESK_PASSWORD=ADMIN_PASSWORD) == 0
+    db = open_database(str(demo_db))
+    with db.read() as session:
+        events = list_events(session, AuditFilter(record="user"), limit=10)
+    db.close()
+    failed = [e for e in events if e.action.value == "sign_in_failed"]
+    assert [(e.user, e.record_key, e.new, e.reason) for e in failed] == [
+        (None, "Boss", '{"via": "command line"}', "wrong password; not signed in")
+    ] * 5
+    assert events[0].action.value == "signed_in" and events[0].user == "Boss"
+
+
+def test_unknown_names_are_throttled_like_accounts_on_the_command_line(
+    staffed: Callable[..., int],
+    capsys: pytest.CaptureFixture[str],
+    frozen_clock: list[dt.datetime],
+) -> None:
+    capsys.readouterr()
+    for name in ("Boss", "Nobody"):
+        for _ in range(5):
+            assert staffed("count", "start", "--user", name, EXODESK_PASSWORD="not it") == 2
+        capsys.readouterr()
+        frozen_clock[0] += dt.timedelta(seconds=7)
+        assert staffed("count", "start", "--user", name, EXODESK_PASSWORD="not it") == 2
+        err = capsys.readouterr().err
+        assert f"too many wrong passwords for {name}: try again in 23 seconds" in err, err
+
+
+@pytest.mark.slow
+def test_wrong_passwords_from_separate_processes_share_one_throttle(
+    staffed: Callable[..., int], demo_db: Path, tmp_path: Path
+) -> None:
+    """Seven wrong passwords an hour ago (long waited out), then real `python -m exodesk`
+    processes: the first's wrong password (the eighth) makes the next process wait four
+    minutes, whoever tries and whatever the password. Minutes of margin: no machine is
+    that slow."""
+    db = open_database(str(demo_db))
+    an_hour_ago = utc_now() - dt.timedelta(hours=1)
+    with db.write() as session:
+        for _ in range(7):
+            throttle.record_failure(
+                session, "Boss", users.WrongPassword("Boss"), via="test", now=an_hour_ago
+            )
+    db.close()
+
+    def exodesk(password: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EXODESK_")}
+        env.update(EXODESK_DB=str(tmp_path / "never-used.sqlite"), EXODESK_PASSWORD=password)
+        return subprocess.run(
+            [sys.executable, "-m", "exodesk", "count", "start", "--user", "Boss"]
+            + ["--db", str(demo_db)],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    first = exodesk("not it")
+    assert (first.returncode, "wrong password for Boss" in first.stderr) == (2, True), first
+    for password in ("still not it", ADMIN_PASSWORD):
+        later = exodesk(password)
+        assert later.returncode == 2, later
+        said = re.search(
+            r"too many wrong passwords for Boss: try again in (\d+) seconds", later.stderr
+        )
+        assert said is not None, later.stderr
+        assert 120 < int(said.group(1)) <= 240
+    db = open_database(str(demo_db))
+    with db.read() as session:
+        failed = [
+            e
+            for e in list_events(session, AuditFilter(record="user"), limit=20)
+            if e.action.value == "sign_in_failed"
+        ]
+    db.close()
+    assert len(failed) == 8 and failed[0].new == '{"via": "command line"}'

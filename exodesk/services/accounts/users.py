@@ -1,13 +1,17 @@
 """Local accounts, their roles, and who may do what.
 
 Passwords are stored as argon2 hashes (argon2-cffi), never as text, and never reach the
-audit trail. The single-user rule keeps a one-person install as easy as before: while no
-active account exists, everything is permitted for whoever runs ExoDesk. Once accounts exist,
-every write names an active account whose role carries the permission it needs."""
+audit trail (only a fingerprint of the hash does, see `password_fingerprint`). The
+single-user rule keeps a one-person install as easy as before: while the database has never
+had an account, everything is permitted for whoever runs ExoDesk. Once it has had one, every
+write names an active account whose role carries the permission it needs, for good: emptying
+the accounts table or deactivating every account outside ExoDesk does not open it to everyone
+again, it refuses every write (see `accounts_exist`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -16,10 +20,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from exodesk.models import AuditAction, Role, User
+from exodesk.models import AuditAction, AuditEvent, Role, User
+from exodesk.models.enums import RecordKind
 from exodesk.models.vocabulary import phrase
 from exodesk.services.audit.trail import Change, utc_now, write_audit
 from exodesk.services.errors import InvalidInput, NotFound, NotPermitted, Problem
+from exodesk.services.facts import accounts_since, mark_accounts
 
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 200
@@ -36,6 +42,7 @@ class Permission(StrEnum):
     CLOSE_COUNT = "close_count"
     IMPORT = "import"
     MANAGE_USERS = "manage_users"
+    RESTORE = "restore"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -57,6 +64,7 @@ DOING = {
     Permission.CLOSE_COUNT: "closing a count",
     Permission.IMPORT: "importing a file",
     Permission.MANAGE_USERS: "managing user accounts",
+    Permission.RESTORE: "restoring a backup over the database",
 }
 
 
@@ -80,6 +88,17 @@ class NoActiveAccount(NotPermitted):
     def __init__(self, name: str) -> None:
         super().__init__(f"no active account named {name}")
         self.name = name
+
+
+class NobodyCanSignIn(NotPermitted):
+    """The database has had accounts, but none is active now: nobody may write."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this database has had user accounts, but none of them is active now (they were "
+            "removed or deactivated outside ExoDesk), so nobody can sign in: restore a backup "
+            "that has the accounts"
+        )
 
 
 @dataclass(frozen=True)
@@ -132,8 +151,29 @@ def _user(session: Session, name: str) -> User | None:
 
 
 def accounts_exist(session: Session) -> bool:
-    """True once any active account exists; until then, the single-user rule applies."""
+    """True once the database has ever had an account, for good: its `accounts_since` fact
+    is set (by `create_user`, or by migration 0006 for older databases), or an account row
+    exists (active or not), or the audit trail records an account being made. Only while
+    all three are missing does the single-user rule apply."""
+    if accounts_since(session) is not None:
+        return True
+    if session.scalar(select(exists().where(User.id.is_not(None)))):
+        return True
+    made = exists().where(
+        AuditEvent.record == RecordKind.USER.value, AuditEvent.action == AuditAction.CREATE
+    )
+    return bool(session.scalar(select(made)))
+
+
+def active_accounts_exist(session: Session) -> bool:
+    """Whether anyone can sign in."""
     return bool(session.scalar(select(exists().where(User.active.is_(True)))))
+
+
+def refuse_if_nobody_can_sign_in(session: Session) -> None:
+    """NobodyCanSignIn when the database has had accounts but none is active now."""
+    if accounts_exist(session) and not active_accounts_exist(session):
+        raise NobodyCanSignIn()
 
 
 def list_users(session: Session) -> list[Account]:
@@ -148,9 +188,11 @@ def get_user(session: Session, name: str) -> Account:
 
 
 def acting_role(session: Session, name: str | None) -> Role | None:
-    """The role of `name`'s active account; None while no accounts exist (all allowed)."""
+    """The role of `name`'s active account; None while the database has never had accounts
+    (all allowed). NobodyCanSignIn when it has had them but none is active now."""
     if not accounts_exist(session):
         return None
+    refuse_if_nobody_can_sign_in(session)
     user = None if name is None else _user(session, name)
     if user is None or not user.active:
         raise NotPermitted(_not_an_account(name))
@@ -164,8 +206,8 @@ def _not_an_account(name: str | None) -> str:
 
 
 def require(session: Session, user_name: str | None, permission: Permission) -> None:
-    """Raise NotPermitted unless `user_name` may do `permission` (always may while no
-    accounts exist)."""
+    """Raise NotPermitted unless `user_name` may do `permission` (always may while the
+    database has never had accounts)."""
     role = acting_role(session, user_name)
     if role is None or permission in ROLE_PERMISSIONS[role]:
         return
@@ -173,6 +215,16 @@ def require(session: Session, user_name: str | None, permission: Permission) -> 
 
 
 # -- passwords ------------------------------------------------------------------------------
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """A short SHA-256 of the stored hash, kept in the audit trail's password events so a
+    replay of the trail can tell a hash edited outside ExoDesk (never the hash itself)."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def _fp(password_hash: str) -> str:
+    return "fp:" + password_fingerprint(password_hash)
 
 
 def password_problems(password: str, field: str = "password") -> list[Problem]:
@@ -197,7 +249,8 @@ def create_user(
     session: Session, name: str, role: Role | str, password: str, *, by: str | None
 ) -> Account:
     """Add an account. The first account must be an admin (someone must manage the others);
-    after that only an admin may add accounts."""
+    after that only an admin may add accounts. A database that has had accounts never gets
+    a "first" admin again: with none active, nobody may add one (NobodyCanSignIn)."""
     first = not accounts_exist(session)
     if not first:
         require(session, by, Permission.MANAGE_USERS)
@@ -224,9 +277,11 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    mark_accounts(session, user.created_at)
+    new = {"name": name, "role": user.role.value, "password": _fp(user.password_hash)}
     write_audit(
         session,
-        [Change("user", name, AuditAction.CREATE, new={"name": name, "role": user.role.value})],
+        [Change("user", name, AuditAction.CREATE, new=new)],
         user=by or name,
         reason="account created" + (" (the first admin)" if first else ""),
     )
@@ -235,7 +290,8 @@ def create_user(
 
 def authenticate(session: Session, name: str, password: str) -> Account | None:
     """The active account if `password` is right, else None. A hash made with older argon2
-    settings is replaced by one made with today's (the caller's session writes it)."""
+    settings is replaced by one made with today's (the caller's session writes it, with an
+    audit event carrying the new hash's fingerprint)."""
     user = _user(session, name.strip())
     if user is None or not user.active or not user.password_hash:
         return None
@@ -244,15 +300,32 @@ def authenticate(session: Session, name: str, password: str) -> Account | None:
     except (VerificationError, InvalidHashError):
         return None
     if HASHER.check_needs_rehash(user.password_hash):
+        old = user.password_hash
         user.password_hash = HASHER.hash(password)
         session.flush()
+        write_audit(
+            session,
+            [
+                Change(
+                    "user",
+                    user.name,
+                    AuditAction.UPDATE,
+                    field="password",
+                    old=_fp(old),
+                    new=_fp(user.password_hash),
+                )
+            ],
+            user=user.name,
+            reason="password hash upgraded to today's settings",
+        )
     return _account(user)
 
 
 def sign_in(session: Session, name: str, password: str) -> Account:
     """The active account named `name` if `password` is its password; else WrongPassword
     (the account is active) or NoActiveAccount. The caller's session writes an upgraded
-    hash (see `authenticate`)."""
+    hash (see `authenticate`). This is the password check alone: signing in goes through
+    `throttle.sign_in`, which counts and audits wrong passwords."""
     account = authenticate(session, name, password)
     if account is not None:
         return account
@@ -274,13 +347,19 @@ def set_password(session: Session, name: str, password: str, *, by: str | None) 
     errors = password_problems(password)
     if errors:
         raise InvalidInput(errors)
+    old = user.password_hash
     user.password_hash = HASHER.hash(password)
     session.flush()
     write_audit(
         session,
         [
             Change(
-                "user", name, AuditAction.UPDATE, field="password", old="(hidden)", new="(changed)"
+                "user",
+                user.name,
+                AuditAction.UPDATE,
+                field="password",
+                old=_fp(old),
+                new=_fp(user.password_hash),
             )
         ],
         user=by or name,

@@ -1,9 +1,12 @@
 """Signing in: the first start creates the admin, every start asks who is there, and an idle
-window locks itself until the same person (or someone else) signs in again."""
+window locks itself until the same person (or someone else) signs in again. Wrong passwords
+are counted in the database (services/accounts/throttle.py), shared with every other window
+and command line on it; this window only counts down the wait the database asks for."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,8 +29,9 @@ from PySide6.QtWidgets import (
 from exodesk.db import Database
 from exodesk.models.enums import Role
 from exodesk.models.vocabulary import phrase
-from exodesk.services.accounts import users
+from exodesk.services.accounts import throttle, users
 from exodesk.services.accounts.users import Account
+from exodesk.services.audit.trail import utc_now
 from exodesk.services.errors import ExoDeskError, InvalidInput, Problem
 from exodesk.ui.common.error_line import ERROR_STYLE
 from exodesk.ui.common.icons import app_icon
@@ -34,8 +39,6 @@ from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import BeforeTheWindow, run_write, write_or_refuse
 
-MAX_TRIES = 5
-PAUSE_SECONDS = 30
 IDLE_SETTING = "lock/idle_minutes"
 DEFAULT_IDLE_MINUTES = 10
 LAST_USER_SETTING = "sign_in/last_user"
@@ -82,48 +85,61 @@ def _show_error(label: QLabel, message: str) -> None:
 
 
 class Throttle:
-    """After `max_tries` wrong passwords in a row, no try is taken for `pause_seconds`."""
+    """The wait the database's sign-in throttle asked for, counted down in this window by
+    `now` (UTC; the same clock the tries are counted by, which tests pass in)."""
 
-    def __init__(
-        self,
-        max_tries: int = MAX_TRIES,
-        pause_seconds: float = PAUSE_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_tries = max_tries
-        self.pause_seconds = pause_seconds
-        self.clock = clock
-        self.failures = 0
-        self._until = 0.0
+    def __init__(self, now: Callable[[], dt.datetime] = utc_now) -> None:
+        self.now = now
+        self.name = ""
+        self._until: dt.datetime | None = None
 
     def wait_left(self) -> int:
         """Whole seconds to wait before the next try (0: go ahead)."""
-        left = self._until - self.clock()
-        return 0 if left <= 0 else int(left + 0.999)
+        if self._until is None:
+            return 0
+        left = (self._until - self.now()).total_seconds()
+        return max(0, math.ceil(left))
 
-    def failed(self) -> None:
-        self.failures += 1
-        if self.failures >= self.max_tries:
-            self.failures = 0
-            self._until = self.clock() + self.pause_seconds
+    def pause(self, name: str, seconds: int) -> None:
+        self.name = name
+        self._until = self.now() + dt.timedelta(seconds=seconds)
 
-    def succeeded(self) -> None:
-        self.failures = 0
-        self._until = 0.0
+    def clear(self) -> None:
+        self._until = None
+
+    def message(self) -> str:
+        return str(throttle.TooManyTries(self.name, self.wait_left()))
 
 
-def check_password(db: Database, name: str, password: str) -> Account:
-    """The account; else InvalidInput (name or password left empty), users.WrongPassword or
-    users.NoActiveAccount."""
+def check_password(
+    db: Database,
+    name: str,
+    password: str,
+    *,
+    via: str = "sign-in window",
+    now: dt.datetime | None = None,
+) -> Account:
+    """The account; else InvalidInput (name or password left empty), throttle.TooManyTries
+    (nothing checked), users.WrongPassword or users.NoActiveAccount (written to the audit
+    trail, which then counts it)."""
     name = name.strip()
     if not name:
         raise InvalidInput([Problem("name", "type your name")])
     if not password:
         raise InvalidInput([Problem("password", "type your password")])
-    # A sign-in may upgrade an old password hash: a write, through the one write path.
-    return write_or_refuse(
-        BeforeTheWindow(db), lambda session: users.sign_in(session, name, password), Changes.NONE
+    # One write through the one write path: it commits a wrong password to the trail (and
+    # may upgrade an old password hash); the refusal is raised after the commit.
+    attempt = write_or_refuse(
+        BeforeTheWindow(db),
+        lambda session: throttle.attempt_sign_in(session, name, password, via=via, now=now),
+        Changes.NONE,
     )
+    return attempt.result()
+
+
+def seconds_to_wait(db: Database, name: str, now: dt.datetime) -> int:
+    with db.read() as session:
+        return throttle.seconds_to_wait(session, name, now)
 
 
 def sign_in_refusal(refused: ExoDeskError) -> str:
@@ -136,7 +152,9 @@ def sign_in_refusal(refused: ExoDeskError) -> str:
 
 
 class _PasswordForm(QWidget):
-    """Name and password with throttled tries; `signed_in(account)` when right."""
+    """Name and password with throttled tries; `signed_in(account)` when right. While the
+    database asks to wait, the password and the button are off; typing another name
+    switches them on again (that name's own count decides)."""
 
     signed_in = Signal(object)
 
@@ -147,13 +165,15 @@ class _PasswordForm(QWidget):
         name: str = "",
         button_text: str = "&Sign in",
         throttle: Throttle | None = None,
+        via: str = "sign-in window",
         submit_on_return: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         """In a dialog, Enter presses the default button; elsewhere (`submit_on_return`) the
-        password field's Enter signs in."""
+        password field's Enter signs in. `via` names this form in the audit trail."""
         super().__init__(parent)
         self.db = db
+        self.via = via
         self.throttle = throttle or Throttle()
         self.name = QLineEdit(name)
         self.name.setPlaceholderText("Your name, as your account was created")
@@ -178,6 +198,7 @@ class _PasswordForm(QWidget):
         self._tick.timeout.connect(self._update_pause)
         self.button.clicked.connect(self.try_sign_in)
         self.name.returnPressed.connect(self.password.setFocus)
+        self.name.textEdited.connect(self._name_edited)
         if submit_on_return:
             self.password.returnPressed.connect(self.try_sign_in)
 
@@ -189,31 +210,47 @@ class _PasswordForm(QWidget):
         if self.throttle.wait_left():
             self._update_pause()
             return
+        name, now = self.name.text().strip(), self.throttle.now()
         try:
-            account = check_password(self.db, self.name.text(), self.password.text())
+            account = check_password(self.db, name, self.password.text(), via=self.via, now=now)
+        except throttle.TooManyTries as wait:
+            self.password.clear()
+            self.throttle.pause(wait.name, wait.seconds)
+            self._update_pause()
+            return
         except ExoDeskError as refused:
-            if isinstance(refused, users.WrongPassword):
-                self.throttle.failed()
             self.password.clear()
             _show_error(self.error, sign_in_refusal(refused))
-            self._update_pause()
+            if isinstance(refused, (users.WrongPassword, users.NoActiveAccount)):
+                # That wrong one may have been the last free try: say so now.
+                seconds = seconds_to_wait(self.db, name, now)
+                if seconds:
+                    self.throttle.pause(name, seconds)
+                    self._update_pause()
+                    return
             self.focus()
             return
-        self.throttle.succeeded()
+        self.throttle.clear()
         self.error.hide()
         self.password.clear()
         self.signed_in.emit(account)
 
+    def _name_edited(self) -> None:
+        """Another name: its own count decides at the next try (the typing stays here)."""
+        if self.throttle.wait_left():
+            self.throttle.clear()
+            self._tick.stop()
+            self.error.hide()
+            for widget in (self.password, self.button):
+                widget.setEnabled(True)
+
     def _update_pause(self) -> None:
         left = self.throttle.wait_left()
         paused = left > 0
-        for widget in (self.name, self.password, self.button):
+        for widget in (self.password, self.button):
             widget.setEnabled(not paused)
         if paused:
-            _show_error(
-                self.error,
-                f"{MAX_TRIES} wrong passwords in a row: wait {left} s before trying again.",
-            )
+            _show_error(self.error, self.throttle.message() + ".")
             if not self._tick.isActive():
                 self._tick.start()
         elif self._tick.isActive():
@@ -296,7 +333,8 @@ class FirstAdminDialog(QDialog):
 
 
 class SignInDialog(QDialog):
-    """Who is there: name and password. Five wrong passwords pause the tries for 30 s."""
+    """Who is there: name and password. Five wrong passwords for a name (in any window or
+    command line on the database) pause its tries for 30 s, then longer."""
 
     def __init__(
         self,
@@ -340,9 +378,20 @@ class SignInDialog(QDialog):
 
 def sign_in_at_start(db: Database, parent: QWidget | None = None) -> Account | None:
     """The first start creates the admin; later starts ask for a name and password. None
-    when the person cancels (ExoDesk then closes)."""
+    when the person cancels (ExoDesk then closes), or when the database has had accounts
+    but none is active now: nobody can sign in, and making a "first" admin would let anyone
+    take it over, so the refusal is shown instead."""
     with db.read() as session:
         first = not users.accounts_exist(session)
+        nobody = not first and not users.active_accounts_exist(session)
+    if nobody:
+        QMessageBox.critical(
+            parent,
+            "ExoDesk — nobody can sign in",
+            f"ExoDesk cannot open {db.display_name} for work: "
+            f"{users.NobodyCanSignIn()}.\n\nNothing was changed.",
+        )
+        return None
     settings = QSettings()
     dialog: FirstAdminDialog | SignInDialog
     if first:
@@ -425,7 +474,12 @@ class LockScreen(QFrame):
         )
         self.explanation.setWordWrap(True)
         self.form = _PasswordForm(
-            db, name=user, button_text="&Unlock", throttle=throttle, submit_on_return=True
+            db,
+            name=user,
+            button_text="&Unlock",
+            throttle=throttle,
+            via="lock screen",
+            submit_on_return=True,
         )
         row = QVBoxLayout(self)
         row.setContentsMargins(24, 20, 24, 20)

@@ -3,6 +3,9 @@ refused (five in a row pause the tries), and an idle window locks until the pass
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,13 +13,14 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox, QVBoxLayout
 from pytestqt.qtbot import QtBot
 from shots import save_shot
 
 from exodesk.db import Database, open_database
-from exodesk.models.enums import Role
-from exodesk.services.accounts import users
+from exodesk.models.enums import AuditAction, Role
+from exodesk.services.accounts import throttle, users
+from exodesk.services.audit.log import AuditFilter, list_events
 from exodesk.ui.accounts.sign_in import (
     FirstAdminDialog,
     IdleLock,
@@ -28,6 +32,7 @@ from exodesk.ui.shell.actions import ActionId
 from exodesk.ui.shell.main_window import MainWindow
 
 PASSWORD = "admin secret"
+T0 = dt.datetime(2026, 12, 1, 9, 0, 0)
 
 
 @pytest.fixture(autouse=True)
@@ -107,8 +112,8 @@ def test_sign_in_refuses_a_wrong_password_and_pauses_after_five(
     qtbot: QtBot, empty_db: Database, tmp_path: Path
 ) -> None:
     _add(empty_db, "Boss", Role.ADMIN)
-    clock = [1000.0]
-    dialog = SignInDialog(empty_db, name="Boss", throttle=Throttle(clock=lambda: clock[0]))
+    clock = [T0]
+    dialog = SignInDialog(empty_db, name="Boss", throttle=Throttle(now=lambda: clock[0]))
     qtbot.addWidget(dialog)
     dialog.show()
     form = dialog.form
@@ -122,38 +127,103 @@ def test_sign_in_refuses_a_wrong_password_and_pauses_after_five(
             assert form.password.text() == ""
     save_shot(dialog, "sign_in_paused", tmp_path)
     assert form.error.text() == (
-        "Error: 5 wrong passwords in a row: wait 30 s before trying again."
+        "Error: too many wrong passwords for Boss: try again in 30 seconds."
     )
     assert not form.password.isEnabled() and not form.button.isEnabled()
-    clock[0] += 31
+    clock[0] += dt.timedelta(seconds=12)
+    form._update_pause()
+    assert form.error.text().endswith("try again in 18 seconds.")
+    clock[0] += dt.timedelta(seconds=19)
     qtbot.waitUntil(lambda: form.password.isEnabled(), timeout=30_000)
     _type(qtbot, form.password, PASSWORD)
     qtbot.keyClick(form.password, Qt.Key.Key_Return)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.account is not None and dialog.account.name == "Boss"
+    with empty_db.read() as session:
+        failed = [
+            e
+            for e in list_events(session, AuditFilter(record="user"), limit=10)
+            if e.action is AuditAction.SIGN_IN_FAILED
+        ]
+    assert [(e.user, e.record_key, e.new) for e in failed] == [
+        (None, "Boss", '{"via": "sign-in window"}')
+    ] * 5
 
 
-def test_only_a_wrong_password_counts_towards_the_pause(qtbot: QtBot, empty_db: Database) -> None:
-    """An unknown name or an empty field is refused, but only wrong passwords pause the tries."""
+def test_the_pause_is_shared_with_other_windows_and_names_without_accounts(
+    qtbot: QtBot, empty_db: Database
+) -> None:
+    """Wrong passwords typed elsewhere (another window, the command line) count here too; a
+    name without an account waits just the same; another name is not held up."""
     _add(empty_db, "Boss", Role.ADMIN)
-    throttle = Throttle(clock=lambda: 1000.0)
-    dialog = SignInDialog(empty_db, throttle=throttle)
+    for name in ("Boss", "Nobody"):
+        for _ in range(5):
+            with pytest.raises((users.WrongPassword, users.NoActiveAccount)):
+                throttle.sign_in(empty_db.write, name, "guess", via="elsewhere", now=T0)
+    clock = [T0 + dt.timedelta(seconds=10)]
+    dialog = SignInDialog(empty_db, throttle=Throttle(now=lambda: clock[0]))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    form = dialog.form
+    for name in ("Boss", "Nobody"):
+        _type(qtbot, form.name, name)
+        _type(qtbot, form.password, PASSWORD)
+        qtbot.mouseClick(form.button, Qt.MouseButton.LeftButton)
+        assert form.error.text() == (
+            f"Error: too many wrong passwords for {name}: try again in 20 seconds."
+        )
+        assert not form.button.isEnabled() and form.name.isEnabled()
+    form.name.setFocus()
+    _type(qtbot, form.name, "Somebody else")  # another name: its own count decides
+    assert form.button.isEnabled() and form.password.isEnabled()
+    assert not form.error.isVisible()
+    assert QApplication.focusWidget() is not form.password  # the typing stays in the name
+    _type(qtbot, form.password, PASSWORD)
+    qtbot.mouseClick(form.button, Qt.MouseButton.LeftButton)
+    assert form.error.text() == "Error: there is no active account named 'Somebody else'."
+    assert dialog.account is None
+
+
+def test_an_empty_field_is_refused_without_counting(qtbot: QtBot, empty_db: Database) -> None:
+    _add(empty_db, "Boss", Role.ADMIN)
+    dialog = SignInDialog(empty_db, name="Boss", throttle=Throttle(now=lambda: T0))
     qtbot.addWidget(dialog)
     dialog.show()
     form = dialog.form
     for _ in range(6):
-        _type(qtbot, form.name, "Nobody")
-        _type(qtbot, form.password, PASSWORD)
-        qtbot.mouseClick(form.button, Qt.MouseButton.LeftButton)
-        assert form.error.text() == "Error: there is no active account named 'Nobody'."
         _type(qtbot, form.password, "")
         qtbot.mouseClick(form.button, Qt.MouseButton.LeftButton)
         assert form.error.text() == "Error: password: type your password"
-    assert throttle.failures == 0 and form.button.isEnabled()
-    _type(qtbot, form.name, "Boss")
-    _type(qtbot, form.password, "not the password")
-    qtbot.mouseClick(form.button, Qt.MouseButton.LeftButton)
-    assert throttle.failures == 1
+    with empty_db.read() as session:
+        assert throttle.seconds_to_wait(session, "Boss", T0) == 0
+        assert list_events(session, AuditFilter(record="user"), limit=10)[0].action is (
+            AuditAction.CREATE
+        )
+    assert form.button.isEnabled()
+
+
+def test_a_database_whose_accounts_are_gone_offers_no_first_admin(
+    qtbot: QtBot, empty_db: Database, db_path: Path
+) -> None:
+    """Emptied behind ExoDesk's back, it says nobody can sign in (restore a backup) and
+    opens nothing; making a "first" admin would let anyone take it over."""
+    _add(empty_db, "Boss", Role.ADMIN)
+    with contextlib.closing(sqlite3.connect(db_path)) as raw, raw:
+        raw.execute("DELETE FROM user_account")
+    said: list[str] = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox), box
+        said.append(box.text())
+        box.close()
+
+    QTimer.singleShot(0, read_and_close)
+    assert sign_in_at_start(empty_db) is None
+    assert len(said) == 1 and "nobody can sign in" in said[0]
+    assert "restore a backup that has the accounts" in said[0]
+    with empty_db.read() as session:
+        assert users.list_users(session) == []
 
 
 def test_sign_in_screenshot_and_unknown_name(
