@@ -3,7 +3,6 @@
 from exodesk.models.base import Base
 from exodesk.models.catalogue import Clinic, Document, Location, Product, document_product
 from exodesk.models.counts import StockCount, StockCountLine
-from exodesk.models.facts import ACCOUNTS_SINCE, DATABASE_ID, DatabaseFact
 from exodesk.models.enums import (
     AuditAction,
     DocumentKind,
@@ -18,6 +17,7 @@ from exodesk.models.enums import (
     SourceType,
     Zone,
 )
+from exodesk.models.facts import ACCOUNTS_SINCE, DATABASE_ID, DatabaseFact
 from exodesk.models.people import AuditEvent, User
 from exodesk.models.stock import Lot, Movement, Treatment
 
