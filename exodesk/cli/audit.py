@@ -1,30 +1,62 @@
-"""`audit verify`: check the audit trail's hash chain."""
+"""`audit verify`: check the audit trail's hash chain, its append-only guards, the tables
+against a replay of the trail, and the trail against its anchors outside the database."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from exodesk.cli.failures import EXIT_FAILED, EXIT_OK
 from exodesk.cli.registry import Command, Group
 from exodesk.db import Database
-from exodesk.services.audit.trail import verify_chain
+from exodesk.services.audit.verify import verify_trail
 
 GROUP = Group("audit", "the audit trail")
 
 
+def verify_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backup",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also check that this backup's audit trail is part of the database's (repeatable)",
+    )
+
+
 def run_verify(db: Database, args: argparse.Namespace) -> int:
     with db.read() as session:
-        checked, broken = verify_chain(session)
-    if broken is None:
-        print(f"Audit trail intact: {checked} event(s) checked, each chained to the one before.")
+        result = verify_trail(session, copies=args.backup)
+    notes = [f"Note: {f.text}." for f in result.findings if not f.serious]
+    if result.intact:
+        print(
+            f"Audit trail intact: {result.checked} event(s) checked, each chained to the one "
+            "before, and the tables agree with them."
+        )
+        for note in notes:
+            print(note)
         return EXIT_OK
-    print(
-        f"exodesk: audit trail BROKEN at event {broken.event_id}: {broken.problem}. "
-        f"Events before it ({broken.event_id - 1} and earlier) are intact.",
-        file=sys.stderr,
-    )
+    for note in notes:
+        print(note)
+    for number, broken in enumerate(result.breaks):
+        intact = f" Events before it ({broken.event_id - 1} and earlier) are intact."
+        print(
+            f"exodesk: audit trail BROKEN at event {broken.event_id}: {broken.problem}."
+            + (intact if number == 0 else ""),
+            file=sys.stderr,
+        )
+    for finding in (f for f in result.findings if f.serious):
+        print(f"exodesk: audit trail: {finding.text}.", file=sys.stderr)
     return EXIT_FAILED
 
 
-COMMANDS = (Command(("audit", "verify"), "check the audit trail's hash chain", run=run_verify),)
+COMMANDS = (
+    Command(
+        ("audit", "verify"),
+        "check the audit trail: its hash chain, its guards, the tables against it, and its anchors",
+        arguments=verify_arguments,
+        run=run_verify,
+    ),
+)

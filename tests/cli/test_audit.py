@@ -65,3 +65,118 @@ def test_writes_after_verification_keep_the_chain(demo_db: Path, write_json: obj
     assert main(["import", str(write_json(extra)), "--db", str(demo_db)]) == 0  # type: ignore[operator]
     assert main(["count", "start", "--db", str(demo_db)]) == 0
     assert verify(demo_db).returncode == 0
+
+
+def raw_sql(db: Path, *statements: str) -> None:
+    """As someone with the file would: the guards dropped, the change made, guards put back."""
+    from exodesk.services.audit.guards import SQLITE_GUARDS
+
+    with sqlite3.connect(db) as raw:
+        for name in SQLITE_GUARDS:
+            raw.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for statement in statements:
+            raw.execute(statement)
+        for definition in SQLITE_GUARDS.values():
+            raw.execute(definition)
+    raw.close()
+
+
+def test_stock_edited_behind_exodesks_back_is_named(demo_db: Path) -> None:
+    with sqlite3.connect(demo_db) as raw:
+        lot_id, product, code, on_hand = raw.execute(
+            "SELECT l.id, p.name, l.code, sum(m.quantity) FROM lot l JOIN product p "
+            "ON p.id = l.product_id JOIN movement m ON m.lot_id = l.id "
+            "GROUP BY l.id HAVING sum(m.quantity) > 0 ORDER BY l.id LIMIT 1"
+        ).fetchone()
+    raw.close()
+    raw_sql(
+        demo_db,
+        f"UPDATE movement SET quantity = quantity + 5 WHERE lot_id = {lot_id} AND kind = 'receipt'",
+    )
+    result = verify(demo_db)
+    assert result.returncode == 1
+    assert (
+        f"lot {product} / {code}: on hand {on_hand + 5} in the tables, {on_hand} by the audit "
+        "trail" in result.stderr
+    )
+    assert "BROKEN" not in result.stderr  # the chain itself is sound: the tables are not
+
+
+def test_every_event_deleted_is_caught(demo_db: Path) -> None:
+    raw_sql(demo_db, "DELETE FROM audit_event")
+    result = verify(demo_db)
+    assert result.returncode == 1
+    assert "the audit trail never recorded it" in result.stderr
+    assert "Audit trail intact" not in result.stdout
+
+
+def test_newest_events_deleted_after_an_anchor_are_caught(demo_db: Path) -> None:
+    from exodesk.db import open_database
+    from exodesk.services.audit.anchors import record_anchor
+
+    db = open_database(str(demo_db))
+    with db.read() as session:
+        assert record_anchor(session, "daily start") is None
+    db.close()
+    raw_sql(demo_db, "DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)")
+    result = verify(demo_db)
+    assert result.returncode == 1
+    assert "the newest events were deleted" in result.stderr
+
+
+def test_dropped_guards_are_reported_and_put_back(demo_db: Path) -> None:
+    with sqlite3.connect(demo_db) as raw:
+        raw.execute("DROP TRIGGER audit_event_no_delete")
+    raw.close()
+    first, second = verify(demo_db), verify(demo_db)
+    for result in (first, second):
+        assert result.returncode == 1
+        assert "append-only guards missing or altered (audit_event_no_delete)" in result.stderr
+    with sqlite3.connect(demo_db) as raw:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            raw.execute("DELETE FROM audit_event WHERE id = 5")
+    raw.close()
+
+
+def test_a_backup_is_checked_against_the_trail(demo_db: Path, tmp_path: Path) -> None:
+    backup = tmp_path / "copy.sqlite"
+    with sqlite3.connect(demo_db) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
+    backup.write_bytes(demo_db.read_bytes())
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "exodesk",
+            "audit",
+            "verify",
+            "--db",
+            str(demo_db),
+            "--backup",
+            str(backup),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    raw_sql(demo_db, "DELETE FROM audit_event WHERE id = (SELECT max(id) FROM audit_event)")
+    broken = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "exodesk",
+            "audit",
+            "verify",
+            "--db",
+            str(demo_db),
+            "--backup",
+            str(backup),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert broken.returncode == 1
+    assert f"the copy {backup} holds the trail up to event" in broken.stderr

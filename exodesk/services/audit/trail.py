@@ -138,10 +138,10 @@ def _events(session: Session, batch: int = 5000) -> Iterator[dict[str, Any]]:
 
 def verify_chain(session: Session) -> tuple[int, ChainBreak | None]:
     """How many events were checked, and the first that does not match its chain."""
-    previous, checked, expected_id = GENESIS, 0, None
+    previous, checked, expected_id = GENESIS, 0, 1
     for row in _events(session):
         checked += 1
-        if expected_id is not None and row["id"] != expected_id:
+        if row["id"] != expected_id:
             return checked, ChainBreak(
                 row["id"], f"events {expected_id}–{row['id'] - 1} are missing (deleted)"
             )

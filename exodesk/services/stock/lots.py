@@ -153,6 +153,33 @@ def _movement(
     return ref
 
 
+def movement_change(
+    product: str,
+    lot: str,
+    ref: str,
+    kind: MovementKind,
+    on: dt.date,
+    quantity: int,
+    reason: str,
+    status: LotStatus | None = None,
+    location: str | None = None,
+) -> Change:
+    """The movement's own audit event (as an import records it), so a replay of the trail
+    can check each movement, not only the lot it changed."""
+    new = {
+        "ref": ref,
+        "product": product,
+        "lot": lot,
+        "date": on.isoformat(),
+        "kind": kind.value,
+        "quantity": quantity,
+        "reason": reason,
+        "status": None if status is None else status.value,
+        "location": location,
+    }
+    return Change("movement", ref, AuditAction.CREATE, new=new)
+
+
 def current_status(session: Session, lot: Lot) -> LotStatus:
     latest = session.scalar(
         select(Movement.status)
@@ -192,11 +219,12 @@ def change_lot_status(
         status=status,
     )
     changes = [
-        Change("lot", f"{product} / {lot}", AuditAction.UPDATE, "status", old.value, status.value)
+        Change("lot", f"{product} / {lot}", AuditAction.UPDATE, "status", old.value, status.value),
+        movement_change(product, lot, ref, MovementKind.STATUS_CHANGE, on, 0, why, status),
     ]
     left = _on_hand(session, found.id)
     if status is LotStatus.DESTROYED and left > 0:
-        _movement(
+        waste = _movement(
             session,
             found,
             kind=MovementKind.WASTE,
@@ -206,6 +234,9 @@ def change_lot_status(
             user=user,
         )
         changes.append(Change("lot", f"{product} / {lot}", AuditAction.UPDATE, "on_hand", left, 0))
+        changes.append(
+            movement_change(product, lot, waste, MovementKind.WASTE, on, -left, f"destroyed: {why}")
+        )
     write_audit(session, changes, user=user, reason=why)
     return ref
 
@@ -235,7 +266,8 @@ def record_waste(
         [
             Change(
                 "lot", f"{product} / {lot}", AuditAction.UPDATE, "on_hand", before, before - vials
-            )
+            ),
+            movement_change(product, lot, ref, MovementKind.WASTE, on, -vials, why),
         ],
         user=user,
         reason=why,
@@ -271,7 +303,12 @@ def transfer_lot(
     )
     write_audit(
         session,
-        [Change("lot", f"{product} / {lot}", AuditAction.UPDATE, "location", None, location)],
+        [
+            Change("lot", f"{product} / {lot}", AuditAction.UPDATE, "location", None, location),
+            movement_change(
+                product, lot, ref, MovementKind.TRANSFER, on, 0, why, location=location
+            ),
+        ],
         user=user,
         reason=why,
     )
