@@ -26,6 +26,7 @@ from exodesk.db import (
 )
 from exodesk.services.accounts import throttle, users
 from exodesk.services.accounts.users import Account
+from exodesk.services.audit.anchors import ANCHOR_WINDOW_START, record_anchor
 from exodesk.services.errors import ExoDeskError, NotPermitted
 from exodesk.settings import APP_NAME, document_store
 
@@ -114,6 +115,10 @@ def run_gui(target: str | None) -> int:
     for warning in db.warnings:
         QMessageBox.warning(None, APP_NAME, warning)
     backup_note = take_daily_backup(db)
+    with db.read() as session:  # each start anchors the audit trail's head outside it
+        anchor_warning = record_anchor(session, ANCHOR_WINDOW_START, where=db.display_name)
+    if anchor_warning:
+        backup_note = f"{backup_note or ''} {anchor_warning}".strip()
     from exodesk.ui.accounts.sign_in import IdleLock, sign_in_at_start
 
     try:

@@ -22,7 +22,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from exodesk.backup import (
 )
 from exodesk.db import Database, make_engine, our_revisions, upgrade
 from exodesk.files import move_into_place, temporary_beside
+from exodesk.services.audit.anchors import RESTORE, record_anchor
 from exodesk.services.restoring import record_restore
 
 LOCK_WAIT_SECONDS = 60.0
@@ -59,6 +60,7 @@ class Restored:
     source: Path
     set_aside: Path | None  # the previous file, copied aside; None if there was none
     documents: int  # document files put back into the store
+    warning: str | None = None  # the audit trail's anchor could not be recorded
 
 
 def lock_path(db_file: Path) -> Path:
@@ -332,7 +334,7 @@ def restore_database(
         finally:
             db.close()
 
-    return restore(
+    restored = restore(
         db_file,
         source,
         store=store,
@@ -340,3 +342,10 @@ def restore_database(
         authorise=authorise,
         prepare=prepare,
     )
+    db = Database(str(db_file), make_engine(str(db_file)))
+    try:  # the new era of the trail starts here (anchors before it no longer apply)
+        with db.read() as session:
+            warning = record_anchor(session, RESTORE, where=str(source))
+    finally:
+        db.close()
+    return replace(restored, warning=warning)

@@ -4,6 +4,7 @@ admin replaces the database with a checked backup; the current file is copied as
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from exodesk.backup import backup
@@ -19,6 +20,7 @@ from exodesk.db import (
 )
 from exodesk.restore import Current, restore_database
 from exodesk.services.accounts import users
+from exodesk.services.audit.anchors import ANCHOR_BACKUP, record_anchor
 from exodesk.settings import document_store
 
 
@@ -44,8 +46,12 @@ def _database_file(db: Database) -> Path:
 def run_backup(db: Database, args: argparse.Namespace) -> int:
     source = _database_file(db)
     info = backup(source, args.dest, store=document_store())
+    with db.read() as session:
+        warning = record_anchor(session, ANCHOR_BACKUP, where=str(info.path))
     files = f", with {info.documents} document file{'s' if info.documents != 1 else ''}"
     print(f"Backed up {source} to {info.path} ({info.size:,} bytes{files}); the copy was checked.")
+    if warning:
+        print(f"exodesk: warning: {warning}", file=sys.stderr)
     for stored in info.missing_documents:
         print(
             f"exodesk: warning: the file {stored} is missing from the document store "
@@ -88,6 +94,8 @@ def run_restore(target: str | None, args: argparse.Namespace) -> int:
     )
     if restored.set_aside is not None:
         print(f"The previous file was set aside as {restored.set_aside}.")
+    if restored.warning:
+        print(f"exodesk: warning: {restored.warning}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -4,6 +4,7 @@ line), the window shown and closed after EXODESK_QUIT_AFTER, and nothing on stde
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -60,6 +61,11 @@ def test_the_window_opens_signed_in_and_closes_cleanly(clinic: Path, tmp_path: P
     assert done.returncode == 0, done.stderr
     assert f"ExoDesk {__version__}: window shown" in done.stdout
     assert done.stderr == ""
+    anchors = list((tmp_path / "data" / "ExoDesk" / "audit-anchors").glob("*.jsonl"))
+    kinds = [json.loads(line)["kind"] for line in anchors[0].read_text().splitlines()]
+    assert kinds == ["window start"]  # the audit trail's head, anchored outside the database
+    daily = list((clinic.parent / f"{clinic.stem}-backups" / "daily").glob("*.sqlite"))
+    assert len(daily) == 1  # the day's first start backs up
 
 
 def test_a_wrong_scripted_password_opens_no_window(clinic: Path, tmp_path: Path) -> None:

@@ -31,6 +31,11 @@ from exodesk.services.facts import fact
 from exodesk.settings import APP_NAME, data_dir
 
 RESTORE = "restore"
+# The moments that record the chain's head (RESTORE starts a new era)
+ANCHOR_BACKUP = "backup"
+ANCHOR_EXPORT = "export"
+ANCHOR_COUNT_REPORT = "count report"
+ANCHOR_WINDOW_START = "window start"
 KEY_FILE = "audit-anchor.key"
 FIELDS = ("v", "kind", "where", "at", "database_id", "event_id", "hash", "events", "previous")
 

@@ -28,6 +28,7 @@ from exodesk.files import write_atomically
 from exodesk.models.enums import Severity
 from exodesk.models.vocabulary import phrase, rule_title, short_label
 from exodesk.services.accounts.users import Permission, needs_text
+from exodesk.services.audit.anchors import ANCHOR_EXPORT, record_anchor
 from exodesk.services.compliance import rules
 from exodesk.services.errors import ExoDeskError
 from exodesk.services.interchange.export import dumps, export_document
@@ -422,7 +423,11 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             QMessageBox.warning(self, "Export", f"Cannot write {name}: {exc.strerror}")
             return
-        self.statusBar().showMessage(f"Exported to {name}.", 10000)
+        with self.ctx.db.read() as session:
+            warning = record_anchor(session, ANCHOR_EXPORT, where=name)
+        self.statusBar().showMessage(
+            f"Exported to {name}." + (f" {warning}" if warning else ""), 10000
+        )
 
     def print_current(self) -> None:
         name = self.current_name()
