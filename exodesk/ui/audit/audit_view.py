@@ -5,6 +5,7 @@ checked on request; what the filter shows exported as CSV or PDF."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -41,7 +42,7 @@ from exodesk.services.audit.log import (
     list_events,
     record_types,
 )
-from exodesk.services.audit.trail import ChainBreak, verify_chain
+from exodesk.services.audit.verify import Verification, verify_trail
 from exodesk.ui.common import severity
 from exodesk.ui.common.icons import Icon, icon
 from exodesk.ui.common.jobs import BackgroundRunner
@@ -156,7 +157,7 @@ class AuditView(QWidget):
         self.ctx = ctx
         self.model = AuditTableModel()
         self._runner = BackgroundRunner(self)
-        self.chain_result: tuple[int, ChainBreak | None] | None = None
+        self.chain_result: Verification | None = None
 
         self.record = QComboBox()
         self.record.setMinimumContentsLength(14)
@@ -186,10 +187,11 @@ class AuditView(QWidget):
         filters.addWidget(self.clear_button)
 
         self.count = QLabel()
-        self.verify_button = QPushButton("Ver&ify chain")
+        self.verify_button = QPushButton("Ver&ify trail")
         self.verify_button.setToolTip(
-            "Check that no event was changed or deleted behind ExoDesk's back "
-            "(each event is chained to the one before by a SHA-256 hash)"
+            "Check that no event was changed or deleted behind ExoDesk's back (each event is "
+            "chained to the one before by a SHA-256 hash, and the chain's head is kept outside "
+            "the database), and that the stock, lots, treatments and accounts agree with it"
         )
         self.chain = QWidget()  # icon + words + colour: the chain's state
         self.chain.setAutoFillBackground(True)
@@ -404,12 +406,12 @@ class AuditView(QWidget):
         """Check the whole chain off the UI thread; the result shows beside the button."""
         db = self.ctx.db
 
-        def work() -> tuple[int, ChainBreak | None]:
+        def work() -> Verification:
             with db.read() as session:
-                return verify_chain(session)
+                return verify_trail(session)
 
         self.verify_button.setEnabled(False)
-        self._show_chain("Checking the chain…", None)
+        self._show_chain("Checking the audit trail…", None)
         self._runner.start("verify", work, self._verified)
 
     @property
@@ -419,22 +421,32 @@ class AuditView(QWidget):
     def _verified(self, result: Any) -> None:
         self.verify_button.setEnabled(True)
         if isinstance(result, Exception):
-            self._show_chain(f"Could not check the chain: {result}", Severity.WARN)
+            self._show_chain(f"Could not check the audit trail: {result}", Severity.WARN)
             return
         self.chain_result = result
-        checked, broken = result
-        if broken is None:
+        problems = [f"event {b.event_id}: {b.problem}" for b in result.breaks] + [
+            f.text for f in result.findings if f.serious
+        ]
+        notes = [f.text for f in result.findings if not f.serious]
+        self.chain.setToolTip("\n".join(problems + notes))
+        if result.intact:
             self._show_chain(
-                f"<b>Intact</b>: {checked:,} events checked, each chained to the one before",
+                f"<b>Intact</b>: {result.checked:,} events checked, each chained to the one "
+                "before; the tables agree with them",
                 None,
                 ok=True,
             )
+            return
+        first = html.escape(problems[0])
+        more = f" (and {len(problems) - 1} more: see the tooltip)" if len(problems) > 1 else ""
+        if result.breaks:
+            head = f"chain broken at event {result.breaks[0].event_id}"
+            first = html.escape(result.breaks[0].problem)
         else:
-            self._show_chain(
-                f"<b>{short_label(Severity.BLOCK)}: chain broken at event {broken.event_id}"
-                f"</b> — {broken.problem}",
-                Severity.BLOCK,
-            )
+            head = "the trail and the database disagree"
+        self._show_chain(
+            f"<b>{short_label(Severity.BLOCK)}: {head}</b> — {first}{more}", Severity.BLOCK
+        )
 
     def _show_chain(self, text: str, level: Severity | None, *, ok: bool = False) -> None:
         pixmap = (

@@ -139,7 +139,8 @@ def test_verify_chain_says_intact_or_where_it_broke(
     view = _view(qtbot, ctx)
     view.verify_button.click()
     qtbot.waitUntil(lambda: view.chain_result is not None, timeout=10000)
-    assert view.chain_result == (_total(ctx), None)
+    assert view.chain_result is not None and view.chain_result.intact
+    assert view.chain_result.checked == _total(ctx)
     assert "Intact" in view.chain_text.text()
     save_shot(view, "audit_view", tmp_path)
 
@@ -150,7 +151,23 @@ def test_verify_chain_says_intact_or_where_it_broke(
     view.chain_result = None
     view.verify_button.click()
     qtbot.waitUntil(lambda: view.chain_result is not None, timeout=10000)
-    assert view.chain_result[1] is not None and view.chain_result[1].event_id == 42
+    assert view.chain_result.breaks[0].event_id == 42
     assert "chain broken at event 42" in view.chain_text.text()
     assert "BLOCK" in view.chain_text.text()
     save_shot(view, "audit_view_broken", tmp_path)
+
+
+def test_verify_names_data_edited_behind_exodesks_back(
+    qtbot: QtBot, ctx: Any, demo_db: Path
+) -> None:
+    with sqlite3.connect(demo_db) as raw:  # the chain untouched, a lot's stock changed
+        raw.execute(
+            "UPDATE movement SET quantity = quantity + 50 WHERE kind = 'receipt' AND id = 1"
+        )
+    raw.close()
+    view = _view(qtbot, ctx)
+    view.verify_button.click()
+    qtbot.waitUntil(lambda: view.chain_result is not None, timeout=10000)
+    assert view.chain_result is not None and not view.chain_result.intact
+    assert not view.chain_result.breaks
+    assert "the trail and the database disagree" in view.chain_text.text()
