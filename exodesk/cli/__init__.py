@@ -14,6 +14,7 @@ from exodesk.cli.commands import COMMANDS, GROUPS
 from exodesk.cli.failures import EXIT_FAILED, EXIT_OK, CommitWatch, crashed, fail, report
 from exodesk.cli.parser import COMMAND, build_parser
 from exodesk.cli.registry import Command
+from exodesk.cli.terminal import safe_output
 from exodesk.db import ReadOnlyDatabase, discard_if_created, open_database, read_only_refusal
 from exodesk.ui.shell.window_check import window_problem
 
@@ -21,6 +22,11 @@ __all__ = ["main", "main_entry"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with safe_output():  # no control character from the data reaches the terminal
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser(COMMANDS, GROUPS).parse_args(argv)
     except SystemExit as exc:
