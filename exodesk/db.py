@@ -4,6 +4,7 @@ timeout and transactions that really begin (SQLAlchemy's documented pysqlite BEG
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -227,12 +228,15 @@ def alembic_config() -> Config:
     return cfg
 
 
+@functools.cache
 def head_revision() -> str:
+    """The newest migration's id (read once: the scripts ship with the program)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
+@functools.cache
 def our_revisions() -> frozenset[str]:
     """Every revision id of ExoDesk's migrations (exodesk/migrations/versions)."""
     script = ScriptDirectory.from_config(alembic_config())

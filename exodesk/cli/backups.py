@@ -4,12 +4,11 @@ admin replaces the database with a checked backup; the current file is copied as
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from exodesk.backup import backup
 from exodesk.cli.acting import acting_user, sign_in
-from exodesk.cli.failures import EXIT_DATABASE, EXIT_INVALID, EXIT_OK, Failure
+from exodesk.cli.failures import EXIT_DATABASE, EXIT_INVALID, EXIT_OK, Failure, warn_if
 from exodesk.cli.registry import Command
 from exodesk.db import (
     Database,
@@ -50,8 +49,7 @@ def run_backup(db: Database, args: argparse.Namespace) -> int:
         warning = record_anchor(session, ANCHOR_BACKUP, where=str(info.path))
     files = f", with {info.documents} document file{'s' if info.documents != 1 else ''}"
     print(f"Backed up {source} to {info.path} ({info.size:,} bytes{files}); the copy was checked.")
-    if warning:
-        print(f"exodesk: warning: {warning}", file=sys.stderr)
+    warn_if(warning)
     for stored in info.missing_documents:
         print(
             f"exodesk: warning: the file {stored} is missing from the document store "
@@ -94,8 +92,7 @@ def run_restore(target: str | None, args: argparse.Namespace) -> int:
     )
     if restored.set_aside is not None:
         print(f"The previous file was set aside as {restored.set_aside}.")
-    if restored.warning:
-        print(f"exodesk: warning: {restored.warning}", file=sys.stderr)
+    warn_if(restored.warning)
     return EXIT_OK
 
 

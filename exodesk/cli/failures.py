@@ -1,6 +1,9 @@
 """The one place that turns a failure into a message and an exit code (shared/INTERCHANGE.md):
 0 done, 1 a bug of ours (details in the crash log) or a broken audit trail, 2 a refusal
-(invalid input, not permitted, not found, a conflict), 3 the database cannot be used safely."""
+(invalid input, not permitted, not found, a conflict), 3 the database cannot be used safely.
+Once a command has committed a write, no message says that nothing was written: a failure
+after it says the change was saved (exit 1, or the command's own Failure), and a reader that
+went away (`| head`) is no failure at all (exit 0, quietly)."""
 
 from __future__ import annotations
 
@@ -37,6 +40,12 @@ class Failure(Exception):
 def fail(code: int, message: str) -> int:
     print(f"exodesk: {message}", file=sys.stderr)
     return code
+
+
+def warn_if(warning: str | None) -> None:
+    """Say a warning (work done, something beside it not) on stderr, if there is one."""
+    if warning:
+        print(f"exodesk: warning: {warning}", file=sys.stderr)
 
 
 class CommitWatch:

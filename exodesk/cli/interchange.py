@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 from exodesk.cli.acting import acting_user
-from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure
+from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure, check_writable, warn_if
 from exodesk.cli.registry import Command
 from exodesk.db import Database
 from exodesk.files import write_atomically
+from exodesk.services.audit.anchors import ANCHOR_EXPORT, record_anchor
 from exodesk.services.interchange.export import dumps, export_document
 from exodesk.services.interchange.importer import import_bytes
 
@@ -38,8 +39,12 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_export(db: Database, args: argparse.Namespace) -> int:
+    if args.file != "-":
+        check_writable(Path(args.file))  # before the (long) export is worked out
     with db.read() as session:
         text = dumps(export_document(session))
+        where = "standard output" if args.file == "-" else str(args.file)
+        warn_if(record_anchor(session, ANCHOR_EXPORT, where=where))
     if args.file == "-":
         sys.stdout.write(text)
         return EXIT_OK

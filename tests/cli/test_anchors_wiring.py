@@ -74,3 +74,14 @@ def test_each_anchor_line_is_json_naming_the_head(demo_db: Path, tmp_path: Path)
         ).fetchone()
     assert (line["kind"], line["event_id"], line["hash"]) == ("backup", last_id, last_hash)
     assert line["where"] == str(tmp_path / "b.sqlite")
+
+
+def test_an_export_and_a_count_report_anchor_the_head(
+    demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", str(tmp_path / "e.json"), "--db", str(demo_db)]) == 0
+    assert main(["count", "start", "--db", str(demo_db)]) == 0
+    count_id = capsys.readouterr().out.strip().splitlines()[-1]
+    report = tmp_path / "r.csv"
+    assert main(["count", "report", count_id, str(report), "--db", str(demo_db)]) == 0
+    assert _kinds(demo_db) == ["export", "count report"]

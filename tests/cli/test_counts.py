@@ -343,3 +343,212 @@ def test_report_says_who_counted_and_what_was_adjusted(
     line = lines[(rows[0]["product"], rows[0]["lot"])]
     assert (line["counted_by"], line["adjustment"]) == ("auditor-jo", "1")
     assert line["expected_at_close"] == rows[0]["expected"]
+
+
+# -- hostile sheets, report paths, and exit codes after a committed write ------------------
+
+
+def _filled(opened: dict[str, Any], tmp_path: Path, counted: str) -> Path:
+    rows = read_sheet(opened["sheet"])
+    for r in rows:
+        r["counted"] = r["expected"]
+    rows[1]["counted"] = counted
+    return write_sheet(tmp_path / "hostile.csv", rows)
+
+
+@pytest.mark.parametrize("counted", [str(2**63), "1e400", "-1", "9" * 5000, "NaN", "1.5"])
+def test_a_count_out_of_bounds_is_refused_with_exit_2(
+    opened: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path, counted: str
+) -> None:
+    before = _lines(opened["db"], opened["id"])
+    sheet = _filled(opened, tmp_path, counted)
+    code, _, err = run(
+        capsys, "count", "enter", opened["id"], str(sheet), "--db", str(opened["db"])
+    )
+    assert code == 2, err
+    assert "row 3, column counted:" in err
+    assert "nothing was entered" in err and "unexpected" not in err
+    assert len(err) < 600
+    assert _lines(opened["db"], opened["id"]) == before
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'product,lot,expiry,location,expected,counted\nP,"' + b"x" * 200_000 + b'",,,,1\n',
+        b"\x00\x01\x02\xff\xfe binary",
+        b"",
+        b"Exo,L1,2027-01-01,Fridge A,2,1\n",
+        b"product,lot,expiry,location,expected,counted\n\x1b[2J\x1b]0;pwned\x07,L,,,,1\n",
+    ],
+    ids=["field-limit", "binary", "empty", "no-header", "escapes"],
+)
+def test_a_hostile_sheet_file_is_refused_with_exit_2_and_a_short_message(
+    opened: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path, raw: bytes
+) -> None:
+    before = _lines(opened["db"], opened["id"])
+    sheet = tmp_path / "hostile.csv"
+    sheet.write_bytes(raw)
+    code, out, err = run(
+        capsys, "count", "enter", opened["id"], str(sheet), "--db", str(opened["db"])
+    )
+    assert code == 2, err
+    assert f"{sheet}: 1 error(s); nothing was entered" in err
+    assert "\x1b" not in err and "\x07" not in err and "Traceback" not in err
+    assert len(err) < 600 and out == ""
+    assert _lines(opened["db"], opened["id"]) == before
+
+
+def _is_open(db: Path, count_id: str) -> bool:
+    from exodesk.services.counts.counts import get_count
+
+    handle = open_database(str(db))
+    with handle.read() as session:
+        is_open = get_count(session, int(count_id)).is_open
+    handle.close()
+    return is_open
+
+
+def _counted(opened: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rows = read_sheet(opened["sheet"])
+    for r in rows:
+        r["counted"] = r["expected"]
+    rows[0]["counted"] = str(int(rows[0]["expected"]) - 1)  # one discrepancy
+    sheet = write_sheet(tmp_path / "filled.csv", rows)
+    assert (
+        run(capsys, "count", "enter", opened["id"], str(sheet), "--db", str(opened["db"]))[0] == 0
+    )
+
+
+@pytest.mark.parametrize("where", ["missing folder", "a folder"])
+def test_a_bad_report_path_is_refused_before_the_count_is_closed(
+    opened: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
+) -> None:
+    _counted(opened, capsys, tmp_path)
+    report = tmp_path / "no such folder" / "report.csv" if where == "missing folder" else tmp_path
+    code, out, err = run(
+        capsys,
+        "count", "close", opened["id"], "--reason", "monthly count",
+        "--report", str(report), "--db", str(opened["db"]),
+    )  # fmt: skip
+    assert code == 2, err
+    assert str(report) in err and f"count {opened['id']} was not closed" in err
+    assert out == ""
+    assert _is_open(opened["db"], opened["id"])
+
+
+def test_close_writes_the_report_it_is_given(
+    opened: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _counted(opened, capsys, tmp_path)
+    report = tmp_path / "report.csv"
+    code, out, err = run(
+        capsys,
+        "count", "close", opened["id"], "--reason", "monthly count",
+        "--report", str(report), "--db", str(opened["db"]),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "1 discrepancy adjusted" in out
+    assert report.read_text(encoding="utf-8").startswith(f"count,{opened['id']},")
+
+
+def test_a_report_that_fails_after_the_close_says_the_count_was_closed(
+    opened: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import errno
+
+    import exodesk.cli.counts as cli_counts
+
+    _counted(opened, capsys, tmp_path)
+
+    def no_space(path: Path, content: str | bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(cli_counts, "write_atomically", no_space)
+    report = tmp_path / "report.csv"
+    code, _, err = run(
+        capsys,
+        "count", "close", opened["id"], "--reason", "monthly count",
+        "--report", str(report), "--db", str(opened["db"]),
+    )  # fmt: skip
+    assert code == 1, err
+    assert f"count {opened['id']} WAS closed" in err and str(report) in err
+    assert "nothing was written" not in err
+    assert not _is_open(opened["db"], opened["id"])
+
+
+@pytest.mark.parametrize("where", ["missing folder", "a folder"])
+def test_a_bad_report_or_sheet_or_export_path_is_exit_2_naming_it(
+    opened: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
+) -> None:
+    target = tmp_path / "gone" / "out.csv" if where == "missing folder" else tmp_path
+    for argv in (
+        ("count", "report", opened["id"], str(target)),
+        ("count", "sheet", opened["id"], str(target)),
+        ("export", str(target)),
+    ):
+        code, _, err = run(capsys, *argv, "--db", str(opened["db"]))
+        assert code == 2, (argv, err)
+        assert str(target) in err and "unexpected" not in err, (argv, err)
+
+
+def test_a_crash_after_the_close_never_says_nothing_was_written(
+    opened: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import exodesk.cli.counts as cli_counts
+
+    _counted(opened, capsys, tmp_path)
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("table broke")
+
+    monkeypatch.setattr(cli_counts, "format_table", broken)
+    code, _, err = run(
+        capsys,
+        "count",
+        "close",
+        opened["id"],
+        "--reason",
+        "monthly count",
+        "--db",
+        str(opened["db"]),
+    )
+    assert code == 1
+    assert "nothing was written" not in err
+    assert "saved to the database" in err
+    assert not _is_open(opened["db"], opened["id"])
+
+
+@pytest.mark.parametrize(("unbuffered", "as_json"), [(False, False), (True, True)])
+def test_a_reader_that_goes_away_after_the_close_is_not_a_failure(
+    opened: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    unbuffered: bool,
+    as_json: bool,
+) -> None:
+    """`exodesk count close … | head`: the count is closed and committed, so the exit is 0
+    and nothing claims otherwise (the output pipe is closed before anything is printed)."""
+    import os
+    import subprocess
+    import sys
+
+    _counted(opened, capsys, tmp_path)
+    env = dict(os.environ, PYTHONUNBUFFERED="1" if unbuffered else "")
+    argv = [sys.executable, "-m", "exodesk", "count", "close", opened["id"]]
+    argv += ["--reason", "monthly count", "--db", str(opened["db"])]
+    argv += ["--json"] if as_json else []
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # the reader is gone before the command prints anything
+        err = child.stderr.read().decode("utf-8", "replace")
+        code = child.wait(timeout=120)
+    assert code == 0, err
+    assert err == ""
+    assert not _is_open(opened["db"], opened["id"])

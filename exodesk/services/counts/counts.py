@@ -26,9 +26,12 @@ from exodesk.models import (
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
 from exodesk.services.bulk import insert_rows
-from exodesk.services.counts.sheet import SheetRow
+from exodesk.services.counts.sheet import SheetRow, quoted
 from exodesk.services.errors import Conflict, InvalidInput, NotFound, Problem
+from exodesk.services.interchange.json_input import control_problem
+from exodesk.services.interchange.schema import MAX_VIALS
 from exodesk.services.refs import next_movement_refs
+from exodesk.services.stock.lots import movement_change
 from exodesk.services.stock.on_hand import stock_query
 
 
@@ -248,18 +251,32 @@ def start_count(session: Session, *, location: str | None, today: dt.date, user:
 # -- entering ----------------------------------------------------------------------------
 
 
+def _chunks(names: Iterable[str], size: int = 500) -> Iterable[list[str]]:
+    """`names` a few hundred at a time (a database takes only so many values in one IN)."""
+    ordered = sorted(set(names))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
 def _lots_by_key(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Lot]:
     wanted = set(keys)
-    products = {p for p, _ in wanted}
     found: dict[tuple[str, str], Lot] = {}
-    for lot, product in session.execute(
-        select(Lot, Product.name)
-        .join(Product, Product.id == Lot.product_id)
-        .where(Product.name.in_(products))
-    ):
-        if (product, lot.code) in wanted:
-            found[(product, lot.code)] = lot
+    for products in _chunks(p for p, _ in wanted):
+        for lot, product in session.execute(
+            select(Lot, Product.name)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Product.name.in_(products))
+        ):
+            if (product, lot.code) in wanted:
+                found[(product, lot.code)] = lot
     return found
+
+
+def _known_products(session: Session, names: Iterable[str]) -> set[str]:
+    known: set[str] = set()
+    for chunk in _chunks(names):
+        known.update(session.scalars(select(Product.name).where(Product.name.in_(chunk))))
+    return known
 
 
 def enter_rows(
@@ -277,17 +294,17 @@ def enter_rows(
         )
     }
     lots = _lots_by_key(session, ((r.product, r.lot) for r in rows))
-    known_products = set(
-        session.scalars(select(Product.name).where(Product.name.in_({r.product for r in rows})))
-    )
+    known_products = _known_products(session, (r.product for r in rows))
     errors: list[Problem] = []
     for r in rows:
+        if r.counted is not None and not 0 <= r.counted <= MAX_VIALS:
+            errors.append(Problem("counted", _out_of_bounds(r.counted), row=r.row))
         lot = lots.get((r.product, r.lot))
         if lot is None:
             if r.product not in known_products:
-                errors.append(Problem("product", f"unknown product {r.product!r}", row=r.row))
+                errors.append(Problem("product", f"unknown product {quoted(r.product)}", row=r.row))
             else:
-                errors.append(Problem("lot", f"no lot {r.lot!r} of {r.product}", row=r.row))
+                errors.append(Problem("lot", f"no lot {quoted(r.lot)} of {r.product}", row=r.row))
             continue
         if r.expiry is not None and r.expiry != lot.expiry:
             errors.append(
@@ -299,6 +316,9 @@ def enter_rows(
                 )
             )
         line = lines.get(lot.id)
+        why = control_problem(r.location or "") if line is None else None
+        if why:  # a lot found but not expected is added with the sheet's location
+            errors.append(Problem("location", f"{why}: {quoted(r.location or '')}", row=r.row))
         expected = line.expected if line is not None else None
         if r.expected is not None and r.expected != expected:
             said = "did not expect this lot" if expected is None else f"expected {expected}"
@@ -347,6 +367,12 @@ def enter_rows(
     return entered
 
 
+def _out_of_bounds(counted: int) -> str:
+    if counted < 0:
+        return "a count cannot be negative"
+    return f"more than {MAX_VIALS:,} vials; check the number"
+
+
 def _location_name(session: Session, count: StockCount) -> str | None:
     if count.location_id is None:
         return None
@@ -365,8 +391,8 @@ def record_count(
 ) -> None:
     """One lot counted in ExoDesk (a lot not expected is added to the count)."""
     require(session, user, Permission.COUNT_STOCK)
-    if counted is not None and counted < 0:
-        raise InvalidInput([Problem("counted", "a count cannot be negative")])
+    if counted is not None and not 0 <= counted <= MAX_VIALS:
+        raise InvalidInput([Problem("counted", _out_of_bounds(counted))])
     enter_rows(
         session, count_id, [SheetRow(product, lot, None, location, None, counted, 1)], user=user
     )
@@ -460,7 +486,8 @@ def close_count(
         r.line.adjustment = r.discrepancy.adjustment
         if r.discrepancy.adjustment:
             discrepancies.append(r.discrepancy)
-    refs = iter(next_movement_refs(session, len(discrepancies)))
+    adjustment_refs = next_movement_refs(session, len(discrepancies))
+    refs = iter(adjustment_refs)
     lot_of = {(r.product, r.lot): r.line.lot_id for r in counted}
     now = utc_now()
     insert_rows(
@@ -486,6 +513,18 @@ def close_count(
             "lot", f"{d.product} / {d.lot}", AuditAction.UPDATE, "on_hand", d.expected, d.counted
         )
         for d in discrepancies
+    ]
+    changes += [
+        movement_change(
+            d.product,
+            d.lot,
+            ref,
+            MovementKind.ADJUSTMENT,
+            today,
+            d.adjustment,
+            f"stock count {count_id}: {why}",
+        )
+        for d, ref in zip(discrepancies, adjustment_refs, strict=True)
     ]
     changes.append(
         Change(

@@ -49,6 +49,7 @@ FORMAT = "exodesk/1"
 # ledger's sums stay far inside SQLite's 64-bit integers.
 MAX_VIALS = 1_000_000
 MAX_TREATMENT_VIALS = 1000
+MAX_TEXT = 200  # the characters of a name (product, lot, location, …)
 
 
 class FieldProblem(ValueError):
@@ -86,7 +87,7 @@ def _text(value: Any) -> str:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-Text = Annotated[str, BeforeValidator(_text), Field(max_length=200)]
+Text = Annotated[str, BeforeValidator(_text), Field(max_length=MAX_TEXT)]
 LongText = Annotated[str, BeforeValidator(_text), Field(max_length=2000)]
 Market = Annotated[str, Field(pattern=r"^(EU|[A-Z]{2})$")]
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_VIALS)]

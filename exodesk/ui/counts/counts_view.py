@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.files import write_atomically
 from exodesk.models.enums import Severity
+from exodesk.services.audit.anchors import ANCHOR_COUNT_REPORT, record_anchor
 from exodesk.services.counts import counts
 from exodesk.services.counts.counts import CountClosed, CountSummary, Discrepancy, UnknownCount
 from exodesk.services.counts.preview import ClosePreview, preview_close
@@ -668,23 +669,25 @@ class CountsView(QWidget):
         count_id = self._selected_id()
         if count_id is None:
             return ["select a count first"]
-        try:
-            text = read_sheet_text(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            problem = f"{path.name}: cannot read the sheet ({reason})"
-            self._show_error(f"{problem}; nothing was entered")
-            return [problem]
         user = self.ctx.user
         entered: list[int] = []
         refused: list[ExoDeskError] = []
-        run_write(
-            self.ctx,
-            lambda session: counts.enter_rows(session, count_id, parse_sheet(text), user=user),
-            Changes.COUNTS,
-            on_success=entered.append,
-            on_failure=refused.append,
-        )
+        try:
+            text = read_sheet_text(path)
+        except OSError as exc:
+            problem = f"{path.name}: cannot read the sheet ({exc.strerror or type(exc).__name__})"
+            self._show_error(f"{problem}; nothing was entered")
+            return [problem]
+        except InvalidInput as exc:  # not UTF-8, far too large: shown as the sheet's problems
+            refused.append(exc)
+        else:
+            run_write(
+                self.ctx,
+                lambda session: counts.enter_rows(session, count_id, parse_sheet(text), user=user),
+                Changes.COUNTS,
+                on_success=entered.append,
+                on_failure=refused.append,
+            )
         if entered:
             self._reload_now()
             self._say(
@@ -738,7 +741,7 @@ class CountsView(QWidget):
         except OSError as exc:
             self._show_error(f"could not write {path} ({exc.strerror or exc})")
             return False
-        self._say(f"Saved the report of count {count_id} to {path}.")
+        self._say(f"Saved the report of count {count_id} to {path}." + self._anchored(path))
         return True
 
     def save_report_pdf(self, path: Path) -> bool:
@@ -749,8 +752,14 @@ class CountsView(QWidget):
         if not page:
             return False
         save_pdf(page, path, landscape=True)
-        self._say(f"Saved the report of count {count_id} to {path}.")
+        self._say(f"Saved the report of count {count_id} to {path}." + self._anchored(path))
         return True
+
+    def _anchored(self, path: Path) -> str:
+        """Anchor the audit trail's head outside the database; what went wrong, if anything."""
+        with self.ctx.db.read() as session:
+            warning = record_anchor(session, ANCHOR_COUNT_REPORT, where=str(path))
+        return f" {warning}" if warning else ""
 
     # -- file dialogs -------------------------------------------------------------------------
     def _save_path(self, what: str, name: str, filters: str) -> Path | None:
