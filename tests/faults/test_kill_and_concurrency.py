@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from reading import exported
 
 from exodesk.cli import main
 
@@ -50,14 +51,6 @@ def driven(point: str, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(DRIVER), point, *argv], capture_output=True, text=True, timeout=300
     )
-
-
-def exported(db: Path) -> str:
-    """The database as an export, read in this process (only the kills need a child)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["export", "-", "--db", str(db)]) == 0
-    return out.getvalue()
 
 
 def quick_check(db: Path) -> str:
