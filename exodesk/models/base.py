@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, String, Text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -42,6 +43,15 @@ class EnumText(TypeDecorator[E]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
         return None if value is None else self.enum_cls(value)
+
+
+class Voidable:
+    """A record that can be voided: marked as entered in error, kept, and counted nowhere.
+    It is void when `void_on` is set (with who voided it and why)."""
+
+    void_on: Mapped[dt.date | None]
+    void_by: Mapped[str | None] = mapped_column(String(200))
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class StringList(TypeDecorator[list[str]]):

@@ -19,6 +19,9 @@ class Clinic(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     market: Mapped[str] = mapped_column(String(8))
+    # Warning horizons in days; None: the contract's defaults (settings.py)
+    certificate_warning_days: Mapped[int | None]
+    lot_warning_days: Mapped[int | None]
 
 
 class Location(Base):
@@ -44,6 +47,7 @@ class Product(Base):
     markets: Mapped[list[str]] = mapped_column(StringList())
     composition_documented: Mapped[bool]
     reconstitution_hours: Mapped[int | None]
+    reorder_level: Mapped[int | None]  # whole vials: at or below it, running low
 
     documents: Mapped[list[Document]] = relationship(
         secondary="document_product", back_populates="products"
@@ -73,6 +77,10 @@ class Document(Base):
     status: Mapped[DocumentStatus] = mapped_column(EnumText(DocumentStatus))
     sha256: Mapped[str | None] = mapped_column(String(64))
     stored_file: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)  # the attached file's own name
+    body_number: Mapped[str | None] = mapped_column(String(4))  # notified body, 4 digits
+    verified_on: Mapped[dt.date | None]  # last checked against the issuer or a register
+    verified_by: Mapped[str | None] = mapped_column(String(200))
     lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"), index=True)
 
     products: Mapped[list[Product]] = relationship(

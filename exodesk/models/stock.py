@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exodesk.models.base import Base, EnumText
+from exodesk.models.base import Base, EnumText, StringList, Voidable
 from exodesk.models.enums import LotStatus, MovementKind, Route, Zone
 
 
-class Lot(Base):
+class Lot(Voidable, Base):
     """A lot of one product. `initial_status` and `location_id` hold from `received`;
     later changes are status_change and transfer movements in the ledger."""
 
@@ -27,7 +27,7 @@ class Lot(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
 
 
-class Treatment(Base):
+class Treatment(Voidable, Base):
     __tablename__ = "treatment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,12 +39,16 @@ class Treatment(Base):
     route: Mapped[Route] = mapped_column(EnumText(Route))
     zone: Mapped[Zone | None] = mapped_column(EnumText(Zone))
     vials: Mapped[int]
+    time: Mapped[dt.time | None]  # when it was given, local clinic time
+    reconstituted: Mapped[dt.datetime | None]  # when the vial was reconstituted, local time
     override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by: Mapped[str | None] = mapped_column(String(200))
+    override_rules: Mapped[list[str] | None] = mapped_column(StringList())  # rule ids
     recorded_at: Mapped[dt.datetime]
     recorded_by: Mapped[str | None] = mapped_column(String(200))
 
 
-class Movement(Base):
+class Movement(Voidable, Base):
     """One row of the stock ledger. Stock on hand of a lot is the sum of its quantities."""
 
     __tablename__ = "movement"
