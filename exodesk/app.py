@@ -134,6 +134,7 @@ def run_gui(target: str | None) -> int:
     show_unexpected_errors()
     window = MainWindow(ctx)
     idle_lock = IdleLock(ctx, window)  # lock/idle_minutes without input: the lock screen
+    window.idle_lock = idle_lock  # Administration › Lock now and Switch user
     window.show()
     if backup_note:  # after show(): a status message set before it is drawn over the labels
         window.statusBar().showMessage(backup_note, 15000)
@@ -143,6 +144,7 @@ def run_gui(target: str | None) -> int:
         return app.exec()
     finally:
         idle_lock.stop()
+        ctx.db.close()  # a restore from the window reopens it into ctx
         db.close()
 
 

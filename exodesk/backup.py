@@ -20,6 +20,7 @@ from exodesk.files import (
     sqlite_read_only_query,
     temporary_beside,
 )
+from exodesk.models.enums import BackupKind
 
 KEEP_DAILY = 14
 KEEP_MONTHLY = 12
@@ -230,3 +231,50 @@ def pre_migration_backup(db_file: Path, revision: str) -> BackupInfo:
     return backup(
         db_file, folder / f"{db_file.stem}-rev{revision}-{dt.datetime.now():%Y%m%d-%H%M%S}.sqlite"
     )
+
+
+@dataclass(frozen=True)
+class KeptCopy:
+    """One copy of the database that ExoDesk keeps: which kind, when (the file's time), how
+    big, and where."""
+
+    kind: BackupKind
+    path: Path
+    taken: dt.datetime
+    size: int
+
+
+_KIND_OF_FOLDER = {
+    "daily": BackupKind.DAILY,
+    "monthly": BackupKind.MONTHLY,
+    "before-migration": BackupKind.BEFORE_MIGRATION,
+}
+
+
+def kept_copies(db_file: Path) -> list[KeptCopy]:
+    """Every copy of `db_file` ExoDesk keeps, newest first: `<name>-backups/` (daily,
+    monthly, before-migration, and those backed up by hand into the folder itself) and the
+    `<file>.before-restore-<time>` files a restore set aside beside it."""
+    found: list[tuple[BackupKind, Path]] = []
+    folder = backups_dir(db_file)
+    if folder.is_dir():
+        for path in folder.rglob("*.sqlite"):
+            where = path.parent.relative_to(folder).parts
+            kind = _KIND_OF_FOLDER.get(where[0], BackupKind.BY_HAND) if where else None
+            found.append((kind or BackupKind.BY_HAND, path))
+    found += [
+        (BackupKind.BEFORE_RESTORE, p)
+        for p in db_file.parent.glob(f"{db_file.name}.before-restore-*")
+    ]
+    copies = []
+    for kind, path in found:
+        if path.name.startswith(".") or path.name.endswith(_SIDE_FILES):
+            continue
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            taken = dt.datetime.fromtimestamp(info.st_mtime)
+            copies.append(KeptCopy(kind, path, taken, info.st_size))
+    return sorted(copies, key=lambda c: (c.taken, str(c.path)), reverse=True)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from exodesk.cli import accounts, audit, backups, compliance, counts, demo, interchange, stock
+from exodesk.cli import (
+    accounts,
+    audit,
+    backups,
+    compliance,
+    counts,
+    demo,
+    interchange,
+    stock,
+    voiding,
+)
 from exodesk.cli.registry import Command, Group
 
-GROUPS: tuple[Group, ...] = (counts.GROUP, audit.GROUP, accounts.GROUP)
+GROUPS: tuple[Group, ...] = (counts.GROUP, voiding.GROUP, audit.GROUP, accounts.GROUP)
 
 COMMANDS: tuple[Command, ...] = (
     *interchange.COMMANDS,
     *compliance.COMMANDS,
     *stock.COMMANDS,
     *demo.COMMANDS,
+    *voiding.COMMANDS,
     *counts.COMMANDS,
     *backups.COMMANDS,
     *audit.COMMANDS,

@@ -1,5 +1,6 @@
 """`check`: every compliance flag. The table names each rule in plain words; its id follows
-the flag's message in brackets, and `--json` keeps the ids alone."""
+the flag's message in brackets, and `--json` keeps the ids alone. `--fail-on block|warn` ends
+with exit 4 when a flag of that severity or worse is open (not overridden), for scripts."""
 
 from __future__ import annotations
 
@@ -10,9 +11,27 @@ from exodesk.cli.options import print_json, today
 from exodesk.cli.registry import Command
 from exodesk.db import Database
 from exodesk.models.enums import Severity
-from exodesk.models.vocabulary import rule_title, short_label
+from exodesk.models.vocabulary import OVERRIDDEN, rule_title, short_label
 from exodesk.services.compliance import rules
 from exodesk.textable import format_table
+
+EXIT_OPEN_FLAGS = 4
+FAIL_ON = {"block": (Severity.BLOCK,), "warn": (Severity.BLOCK, Severity.WARN)}
+
+
+def check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on",
+        choices=sorted(FAIL_ON),
+        help="exit 4 when a flag of this severity or worse is open (not overridden)",
+    )
+
+
+def _exit_code(flags: list[rules.Flag], fail_on: str | None) -> int:
+    if fail_on is None:
+        return EXIT_OK
+    counts = rules.open_counts(flags)
+    return EXIT_OPEN_FLAGS if any(counts[s] for s in FAIL_ON[fail_on]) else EXIT_OK
 
 
 def run_check(db: Database, args: argparse.Namespace) -> int:
@@ -21,11 +40,13 @@ def run_check(db: Database, args: argparse.Namespace) -> int:
         flags = rules.check(session, day)
     if args.json:
         print_json([f.as_json() for f in flags])
-        return EXIT_OK
-    counts = {s: sum(1 for f in flags if f.severity is s) for s in Severity}
+        return _exit_code(flags, args.fail_on)
+    counts = rules.open_counts(flags)
+    overridden = len(flags) - sum(counts.values())
     print(
         f"{len(flags)} flag(s) as of {day}: "
         + ", ".join(f"{n} {s.value}" for s, n in counts.items())
+        + (f" open, {overridden} overridden" if overridden else "")
     )
     if flags:
         print()
@@ -33,13 +54,34 @@ def run_check(db: Database, args: argparse.Namespace) -> int:
             format_table(
                 ["severity", "rule", "product", "lot", "treatment"],
                 [
-                    [short_label(f.severity), rule_title(f.rule), f.product, f.lot, f.treatment]
+                    [_severity_cell(f), rule_title(f.rule), f.product, f.lot, f.treatment]
                     for f in flags
                 ],
-                details=[f"{f.message} [{f.rule}]" for f in flags],
+                details=[_details(f) for f in flags],
             )
         )
-    return EXIT_OK
+    return _exit_code(flags, args.fail_on)
 
 
-COMMANDS = (Command(("check",), "every compliance flag", run=run_check, dated=True, as_json=True),)
+def _severity_cell(flag: rules.Flag) -> str:
+    word = short_label(flag.severity)
+    return word if flag.is_open else f"{word} ({OVERRIDDEN})"
+
+
+def _details(flag: rules.Flag) -> str:
+    text = f"{flag.message} [{flag.rule}]"
+    if flag.overridden is not None:
+        text += f" Overridden by {flag.overridden.by}: {flag.overridden.reason}"
+    return text
+
+
+COMMANDS = (
+    Command(
+        ("check",),
+        "every compliance flag",
+        arguments=check_arguments,
+        run=run_check,
+        dated=True,
+        as_json=True,
+    ),
+)

@@ -141,3 +141,13 @@ class FileState(StrEnum):
     MISSING = "missing"
     CHANGED = "changed"
     NOT_CHECKED = "not checked"
+
+
+class BackupKind(StrEnum):
+    """Which of the copies ExoDesk keeps a backup is (backup.py's folders)."""
+
+    DAILY = "daily"
+    MONTHLY = "monthly"
+    BEFORE_MIGRATION = "before_migration"
+    BY_HAND = "by_hand"  # "Back up now", or exodesk backup into the backups folder
+    BEFORE_RESTORE = "before_restore"  # the database as it was, set aside by a restore

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from exodesk.models.enums import (
     AuditAction,
+    BackupKind,
     DocumentKind,
     DocumentStatus,
     FileState,
@@ -266,6 +267,7 @@ VOCABULARIES: dict[type[StrEnum], Mapping[StrEnum, Words]] = {
 FIELD_WORDS: dict[str, str] = {
     "ref": "reference",
     "patient": "patient reference",
+    "override_reason": "reason for overriding",
 }
 
 RULE_WORDS: dict[str, RuleWords] = {
@@ -298,7 +300,8 @@ RULE_WORDS: dict[str, RuleWords] = {
     ),
     "certificate_expiring": RuleWords(
         "Certificate expiring soon",
-        "The latest valid certificate expires within 90 days.",
+        "The latest valid certificate expires within 90 days (or the clinic's own warning "
+        "horizon).",
     ),
     "certificate_restricted": RuleWords(
         "Certificate restricted",
@@ -361,7 +364,7 @@ RULE_WORDS: dict[str, RuleWords] = {
     ),
     "lot_expiring": RuleWords(
         "Lot expiring soon",
-        "A lot in stock expires within 60 days.",
+        "A lot in stock expires within 60 days (or the clinic's own warning horizon).",
     ),
     "route_outside_intended_use": RuleWords(
         "Used outside its intended routes",
@@ -460,3 +463,193 @@ def rule_meaning(rule_id: str) -> str:
 def missing_document(rule_id: str) -> str | None:
     """The document a flag of this rule says is missing, if it says one is."""
     return RULE_WORDS[rule_id].missing_document
+
+
+# -- overrides, who gave a treatment, releasing a lot, scanning a box -------------------------
+
+OVERRIDDEN = "overridden"
+OVERRIDE_REASON_HINT = (
+    "at least 15 characters and three words saying why, e.g. “consultant reviewed, patient "
+    "consented”"
+)
+OVERRIDE_CONFIRM_TITLE = "Override block findings?"
+OVERRIDE_CONFIRM = (
+    "You are about to record this treatment despite {count} block finding{s}:\n\n{rules}\n\n"
+    "Your name and reason are kept with the treatment and in the audit trail:\n“{reason}”"
+)
+OVERRIDE_CONFIRM_BUTTON = "Override and record"
+OVERRIDDEN_FLAG = "Overridden by {by}{when}: {reason}"
+PRACTITIONER_NOT_AN_ACCOUNT = "{name} is not a practitioner account in this database"
+PRACTITIONER_MUST_BE_YOU = (
+    "you are signed in as {user}: a practitioner records only their own treatments"
+)
+PRACTITIONER_NONE = "no practitioner account yet: an admin adds one"
+DISCARD_TITLE = "Discard this treatment?"
+DISCARD_TREATMENT = "Discard the treatment you started ({what})? It has not been recorded."
+RELEASE_NEEDS_COA = (
+    "lot {lot} of {product} has no certificate of analysis on file: attach the lot's CoA "
+    "before releasing it, or an admin may release it with a written reason"
+)
+RELEASE_OVERRIDE = "Release without a certificate of analysis (admin)"
+RELEASE_OVERRIDE_NEEDS_ADMIN = (
+    "releasing a lot without a certificate of analysis needs the admin role"
+)
+RELEASE_OVERRIDE_REASON = "write why this lot is released without its certificate of analysis"
+UNKNOWN_GTIN_TITLE = "No product has this GTIN"
+UNKNOWN_GTIN = (
+    "No product has the GTIN {gtin} that was scanned. Assign it to an existing product, or "
+    "create the product from this scan."
+)
+UNKNOWN_GTIN_ASSIGN = "Assign to a product…"
+UNKNOWN_GTIN_CREATE = "Create the product…"
+GTIN_MISMATCH_TITLE = "The box's GTIN is not this product's"
+GTIN_MISMATCH = (
+    "The scanned GTIN {scanned} is not the GTIN of {product} ({own}). Receive the box under "
+    "{product} anyway?"
+)
+GTIN_MISMATCH_CONFIRM = "Receive under {product}"
+GTIN_MISMATCH_PROBLEM = (
+    "the scanned GTIN {scanned} is not {product}'s ({own}): confirm receiving it under this product"
+)
+
+
+# -- the clinic's settings -------------------------------------------------------------------
+
+VOCABULARIES[BackupKind] = {
+    BackupKind.DAILY: Words("Daily", description="Taken at the first start of each day"),
+    BackupKind.MONTHLY: Words("Monthly", description="The first daily copy of each month"),
+    BackupKind.BEFORE_MIGRATION: Words(
+        "Before an upgrade", description="Taken before ExoDesk upgraded the database"
+    ),
+    BackupKind.BY_HAND: Words("By hand", description="Taken with Back up now"),
+    BackupKind.BEFORE_RESTORE: Words(
+        "Set aside by a restore", description="The database as it was before a restore"
+    ),
+}
+
+# Where a clinic may practise: the interchange contract's market codes (a two-letter country
+# code, UK for the United Kingdom, or EU for the whole Union), with their names.
+MARKET_NAMES: dict[str, str] = {
+    "UK": "United Kingdom",
+    "EU": "European Union (all member states)",
+    "AT": "Austria",
+    "BE": "Belgium",
+    "BG": "Bulgaria",
+    "HR": "Croatia",
+    "CY": "Cyprus",
+    "CZ": "Czechia",
+    "DK": "Denmark",
+    "EE": "Estonia",
+    "FI": "Finland",
+    "FR": "France",
+    "DE": "Germany",
+    "GR": "Greece",
+    "IE": "Ireland",
+    "IT": "Italy",
+    "LV": "Latvia",
+    "LT": "Lithuania",
+    "LU": "Luxembourg",
+    "MT": "Malta",
+    "NL": "Netherlands",
+    "PL": "Poland",
+    "PT": "Portugal",
+    "RO": "Romania",
+    "SK": "Slovakia",
+    "SI": "Slovenia",
+    "ES": "Spain",
+    "SE": "Sweden",
+    "CH": "Switzerland",
+    "NO": "Norway",
+    "US": "United States",
+    "KR": "South Korea",
+}
+
+
+def market_label(code: str) -> str:
+    """'UK — United Kingdom'; a code without a name as it is."""
+    name = MARKET_NAMES.get(code)
+    return f"{code} — {name}" if name else code
+
+
+# -- record fields as people read them (the audit view: "Status: Released → Quarantine") ----
+
+FIELD_LABELS: dict[str, str] = {
+    "gtin": "GTIN",
+    "sha256": "SHA-256",
+    "regulatory_class": "class",
+    "source_type": "source",
+    "ref": "reference",
+    "patient": "patient reference",
+    "on_hand": "on hand",
+    "body_number": "notified body number",
+    "verified_on": "last checked",
+    "verified_by": "checked by",
+    "override_reason": "reason for overriding",
+    "override_rules": "rules overridden",
+    "override_by": "overridden by",
+}
+
+# Which vocabulary a stored field's values come from: (record, field), or (None, field) for
+# the same field in every record
+FIELD_VOCABULARIES: dict[tuple[str | None, str], type[StrEnum]] = {
+    (None, "source_type"): SourceType,
+    (None, "form"): Form,
+    (None, "regulatory_class"): RegulatoryClass,
+    (None, "intended_routes"): Route,
+    (None, "route"): Route,
+    (None, "zone"): Zone,
+    (None, "role"): Role,
+    ("document", "kind"): DocumentKind,
+    ("document", "status"): DocumentStatus,
+    ("movement", "kind"): MovementKind,
+    (None, "status"): LotStatus,
+    (None, "initial_status"): LotStatus,
+}
+
+
+def field_label(field: str) -> str:
+    """A stored field's name in words: 'regulatory_class' -> 'class', 'reorder_level' ->
+    'reorder level'."""
+    return FIELD_LABELS.get(field, field.replace("_", " "))
+
+# Mistakes are corrected, never erased: voids and corrections, and the detail cards.
+VOID = "void"
+VOID_ACTION = "&Void…"
+CORRECT_ACTION = "C&orrect…"
+OPEN_CARD = "&Open card"
+OPEN_LOT_CARD = "Open the &lot's card"
+OPEN_TREATMENT_CARD = "Open the &treatment's card"
+VOID_TITLE = "Void {what}"
+VOID_INTRO = (
+    "{what} will be kept, struck through, but will count nowhere: not in stock, the "
+    "compliance check or a recall. This cannot be undone."
+)
+VOID_REASON = "What was wrong (kept in the audit trail)"
+VOID_DONE = "{what} is void: it is kept, but counts nowhere."
+VOID_SHOWN = "Void since {on}, by {by}: {reason}"
+CORRECT_TITLE = "Correct treatment {ref}"
+CORRECT_REASON = "What was wrong with {ref}"
+CORRECT_DONE = "{old} is void; the corrected treatment is {new}."
+LOT_CARD_TITLE = "Lot {lot} of {product}"
+TREATMENT_CARD_TITLE = "Treatment {ref}"
+NOT_YOURS = "only {practitioner}, who gave it, or an admin can void or correct this treatment"
+
+
+def value_words(record: str | None, field: str | None, value: object) -> str:
+    """A stored value in words: an enum value by its label, true/false as yes/no, a list
+    joined, nothing as —."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(value_words(record, field, v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{field_label(k)}: {value_words(record, k, v)}" for k, v in value.items())
+    if field is not None and isinstance(value, str):
+        vocabulary = FIELD_VOCABULARIES.get((record, field)) or FIELD_VOCABULARIES.get(
+            (None, field)
+        )
+        if vocabulary is not None:
+            return label_for(vocabulary, value)
+    return str(value)

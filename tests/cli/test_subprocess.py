@@ -61,6 +61,7 @@ def test_import_then_check_json(tmp_path: Path) -> None:
             "lot": "PL001",
             "treatment": "T-0001",
             "message": flags[0]["message"],
+            "overridden": None,
         }
     ]
     assert flags[0]["message"].strip()

@@ -18,7 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from exodesk.app import take_daily_backup
@@ -93,12 +93,20 @@ class OnModal:
             self.handler(dialog)
         except BaseException as exc:  # noqa: BLE001 - raised again by check()
             self.error = exc
-            dialog.reject()
+            dialog.done(QDialog.DialogCode.Rejected)  # not reject(): it may ask first
 
     def check(self) -> None:
         if self.error is not None:
             raise self.error
         assert self.ran, f"no {self.kind.__name__} opened"
+
+
+def override_and_record(box: QMessageBox) -> None:
+    """Confirm overriding: the box names the rules; its accept button records."""
+    button = next(
+        b for b in box.buttons() if box.buttonRole(b) is QMessageBox.ButtonRole.AcceptRole
+    )
+    button.click()
 
 
 def ctrl(qtbot: QtBot, window: QWidget, key: Qt.Key) -> None:
@@ -307,9 +315,10 @@ def test_receive_a_box_by_scanning_it(
 
 def fill_treatment(qtbot: QtBot, dialog: TreatmentDialog, patient: str, product: str) -> None:
     qtbot.keyClicks(dialog.patient, patient)
-    line = dialog.practitioner.lineEdit()
-    assert line is not None
-    qtbot.keyClicks(line, ADMIN)
+    # The signed-in admin, the clinic's only account, is offered: no free text once a
+    # database has accounts.
+    assert not dialog.practitioner.isEditable()
+    assert dialog.practitioner.currentText() == ADMIN
     dialog.product.setCurrentIndex(dialog.product.findText(product))
 
 
@@ -365,8 +374,10 @@ def test_a_block_finding_needs_an_override_with_a_reason(
         assert box.isChecked() and dialog.reason.isEnabled()
         qtbot.keyClicks(dialog.reason, reason)
         shot(dialog, "treatment-override", tmp_path)
+        confirm = OnModal(QMessageBox, override_and_record)
         with qtbot.waitSignal(window.ctx.bus.changed):
             qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        confirm.check()
 
     handler = OnModal(TreatmentDialog, record)
     ctrl(qtbot, window, Qt.Key.Key_T)

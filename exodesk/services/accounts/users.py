@@ -43,13 +43,24 @@ class Permission(StrEnum):
     IMPORT = "import"
     MANAGE_USERS = "manage_users"
     RESTORE = "restore"
+    VOID_TREATMENT = "void_treatment"  # any treatment
+    VOID_OWN_TREATMENT = "void_own_treatment"  # a treatment one gave or recorded
+    VOID_STOCK = "void_stock"  # lots and movements
+    EDIT_SETTINGS = "edit_settings"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.PRACTITIONER: frozenset({Permission.RECORD_TREATMENT, Permission.OVERRIDE_BLOCK}),
+    Role.PRACTITIONER: frozenset(
+        {Permission.RECORD_TREATMENT, Permission.OVERRIDE_BLOCK, Permission.VOID_OWN_TREATMENT}
+    ),
     Role.STOCK_MANAGER: frozenset(
-        {Permission.RECEIVE_STOCK, Permission.ADJUST_STOCK, Permission.COUNT_STOCK}
+        {
+            Permission.RECEIVE_STOCK,
+            Permission.ADJUST_STOCK,
+            Permission.COUNT_STOCK,
+            Permission.VOID_STOCK,
+        }
     ),
     Role.AUDITOR: frozenset({Permission.COUNT_STOCK, Permission.CLOSE_COUNT}),
 }
@@ -65,6 +76,10 @@ DOING = {
     Permission.IMPORT: "importing a file",
     Permission.MANAGE_USERS: "managing user accounts",
     Permission.RESTORE: "restoring a backup over the database",
+    Permission.VOID_TREATMENT: "voiding another practitioner's treatment",
+    Permission.VOID_OWN_TREATMENT: "voiding a treatment",
+    Permission.VOID_STOCK: "voiding a lot or a stock movement",
+    Permission.EDIT_SETTINGS: "changing the clinic's settings",
 }
 
 
@@ -376,14 +391,7 @@ def deactivate(session: Session, name: str, *, by: str | None, reason: str = "")
         raise UnknownUser(name)
     if not user.active:
         raise InvalidInput([Problem("name", f"{name}'s account is already deactivated")])
-    if user.role is Role.ADMIN:
-        admins = session.scalar(
-            select(func.count()).where(User.role == Role.ADMIN, User.active.is_(True))
-        )
-        if (admins or 0) <= 1:
-            raise InvalidInput(
-                [Problem("name", f"{name} is the last active admin; add another admin first")]
-            )
+    _refuse_last_admin(session, user, f"{name} is the last active admin; add another admin first")
     user.active = False
     session.flush()
     write_audit(
@@ -392,3 +400,57 @@ def deactivate(session: Session, name: str, *, by: str | None, reason: str = "")
         user=by,
         reason=reason.strip() or "account deactivated",
     )
+
+
+def _refuse_last_admin(session: Session, user: User, message: str) -> None:
+    """InvalidInput when `user` is the last active admin (nobody could manage accounts)."""
+    if user.role is not Role.ADMIN or not user.active:
+        return
+    admins = session.scalar(
+        select(func.count()).where(User.role == Role.ADMIN, User.active.is_(True))
+    )
+    if (admins or 0) <= 1:
+        raise InvalidInput([Problem("name", message)])
+
+
+def change_role(session: Session, name: str, role: Role | str, *, by: str | None) -> Account:
+    """Give `name`'s account another role (an admin does). The last active admin keeps the
+    admin role (nobody could manage accounts then)."""
+    require(session, by, Permission.MANAGE_USERS)
+    user = _user(session, name)
+    if user is None:
+        raise UnknownUser(name)
+    try:
+        new_role = Role(role)
+    except ValueError:
+        raise InvalidInput(
+            [Problem("role", f"must be one of {', '.join(phrase(r) for r in Role)}")]
+        ) from None
+    old_role = Role(user.role)
+    if new_role is old_role:
+        raise InvalidInput(
+            [Problem("role", f"{user.name} is already {_with_article(phrase(new_role))}")]
+        )
+    _refuse_last_admin(
+        session,
+        user,
+        f"{user.name} is the last active admin and stays one; make another account an admin first",
+    )
+    user.role = new_role
+    session.flush()
+    write_audit(
+        session,
+        [
+            Change(
+                "user",
+                user.name,
+                AuditAction.UPDATE,
+                field="role",
+                old=old_role.value,
+                new=new_role.value,
+            )
+        ],
+        user=by,
+        reason=f"role changed from {phrase(old_role)} to {phrase(new_role)}",
+    )
+    return _account(user)

@@ -71,6 +71,11 @@ def _shown(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
+def _voided(in_tables: bool, by_trail: bool) -> str:
+    words = {True: "void", False: "not void"}
+    return f"{words[in_tables]} in the tables, {words[by_trail]} by the audit trail"
+
+
 Dated = tuple[str, int, str | None]  # (ISO date, order, value): the latest wins
 
 
@@ -85,8 +90,10 @@ class _Lot:
     received: int = 0
     moved: int = 0
     used: int = 0
-    latest_status: Dated | None = None
-    latest_location: Dated | None = None
+    statuses: list[Dated] = field(default_factory=list)
+    locations: list[Dated] = field(default_factory=list)
+    voided: set[int] = field(default_factory=set)  # orders of the void movements' events
+    void: bool = False
     legacy: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -98,18 +105,20 @@ class _Lot:
         return self.received + self.moved - self.used
 
     def dated(self, kind: str, on: str, order: int, value: str | None) -> None:
-        entry = (on, order, value)
-        if kind == "status":
-            if self.latest_status is None or entry[:2] >= self.latest_status[:2]:
-                self.latest_status = entry
-        elif self.latest_location is None or entry[:2] >= self.latest_location[:2]:
-            self.latest_location = entry
+        (self.statuses if kind == "status" else self.locations).append((on, order, value))
+
+    def _latest(self, entries: list[Dated]) -> Dated | None:
+        """The latest entry that is not void (by date, then order in the trail)."""
+        counting = [e for e in entries if e[1] not in self.voided]
+        return max(counting, key=lambda e: e[:2]) if counting else None
 
     def current_status(self) -> str | None:
-        return self.latest_status[2] if self.latest_status else self.status
+        latest = self._latest(self.statuses)
+        return latest[2] if latest else self.status
 
     def current_location(self) -> str | None:
-        return self.latest_location[2] if self.latest_location else self.location
+        latest = self._latest(self.locations)
+        return latest[2] if latest else self.location
 
 
 @dataclass(eq=False)
@@ -120,6 +129,8 @@ class _Entry:
     quantity: int
     kind: str = "use"
     present: bool = True
+    order: int = 0  # of its create event
+    void: bool = False
 
 
 @dataclass
@@ -194,8 +205,12 @@ class Replay:
             entry = _Entry(lot, vials if isinstance(vials, int) else 0)
             self.treatments[event["record_key"]] = entry
             lot.used += entry.quantity
+            if rec.get("void"):  # imported void: kept, counted nowhere
+                self._void_event("treatment", event["record_key"])
         elif record == "movement" and name is None and action == "create":
             self._movement_event(event)
+        elif record in ("treatment", "movement") and name == "void" and action == "update":
+            self._void_event(record, event["record_key"])
         elif record in ("treatment", "movement") and action == "delete":
             gone = (self.treatments if record == "treatment" else self.movements).get(
                 event["record_key"]
@@ -234,10 +249,16 @@ class Replay:
             lot.location = rec.get("location")
             quantity = rec.get("quantity")
             lot.received += quantity if isinstance(quantity, int) else 0
+            if rec.get("void"):  # imported void: its receipt counts nowhere
+                lot.void, lot.received = True, 0
             return
         lot = self._lot_by_key(event["record_key"])
         if action == "delete":
             lot.created = False
+        elif name == "void":
+            # a void lot: its receipts count no more (its uses and movements are void already)
+            lot.void = True
+            lot.received = 0
         elif name == "quantity":
             lot.received += _number(event["new"]) - _number(event["old"])
         elif name == "expiry":
@@ -252,7 +273,7 @@ class Replay:
         lot = self._lot(str(rec.get("product")), str(rec.get("lot")))
         quantity = rec.get("quantity")
         kind = str(rec.get("kind"))
-        entry = _Entry(lot, quantity if isinstance(quantity, int) else 0, kind)
+        entry = _Entry(lot, quantity if isinstance(quantity, int) else 0, kind, order=self.order)
         self.movements[event["record_key"]] = entry
         lot.moved += entry.quantity
         day = str(rec.get("date"))
@@ -261,6 +282,20 @@ class Replay:
         elif kind == "transfer":
             lot.dated("location", day, self.order, rec.get("location"))
         self.pending.moved.add(id(lot))
+        if rec.get("void"):  # imported void: kept, counted nowhere
+            self._void_event("movement", event["record_key"])
+
+    def _void_event(self, record: str, key: str) -> None:
+        """A treatment or movement voided: kept, but it counts no more."""
+        entry = (self.treatments if record == "treatment" else self.movements).get(key)
+        if entry is None or entry.void or not entry.present:
+            return
+        entry.void = True
+        if record == "treatment":
+            entry.lot.used -= entry.quantity
+        else:
+            entry.lot.moved -= entry.quantity
+            entry.lot.voided.add(entry.order)
 
     def _end_write(self) -> None:
         """Lot events stand for the movements of their write when the write recorded no
@@ -310,7 +345,8 @@ class Replay:
         locations = dict(session.execute(select(Location.id, Location.name)).all())
         lots: dict[int, tuple[str, str, str | None]] = {}
         key_of: dict[int, str] = {}
-        for lot_id, product, code, expiry, status, location_id in _batched(
+        void_lots: set[int] = set()
+        for lot_id, product, code, expiry, status, location_id, void_on in _batched(
             session,
             select(
                 Lot.id,
@@ -319,10 +355,13 @@ class Replay:
                 Lot.expiry,
                 Lot.initial_status,
                 Lot.location_id,
+                Lot.void_on,
             ).join(Product, Product.id == Lot.product_id),
             Lot.id,
         ):
             key_of[lot_id] = f"{product} / {code}"
+            if void_on is not None:
+                void_lots.add(lot_id)
             lots[lot_id] = (expiry.isoformat(), str(status), locations.get(location_id))
         on_hand: Counter[int] = Counter()
         received: Counter[int] = Counter()
@@ -331,7 +370,7 @@ class Replay:
         uses: dict[int, int] = {}
         seen_movements: set[str] = set()
         unknown_slots: dict[int, Counter[str]] = {}
-        for mid, lot_id, ref, kind, quantity, day, status, location_id, treatment_id in _batched(
+        for row in _batched(
             session,
             select(
                 Movement.id,
@@ -343,12 +382,20 @@ class Replay:
                 Movement.status,
                 Movement.location_id,
                 Movement.treatment_id,
+                Movement.void_on,
             ),
             Movement.id,
         ):
+            mid, lot_id, ref, kind, quantity, day, status, location_id, treatment_id, void_on = row
             kind = str(kind)
-            on_hand[lot_id] += quantity
-            if kind == "receipt":
+            void = void_on is not None
+            if treatment_id is not None:
+                uses[treatment_id] = uses.get(treatment_id, 0) + quantity
+            if not void:  # void movements count nowhere; only that they are void is checked
+                on_hand[lot_id] += quantity
+            if void:
+                pass
+            elif kind == "receipt":
                 received[lot_id] += quantity
             elif kind == "status_change":
                 entry = (day, mid, None if status is None else str(status))
@@ -358,8 +405,6 @@ class Replay:
                 entry = (day, mid, locations.get(location_id))
                 if lot_id not in latest_location or entry[:2] >= latest_location[lot_id][:2]:
                     latest_location[lot_id] = entry
-            if treatment_id is not None:
-                uses[treatment_id] = uses.get(treatment_id, 0) + quantity
             if ref is None:
                 continue
             seen_movements.add(ref)
@@ -394,6 +439,8 @@ class Replay:
                     f"movement {ref}: {kind.replace('_', ' ')} of {quantity} in the tables, "
                     f"{said.kind.replace('_', ' ')} of {said.quantity} by the audit trail",
                 )
+            if said.void != void:
+                out.add("movement", f"movement {ref}: {_voided(void, said.void)}")
         for ref, said in self.movements.items():
             if said.present and ref not in seen_movements:
                 out.add(
@@ -414,6 +461,8 @@ class Replay:
                     "received or imported",
                 )
                 continue
+            if said_lot.void != (lot_id in void_lots):
+                out.add("lot", f"lot {key}: {_voided(lot_id in void_lots, said_lot.void)}")
             self._compare_lot(
                 out,
                 said_lot,
@@ -463,9 +512,11 @@ class Replay:
         self, session: Session, out: _Findings, key_of: dict[int, str], uses: dict[int, int]
     ) -> None:
         seen: set[str] = set()
-        for tid, ref, lot_id, vials in _batched(
+        for tid, ref, lot_id, vials, void_on in _batched(
             session,
-            select(Treatment.id, Treatment.ref, Treatment.lot_id, Treatment.vials),
+            select(
+                Treatment.id, Treatment.ref, Treatment.lot_id, Treatment.vials, Treatment.void_on
+            ),
             Treatment.id,
         ):
             seen.add(ref)
@@ -497,6 +548,8 @@ class Replay:
                     f"treatment {ref}: {vials} vial(s) in the tables, {said.quantity} by the "
                     "audit trail",
                 )
+            if said.void != (void_on is not None):
+                out.add("treatment", f"treatment {ref}: {_voided(void_on is not None, said.void)}")
         for ref, said in self.treatments.items():
             if said.present and ref not in seen:
                 out.add(

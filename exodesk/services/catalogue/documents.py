@@ -115,6 +115,8 @@ class DocumentDetail:
     validity: str
     file_state: FileState
     standing: Standing = Standing.VALID
+    file_name: str | None = None  # the attached file's own name, as the user had it
+    verified_on: dt.date | None = None  # last checked with the issuer; None: never
 
     @property
     def key(self) -> DocumentKey:
@@ -271,6 +273,8 @@ def _details(
             validity=validity(DocumentStatus(d.status), d.expires, today),
             standing=standing(DocumentStatus(d.status), d.expires, today),
             file_state=FileState.NONE,
+            file_name=d.file_name,
+            verified_on=d.verified_on,
         )
         if detail.stored_file is not None:
             state = (
@@ -431,6 +435,7 @@ def register_document(
         status=DocumentStatus(rec["status"]),
         sha256=sha,
         stored_file=stored,
+        file_name=file.name if file is not None else None,
         lot_id=lot_id,
     )
     session.add(doc)
@@ -441,7 +446,7 @@ def register_document(
             [{"document_id": doc.id, "product_id": product_ids[n]} for n in rec["products"]],
         )
     rec["sha256"] = sha
-    audited = rec | {"stored_file": stored}
+    audited = rec | {"stored_file": stored, "file_name": doc.file_name}
     write_audit(
         session,
         [
@@ -476,10 +481,14 @@ def attach_file(
     key = _key_text(doc.kind.value, doc.number)
     changes = [
         Change("document", key, AuditAction.UPDATE, field=f, old=old, new=new)
-        for f, old, new in (("sha256", doc.sha256, sha), ("stored_file", doc.stored_file, stored))
+        for f, old, new in (
+            ("sha256", doc.sha256, sha),
+            ("stored_file", doc.stored_file, stored),
+            ("file_name", doc.file_name, file.name),
+        )
         if old != new
     ]
-    doc.sha256, doc.stored_file = sha, stored
+    doc.sha256, doc.stored_file, doc.file_name = sha, stored, file.name
     session.flush()
     write_audit(session, changes, user=user, reason=reason or f"attached {file.name}")
     return sha, stored

@@ -45,6 +45,7 @@ FIELDS = (
     "markets",
     "composition_documented",
     "reconstitution_hours",
+    "reorder_level",
 )
 
 
@@ -72,6 +73,7 @@ class ProductDetail:
     markets: tuple[str, ...] = ()
     composition_documented: bool = False
     reconstitution_hours: int | None = None
+    reorder_level: int | None = None  # whole vials: at or below it, the product runs low
 
     def record(self) -> Rec:
         """The product as the interchange file writes it (JSON values)."""
@@ -88,6 +90,7 @@ class ProductDetail:
             "markets": list(self.markets),
             "composition_documented": self.composition_documented,
             "reconstitution_hours": self.reconstitution_hours,
+            "reorder_level": self.reorder_level,
         }
 
 
@@ -118,6 +121,7 @@ def _detail(p: Product) -> ProductDetail:
         markets=tuple(p.markets),
         composition_documented=p.composition_documented,
         reconstitution_hours=p.reconstitution_hours,
+        reorder_level=p.reorder_level,
     )
 
 
@@ -213,6 +217,7 @@ def _apply(product: Product, rec: Rec) -> None:
     product.markets = list(rec["markets"])
     product.composition_documented = rec["composition_documented"]
     product.reconstitution_hours = rec["reconstitution_hours"]
+    product.reorder_level = rec["reorder_level"]
 
 
 def save_product(

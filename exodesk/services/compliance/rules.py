@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -139,12 +139,24 @@ class LotFacts:
 
 
 @dataclass(frozen=True)
+class Override:
+    """Who overrode a treatment's block findings, when (the treatment's recording time, None
+    when not known, as for an imported file) and why."""
+
+    by: str
+    reason: str
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class TreatmentFacts:
     ref: str
     date: dt.date
     lot_id: int
     route: Route
     zone: Zone | None
+    override: Override | None = None
+    overridden_rules: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,9 @@ class Snapshot:
     documents: list[DocumentFacts]
     lots: list[LotFacts]
     treatments: list[TreatmentFacts] = field(default_factory=list)
+    # The clinic's warning horizons in days (the contract's defaults unless it sets its own)
+    certificate_days: int = CERTIFICATE_EXPIRING_DAYS
+    lot_days: int = LOT_EXPIRING_DAYS
 
 
 @dataclass(frozen=True)
@@ -164,11 +179,35 @@ class Flag:
     lot: str | None
     treatment: str | None
     message: str
+    overridden: Override | None = None  # set when the treatment's override names the rule
+
+    @property
+    def is_open(self) -> bool:
+        """Open flags count; an overridden one is listed but not counted."""
+        return self.overridden is None
 
     def as_json(self) -> dict[str, Any]:
         row = asdict(self)
         row["severity"] = self.severity.value
+        row["overridden"] = (
+            None
+            if self.overridden is None
+            else {"by": self.overridden.by, "reason": self.overridden.reason}
+        )
         return row
+
+
+def open_flags(flags: Iterable[Flag]) -> list[Flag]:
+    """The flags that are open: every flag but those overridden."""
+    return [f for f in flags if f.is_open]
+
+
+def open_counts(flags: Iterable[Flag]) -> dict[Severity, int]:
+    """Open flags per severity (every severity present, 0 when none)."""
+    counts = dict.fromkeys(Severity, 0)
+    for flag in open_flags(flags):
+        counts[flag.severity] += 1
+    return counts
 
 
 def load_snapshot(
@@ -176,7 +215,12 @@ def load_snapshot(
 ) -> Snapshot:
     """The facts of the whole database, or with `product_id` only those about that product:
     it, the documents covering it, its lots and their treatments."""
-    market = session.scalar(select(Clinic.market).order_by(Clinic.id).limit(1))
+    clinic = session.execute(
+        select(Clinic.market, Clinic.certificate_warning_days, Clinic.lot_warning_days)
+        .order_by(Clinic.id)
+        .limit(1)
+    ).first()
+    market, certificate_days, lot_days = clinic if clinic is not None else (None, None, None)
     product_query = select(Product)
     cover_query = select(document_product)
     document_query = select(
@@ -220,15 +264,27 @@ def load_snapshot(
         for doc_id, kind, number, status, expires, lot_id in session.execute(document_query)
     ]
     totals = on_hand_by_lot(lot_ids)
+    # Void records count nowhere: void lots and treatments raise no flag, and a void status
+    # change is no part of a lot's status history.
     change_query = select(Movement.lot_id, Movement.date, Movement.status).where(
-        Movement.kind == MovementKind.STATUS_CHANGE
+        Movement.kind == MovementKind.STATUS_CHANGE, Movement.void_on.is_(None)
     )
-    lot_query = select(
-        Lot.id, Lot.product_id, Lot.code, Lot.expiry, Lot.initial_status, totals.c.on_hand
-    ).outerjoin(totals, totals.c.lot_id == Lot.id)
+    lot_query = (
+        select(Lot.id, Lot.product_id, Lot.code, Lot.expiry, Lot.initial_status, totals.c.on_hand)
+        .outerjoin(totals, totals.c.lot_id == Lot.id)
+        .where(Lot.void_on.is_(None))
+    )
     treatment_query = select(
-        Treatment.ref, Treatment.date, Treatment.lot_id, Treatment.route, Treatment.zone
-    )
+        Treatment.ref,
+        Treatment.date,
+        Treatment.lot_id,
+        Treatment.route,
+        Treatment.zone,
+        Treatment.override_by,
+        Treatment.override_reason,
+        Treatment.override_rules,
+        Treatment.recorded_at,
+    ).where(Treatment.void_on.is_(None))
     if lot_ids is not None:
         change_query = change_query.where(Movement.lot_id.in_(lot_ids))
         lot_query = lot_query.where(Lot.id.in_(lot_ids))
@@ -243,11 +299,38 @@ def load_snapshot(
         for lot_id, of_product, code, expiry, status, on_hand in session.execute(lot_query)
     ]
     treatments = (
-        [TreatmentFacts(*row) for row in session.execute(treatment_query)]
+        [_treatment_facts(*row) for row in session.execute(treatment_query)]
         if with_treatments
         else []
     )
-    return Snapshot(market, products, documents, lots, treatments)
+    return Snapshot(
+        market,
+        products,
+        documents,
+        lots,
+        treatments,
+        certificate_days or CERTIFICATE_EXPIRING_DAYS,
+        lot_days or LOT_EXPIRING_DAYS,
+    )
+
+
+def _treatment_facts(
+    ref: str,
+    date: dt.date,
+    lot_id: int,
+    route: Route,
+    zone: Zone | None,
+    override_by: str | None,
+    override_reason: str | None,
+    override_rules: list[str] | None,
+    recorded_at: dt.datetime | None,
+) -> TreatmentFacts:
+    override = (
+        Override(override_by or "", override_reason, recorded_at)
+        if override_reason is not None
+        else None
+    )
+    return TreatmentFacts(ref, date, lot_id, route, zone, override, frozenset(override_rules or ()))
 
 
 def check(session: Session, today: dt.date) -> list[Flag]:
@@ -260,7 +343,7 @@ def flags_for_use(snapshot: Snapshot, treatment: TreatmentFacts, today: dt.date)
     lot = next(lot for lot in snapshot.lots if lot.id == treatment.lot_id)
     product = next(p for p in snapshot.products if p.id == lot.product_id)
     return evaluate(
-        Snapshot(snapshot.market, [product], snapshot.documents, [lot], [treatment]), today
+        replace(snapshot, products=[product], lots=[lot], treatments=[treatment]), today
     )
 
 
@@ -282,9 +365,13 @@ def evaluate(snapshot: Snapshot, today: dt.date) -> list[Flag]:
     lots = {lot.id: lot for lot in snapshot.lots}
     flags: list[Flag] = []
     for product in snapshot.products:
-        flags += product_flags(product, docs[product.id], snapshot.market, today)
+        flags += product_flags(
+            product, docs[product.id], snapshot.market, today, snapshot.certificate_days
+        )
     for lot in snapshot.lots:
-        flags += lot_flags(lot, products[lot.product_id], lot.id in coa_lots, today)
+        flags += lot_flags(
+            lot, products[lot.product_id], lot.id in coa_lots, today, snapshot.lot_days
+        )
     for treatment in snapshot.treatments:
         lot = lots[treatment.lot_id]
         flags += treatment_flags(treatment, lot, products[lot.product_id])
@@ -319,6 +406,7 @@ def product_flags(
     docs: dict[DocumentKind, list[DocumentFacts]],
     market: str | None,
     today: dt.date,
+    certificate_days: int = CERTIFICATE_EXPIRING_DAYS,
 ) -> list[Flag]:
     flags: list[Flag] = []
     cls, name = p.regulatory_class, p.name
@@ -350,7 +438,7 @@ def product_flags(
                 "notified body's CE (or UKCA) certificate before use.",
             )
         )
-    flags += certificate_flags(name, certificates, today)
+    flags += certificate_flags(name, certificates, today, certificate_days)
     if cls is RegulatoryClass.ATMP and not any(
         d.valid(today) for d in docs[DocumentKind.ATMP_AUTHORISATION]
     ):
@@ -422,7 +510,12 @@ def product_flags(
     return flags
 
 
-def certificate_flags(name: str, certificates: list[DocumentFacts], today: dt.date) -> list[Flag]:
+def certificate_flags(
+    name: str,
+    certificates: list[DocumentFacts],
+    today: dt.date,
+    warning_days: int = CERTIFICATE_EXPIRING_DAYS,
+) -> list[Flag]:
     if not certificates:
         return []
     valid = [c for c in certificates if c.valid(today)]
@@ -452,7 +545,7 @@ def certificate_flags(name: str, certificates: list[DocumentFacts], today: dt.da
         return []
     latest = max(c.expires for c in valid if c.expires is not None)
     days = (latest - today).days
-    if days <= CERTIFICATE_EXPIRING_DAYS:
+    if days <= warning_days:
         return [
             _flag(
                 "certificate_expiring",
@@ -464,7 +557,13 @@ def certificate_flags(name: str, certificates: list[DocumentFacts], today: dt.da
     return []
 
 
-def lot_flags(lot: LotFacts, p: ProductFacts, has_coa: bool, today: dt.date) -> list[Flag]:
+def lot_flags(
+    lot: LotFacts,
+    p: ProductFacts,
+    has_coa: bool,
+    today: dt.date,
+    warning_days: int = LOT_EXPIRING_DAYS,
+) -> list[Flag]:
     flags: list[Flag] = []
     if not has_coa:
         flags.append(
@@ -488,7 +587,7 @@ def lot_flags(lot: LotFacts, p: ProductFacts, has_coa: bool, today: dt.date) -> 
                     lot=lot.code,
                 )
             )
-        elif days <= LOT_EXPIRING_DAYS:
+        elif days <= warning_days:
             flags.append(
                 _flag(
                     "lot_expiring",
@@ -505,7 +604,10 @@ def treatment_flags(t: TreatmentFacts, lot: LotFacts, p: ProductFacts) -> list[F
     flags: list[Flag] = []
 
     def add(rule: str, message: str) -> None:
-        flags.append(_flag(rule, p.name, message, lot=lot.code, treatment=t.ref))
+        flag = _flag(rule, p.name, message, lot=lot.code, treatment=t.ref)
+        if t.override is not None and rule in t.overridden_rules:
+            flag = replace(flag, overridden=t.override)
+        flags.append(flag)
 
     if t.route.value not in p.intended_routes:
         allowed = ", ".join(sorted(p.intended_routes)) or "none"

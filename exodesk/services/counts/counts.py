@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from exodesk import csvcells
 from exodesk.models import (
     AuditAction,
+    AuditEvent,
     Location,
     Lot,
     Movement,
@@ -22,6 +23,7 @@ from exodesk.models import (
     Product,
     StockCount,
     StockCountLine,
+    Treatment,
 )
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
@@ -407,7 +409,11 @@ def _sums(session: Session, lot_ids: Sequence[int], condition: object) -> dict[i
         chunk = lot_ids[start : start + 500]
         for lot_id, total in session.execute(
             select(Movement.lot_id, func.sum(Movement.quantity))
-            .where(Movement.lot_id.in_(chunk), condition)  # type: ignore[arg-type]
+            .where(
+                Movement.lot_id.in_(chunk),
+                condition,  # type: ignore[arg-type]
+                Movement.void_on.is_(None),  # void movements count nowhere
+            )
             .group_by(Movement.lot_id)
         ):
             sums[lot_id] = int(total or 0)
@@ -453,16 +459,79 @@ def reconcile(session: Session, count: StockCount) -> list[Reconciled]:
     lot_ids = [line.lot_id for line, _, _ in counted]
     since = _sums(session, lot_ids, Movement.id > count.movement_watermark)
     before = _sums(session, lot_ids, Movement.id <= count.movement_watermark)
+    voided = _voided_since(session, count, lot_ids)
     return [
         Reconciled(
             line,
             product,
             code,
-            (line.expected if line.expected is not None else before[line.lot_id])
+            (
+                line.expected - voided[line.lot_id]
+                if line.expected is not None
+                else before[line.lot_id]
+            )
             + since[line.lot_id],
         )
         for line, product, code in counted
     ]
+
+
+def _voided_since(session: Session, count: StockCount, lot_ids: Sequence[int]) -> dict[int, int]:
+    """Per lot, the quantity of movements recorded before the count opened and voided after
+    it (the count's expectation held them; they count no more)."""
+    keys: dict[str, set[str]] = defaultdict(set)
+    for record, key in session.execute(
+        select(AuditEvent.record, AuditEvent.record_key).where(
+            AuditEvent.field == "void",
+            AuditEvent.at >= count.opened_at,
+            AuditEvent.record.in_(("movement", "treatment", "lot")),
+        )
+    ):
+        keys[record].add(key)
+    sums: dict[int, int] = defaultdict(int)
+    if not keys:
+        return sums
+    wanted = set(lot_ids)
+    old = Movement.id <= count.movement_watermark
+    rows: list[tuple[int, int]] = []
+    for refs in _chunks(keys["movement"]):
+        rows += [
+            (lot_id, quantity)
+            for lot_id, quantity in session.execute(
+                select(Movement.lot_id, Movement.quantity).where(old, Movement.ref.in_(refs))
+            )
+        ]
+    for refs in _chunks(keys["treatment"]):
+        rows += [
+            (lot_id, quantity)
+            for lot_id, quantity in session.execute(
+                select(Movement.lot_id, Movement.quantity)
+                .join(Treatment, Treatment.id == Movement.treatment_id)
+                .where(old, Treatment.ref.in_(refs))
+            )
+        ]
+    lots = {
+        f"{product} / {code}": lot_id
+        for lot_id, product, code in session.execute(
+            select(Lot.id, Product.name, Lot.code)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Lot.id.in_(wanted), Lot.void_on.is_not(None))
+        )
+    }
+    void_lots = [lots[k] for k in keys["lot"] if k in lots]
+    if void_lots:
+        rows += [
+            (lot_id, quantity)
+            for lot_id, quantity in session.execute(
+                select(Movement.lot_id, Movement.quantity).where(
+                    old, Movement.kind == MovementKind.RECEIPT, Movement.lot_id.in_(void_lots)
+                )
+            )
+        ]
+    for lot_id, quantity in rows:
+        if lot_id in wanted:
+            sums[lot_id] += quantity
+    return sums
 
 
 def close_count(

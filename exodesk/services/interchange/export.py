@@ -56,6 +56,7 @@ def product_records(session: Session) -> list[Rec]:
             "markets": list(p.markets),
             "composition_documented": p.composition_documented,
             "reconstitution_hours": p.reconstitution_hours,
+            "reorder_level": p.reorder_level,
         }
         for p in session.scalars(select(Product).order_by(Product.name))
     ]
@@ -88,6 +89,17 @@ def document_records(session: Session) -> list[Rec]:
     ]
 
 
+def void_record(record: Lot | Treatment | Movement) -> Rec | None:
+    """The record's `void`: null when it counts, else when, by whom and why it was voided."""
+    if record.void_on is None:
+        return None
+    return {
+        "on": record.void_on.isoformat(),
+        "by": record.void_by or "unknown",
+        "reason": record.void_reason or "entered in error",
+    }
+
+
 def lot_records(session: Session) -> list[Rec]:
     received = (
         select(Movement.lot_id, func.sum(Movement.quantity).label("quantity"))
@@ -111,6 +123,7 @@ def lot_records(session: Session) -> list[Rec]:
             "quantity": quantity,
             "location": location,
             "status": lot.initial_status.value,
+            "void": void_record(lot),
         }
         for product, lot, quantity, location in rows
     ]
@@ -137,9 +150,23 @@ def treatment_records(session: Session, refs: Collection[str] | None = None) -> 
             "route": t.route.value,
             "zone": t.zone.value if t.zone is not None else None,
             "vials": t.vials,
+            "override": override_record(t),
+            "void": void_record(t),
         }
         for t, product, lot in rows
     ]
+
+
+def override_record(t: Treatment) -> Rec | None:
+    """The treatment's `override`: who overrode which block findings and why; null when none
+    was overridden, or for an override recorded before ExoDesk kept which rules it named."""
+    if t.override_reason is None or not t.override_rules:
+        return None
+    return {
+        "by": t.override_by or t.recorded_by or t.practitioner,
+        "reason": t.override_reason,
+        "rules": list(t.override_rules),
+    }
 
 
 def movement_records(session: Session, refs: Collection[str] | None = None) -> list[Rec]:
@@ -165,6 +192,7 @@ def movement_records(session: Session, refs: Collection[str] | None = None) -> l
             "reason": m.reason,
             "status": m.status.value if m.status is not None else None,
             "location": location,
+            "void": void_record(m),
         }
         for m, product, lot, location in rows
     ]

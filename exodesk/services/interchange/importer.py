@@ -26,6 +26,7 @@ from exodesk.models import (
     Treatment,
     document_product,
 )
+from exodesk.models.enums import FILE_MOVEMENT_KINDS
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
 from exodesk.services.bulk import insert_returning, insert_rows
@@ -38,6 +39,7 @@ from exodesk.services.interchange.schema import (
     parse_interchange,
 )
 from exodesk.services.stock.ledger import Entry, first_overdraw
+from exodesk.services.stock.voiding import VoidMark, mark_void, void_change
 
 Rec = dict[str, Any]
 LotKey = tuple[str, str]
@@ -66,6 +68,8 @@ class _New:
     documents: list[tuple[int, Rec]] = field(default_factory=list)
     treatments: list[tuple[int, Rec]] = field(default_factory=list)
     movements: list[tuple[int, Rec]] = field(default_factory=list)
+    # voids in the file for stored records that are not void: section -> key -> void
+    voids: dict[str, dict[Hashable, Rec]] = field(default_factory=dict)
 
 
 def import_bytes(
@@ -99,6 +103,17 @@ def _show(value: Any) -> str:
     return shown(value)
 
 
+def _override_columns(override: Rec | None) -> Rec:
+    """A file treatment's `override` as the treatment's columns (all null when none)."""
+    if override is None:
+        return {"override_by": None, "override_reason": None, "override_rules": None}
+    return {
+        "override_by": override["by"],
+        "override_reason": override["reason"],
+        "override_rules": list(override["rules"]),
+    }
+
+
 def _in_chunks(values: Sequence[str]) -> list[Sequence[str]]:
     return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
@@ -108,6 +123,8 @@ class _Planner:
         self.session = session
         self.doc = doc
         self.errors: list[Problem] = []
+        # voids the file applies to stored records that are not void: section -> key -> void
+        self.voids: dict[str, dict[Hashable, Rec]] = defaultdict(dict)
         self.location_names = set(session.scalars(select(Location.name)))
         self.product_names = set(session.scalars(select(Product.name)))
         self.lot_keys: set[LotKey] = {
@@ -160,8 +177,10 @@ class _Planner:
             self._need_lot(f"movements[{i}]", rec, known_products, known_lots)
             if rec["location"] is not None and rec["location"] not in known_locations:
                 self.error(f"movements[{i}].location", f"unknown location {_show(rec['location'])}")
+        self._check_void_lots(new)
         if not self.errors:
             self._check_ledger(new)
+        new.voids = dict(self.voids)
         return new
 
     # -- records already stored, as canonical records keyed like the file's ----------------
@@ -236,6 +255,9 @@ class _Planner:
                 new.append((i, rec))
                 continue
             differs = _differing_field(prior, rec)
+            if differs == "void" and where == "the stored record":
+                if self._void_difference(section, i, k, prior, rec):
+                    continue
             if differs:
                 self.error(
                     f"{section}[{i}].{differs}",
@@ -244,6 +266,55 @@ class _Planner:
                     f"{_show(rec[differs])}",
                 )
         return new
+
+    def _void_difference(self, section: str, i: int, k: Hashable, stored: Rec, rec: Rec) -> bool:
+        """The one difference an import applies: a void in the file for a stored record that
+        is not void (another workstation voided it). True when it was taken or refused here."""
+        rest_differs = _differing_field({**stored, "void": None}, {**rec, "void": None}) is not None
+        if rest_differs:
+            return False
+        if stored.get("void") is None:
+            self.voids[section][k] = rec["void"]
+            return True
+        if rec["void"] is None:
+            self.error(
+                f"{section}[{i}].void",
+                f"{_describe(section, k)} is void in this database; a file cannot undo a void",
+            )
+            return True
+        return False
+
+    def _check_void_lots(self, new: _New) -> None:
+        """A void lot may not keep treatments or movements that still count."""
+        void_lots = {(r["product"], r["lot"]): i for i, r in new.lots if r["void"] is not None} | {
+            k: -1 for k in self.voids["lots"] if isinstance(k, tuple)
+        }
+        if not void_lots:
+            return
+        index = {(r.product, r.lot): i for i, r in enumerate(self.doc.lots) if r.void is not None}
+        still: dict[LotKey, list[str]] = defaultdict(list)
+        for section, items in (
+            ("treatments", self.doc.treatments),
+            ("movements", self.doc.movements),
+        ):
+            for item in items:
+                key = (item.product, item.lot)
+                voided_here = item.void is not None or item.ref in self.voids[section]
+                if key in void_lots and not voided_here:
+                    still[key].append(item.ref)
+        stored = _stored_counting(self.session, set(void_lots) & self.lot_keys)
+        in_file = {r.ref for r in self.doc.treatments} | {r.ref for r in self.doc.movements}
+        for key, refs in stored.items():
+            for ref in refs:
+                if ref not in in_file and ref not in still[key]:
+                    still[key].append(ref)
+        for key, refs in sorted(still.items()):
+            if refs:
+                self.error(
+                    f"lots[{index.get(key, void_lots[key])}].void",
+                    f"lot {_show(key[1])} of {_show(key[0])} is void but still has treatments "
+                    f"or movements that are not void ({', '.join(sorted(refs))})",
+                )
 
     def _check_gtins(self, products: list[tuple[int, Rec]]) -> None:
         owners: dict[str, str] = {
@@ -290,16 +361,20 @@ class _Planner:
     def _check_ledger(self, new: _New) -> None:
         entries: dict[LotKey, list[Entry]] = defaultdict(list)
         for i, rec in new.lots:
+            if rec["void"] is not None:
+                continue
             received = iso_day(rec["received"]) if rec["received"] else None
             entries[(rec["product"], rec["lot"])].append(
                 Entry(received or RECEIPT_DATE_UNKNOWN, rec["quantity"], f"lots[{i}].quantity")
             )
         for i, rec in new.treatments:
+            if rec["void"] is not None:
+                continue  # void records count nowhere
             entries[(rec["product"], rec["lot"])].append(
                 Entry(iso_day(rec["date"]), -rec["vials"], f"treatments[{i}].vials")
             )
         for i, rec in new.movements:
-            if rec["quantity"]:
+            if rec["quantity"] and rec["void"] is None:
                 entries[(rec["product"], rec["lot"])].append(
                     Entry(
                         iso_day(rec["date"]),
@@ -308,7 +383,17 @@ class _Planner:
                     )
                 )
         touched = {k for k, lines in entries.items() if any(e.quantity < 0 for e in lines)}
-        for key, lines in _stored_ledger(self.session, touched & self.lot_keys).items():
+        voided = {
+            (r.product, r.lot)
+            for r in self.doc.movements
+            if r.ref in self.voids["movements"] and r.quantity > 0
+        }
+        touched |= voided
+        for key, lines in _stored_ledger(
+            self.session,
+            touched & self.lot_keys,
+            skip=set(self.voids["movements"]) | set(self.voids["treatments"]),
+        ).items():
             entries[key].extend(lines)
         for key in sorted(touched):
             overdraw = first_overdraw(entries[key])
@@ -334,7 +419,32 @@ def _describe(section: str, key: Hashable) -> str:
     return f"{singular[section]} {_show(shown)}"
 
 
-def _stored_ledger(session: Session, keys: set[LotKey]) -> dict[LotKey, list[Entry]]:
+def _stored_counting(session: Session, keys: set[LotKey]) -> dict[LotKey, list[str]]:
+    """The refs of stored treatments and file-kind movements of these lots that are not void."""
+    found: dict[LotKey, list[str]] = defaultdict(list)
+    if not keys:
+        return found
+    for model in (Treatment, Movement):
+        query = (
+            select(Product.name, Lot.code, model.ref)
+            .join(Lot, Lot.id == model.lot_id)
+            .join(Product, Product.id == Lot.product_id)
+            .where(model.void_on.is_(None), model.ref.is_not(None))
+        )
+        if model is Movement:
+            query = query.where(Movement.kind.in_(FILE_MOVEMENT_KINDS))
+        for product, code, ref in session.execute(query):
+            if (product, code) in keys:
+                found[(product, code)].append(str(ref))
+    return found
+
+
+def _stored_ledger(
+    session: Session, keys: set[LotKey], skip: set[Hashable] | None = None
+) -> dict[LotKey, list[Entry]]:
+    """The stored ledger lines that count of these lots, leaving out the movements and the
+    treatments' uses whose refs are in `skip` (the import voids them)."""
+    skip = skip or set()
     if not keys:
         return {}
     lots = {
@@ -348,11 +458,20 @@ def _stored_ledger(session: Session, keys: set[LotKey]) -> dict[LotKey, list[Ent
     ids = list(lots)
     for chunk in [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]:
         rows = session.execute(
-            select(Movement.lot_id, Movement.date, Movement.quantity, Movement.kind).where(
-                Movement.lot_id.in_(chunk), Movement.quantity != 0
+            select(
+                Movement.lot_id,
+                Movement.date,
+                Movement.quantity,
+                Movement.kind,
+                Movement.ref,
+                Treatment.ref,
             )
+            .outerjoin(Treatment, Treatment.id == Movement.treatment_id)
+            .where(Movement.lot_id.in_(chunk), Movement.quantity != 0, Movement.void_on.is_(None))
         )
-        for lot_id, date, quantity, kind in rows:
+        for lot_id, date, quantity, kind, ref, treatment in rows:
+            if ref in skip or treatment in skip:
+                continue
             ledger[lots[lot_id]].append(Entry(date, quantity, f"stored {kind.value}"))
     return ledger
 
@@ -362,6 +481,13 @@ def _stored_ledger(session: Session, keys: set[LotKey]) -> dict[LotKey, list[Ent
 
 def _day(text: str | None) -> dt.date | None:
     return iso_day(text) if text else None
+
+
+def _void_columns(void: Rec | None) -> Rec:
+    """A file record's `void` as the record's columns (all null when it counts)."""
+    if void is None:
+        return {"void_on": None, "void_by": None, "void_reason": None}
+    return {"void_on": _day(void["on"]), "void_by": void["by"], "void_reason": void["reason"]}
 
 
 class _Writer:
@@ -397,6 +523,7 @@ class _Writer:
         self._write_documents([r for _, r in new.documents])
         self._write_treatments([r for _, r in new.treatments])
         self._write_movements([r for _, r in new.movements])
+        self._apply_voids(new.voids)
         write_audit(session, self.changes, user=self.user, reason=reason, at=self.now)
 
     def _write_lots(self, rows: list[Rec]) -> dict[LotKey, int]:
@@ -412,6 +539,7 @@ class _Writer:
                     "received": _day(r["received"]),
                     "initial_status": r["status"],
                     "location_id": self.location_ids[r["location"]] if r["location"] else None,
+                    **_void_columns(r.get("void")),
                 }
                 for r in rows
             ],
@@ -430,6 +558,7 @@ class _Writer:
                     "kind": MovementKind.RECEIPT,
                     "quantity": r["quantity"],
                     "reason": "received",
+                    **_void_columns(r.get("void")),
                     **self.stamp(),
                 }
                 for r in rows
@@ -508,6 +637,8 @@ class _Writer:
                     "route": r["route"],
                     "zone": r["zone"],
                     "vials": r["vials"],
+                    **_override_columns(r.get("override")),
+                    **_void_columns(r.get("void")),
                     **self.stamp(),
                 }
                 for r in rows
@@ -526,6 +657,7 @@ class _Writer:
                     "kind": MovementKind.USE,
                     "quantity": -r["vials"],
                     "treatment_id": ids[r["ref"]],
+                    **_void_columns(r.get("void")),
                     **self.stamp(),
                 }
                 for r in rows
@@ -548,6 +680,7 @@ class _Writer:
                     "reason": r["reason"],
                     "status": r["status"],
                     "location_id": self.location_ids[r["location"]] if r["location"] else None,
+                    **_void_columns(r.get("void")),
                     **self.stamp(),
                 }
                 for r in rows
@@ -555,3 +688,39 @@ class _Writer:
         )
         for r in rows:
             self.created("movement", r["ref"], r)
+
+    def _apply_voids(self, voids: dict[str, dict[Hashable, Rec]]) -> None:
+        """Void stored records the file says are void (with a lot its receipts, with a
+        treatment its use), each with its audit event."""
+        session = self.session
+        for section, found in voids.items():
+            for key, void in sorted(found.items(), key=lambda kv: str(kv[0])):
+                mark = VoidMark(iso_day(void["on"]), void["by"], void["reason"])
+                if section == "lots":
+                    assert isinstance(key, tuple)
+                    lot = session.scalars(
+                        select(Lot)
+                        .join(Product, Product.id == Lot.product_id)
+                        .where(Product.name == key[0], Lot.code == key[1])
+                    ).one()
+                    mark_void(lot, mark)
+                    for m in session.scalars(
+                        select(Movement).where(
+                            Movement.lot_id == lot.id, Movement.kind == MovementKind.RECEIPT
+                        )
+                    ):
+                        mark_void(m, mark)
+                    self.changes.append(void_change("lot", f"{key[0]} / {key[1]}", mark))
+                elif section == "treatments":
+                    treatment = session.scalars(select(Treatment).where(Treatment.ref == key)).one()
+                    mark_void(treatment, mark)
+                    for m in session.scalars(
+                        select(Movement).where(Movement.treatment_id == treatment.id)
+                    ):
+                        mark_void(m, mark)
+                    self.changes.append(void_change("treatment", str(key), mark))
+                elif section == "movements":
+                    movement = session.scalars(select(Movement).where(Movement.ref == key)).one()
+                    mark_void(movement, mark)
+                    self.changes.append(void_change("movement", str(key), mark))
+        session.flush()

@@ -33,6 +33,7 @@ from exodesk.models.enums import (
     SourceType,
     Zone,
 )
+from exodesk.models.vocabulary import OVERRIDE_REASON_HINT, RULE_WORDS
 from exodesk.services.errors import InvalidInput, Problem
 from exodesk.services.interchange.json_input import (
     FILE,
@@ -107,6 +108,9 @@ class LocationIn(Record):
     name: Text
 
 
+MAX_REORDER_LEVEL = 1_000_000  # whole vials
+
+
 class ProductIn(Record):
     name: Text
     manufacturer: Text | None = None
@@ -120,6 +124,7 @@ class ProductIn(Record):
     markets: list[Market] = []
     composition_documented: StrictBool = False
     reconstitution_hours: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = None
+    reorder_level: Annotated[StrictInt, Field(ge=0, le=MAX_REORDER_LEVEL)] | None = None
 
     @field_validator("gtin")
     @classmethod
@@ -174,6 +179,14 @@ class DocumentIn(Record):
         return self
 
 
+class VoidIn(Record):
+    """A record voided (entered in error): kept, counted nowhere. When, by whom, why."""
+
+    on: IsoDate
+    by: Text
+    reason: LongText
+
+
 class LotIn(Record):
     product: Text
     lot: Text
@@ -182,6 +195,47 @@ class LotIn(Record):
     quantity: Count
     location: Text | None = None
     status: LotStatus = LotStatus.RELEASED
+    void: VoidIn | None = None
+
+
+# A written reason for overriding (block findings, a release without its certificate of
+# analysis): at least this many characters and words, so "x" or "ok" is not a reason.
+MIN_REASON_CHARACTERS = 15
+MIN_REASON_WORDS = 3
+
+
+def reason_problem(reason: str | None) -> str | None:
+    """What is wrong with an override's reason in plain words, or None when it will do."""
+    text = (reason or "").strip()
+    if len(text) < MIN_REASON_CHARACTERS or len(text.split()) < MIN_REASON_WORDS:
+        return f"too short: write {OVERRIDE_REASON_HINT}"
+    return None
+
+
+def _reason(value: Any) -> str:
+    text = _text(value)
+    problem = reason_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _rule_id(value: Any) -> str:
+    if not isinstance(value, str) or value not in RULE_WORDS:
+        raise ValueError(f"{_shown(value)} is not a rule id")
+    return value
+
+
+Reason = Annotated[str, BeforeValidator(_reason), Field(max_length=2000)]
+RuleId = Annotated[str, BeforeValidator(_rule_id)]
+
+
+class OverrideIn(Record):
+    """Block findings overridden when a treatment was recorded: by whom, why, which rules."""
+
+    by: Text
+    reason: Reason
+    rules: Annotated[list[RuleId], Field(min_length=1)]
 
 
 class TreatmentIn(Record):
@@ -194,6 +248,8 @@ class TreatmentIn(Record):
     route: Route
     zone: Zone | None = None
     vials: Annotated[StrictInt, Field(ge=1, le=MAX_TREATMENT_VIALS)]
+    override: OverrideIn | None = None
+    void: VoidIn | None = None
 
 
 class MovementIn(Record):
@@ -206,6 +262,7 @@ class MovementIn(Record):
     reason: LongText
     status: LotStatus | None = None
     location: Text | None = None
+    void: VoidIn | None = None
 
     @model_validator(mode="after")
     def _kind_rules(self) -> MovementIn:
@@ -268,8 +325,17 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     return path or FILE
 
 
+# What each pattern of the schema asks for, in words: no regular expression reaches a person
+PATTERN_WORDS = {
+    r"^(EU|[A-Z]{2})$": "a two-letter country code in capitals (UK, FR, DE …) or EU",
+    r"^\d{14}$": "a GTIN of exactly 14 digits",
+    r"^[0-9a-f]{64}$": "a SHA-256 fingerprint (64 characters, 0-9 and a-f)",
+}
+
+
 def plain_message(error: ErrorDetails) -> str:
-    """One pydantic error in plain words (the path is added by the caller)."""
+    """One pydantic error in plain words (the path is added by the caller): the one place
+    that turns the library's errors into the clinic's words; no library text gets through."""
     kind, ctx = error["type"], error.get("ctx", {})
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
@@ -290,11 +356,18 @@ def plain_message(error: ErrorDetails) -> str:
         return f"must be at least {ctx['ge']} (got {_shown(error['input'])})"
     if kind == "less_than_equal":
         return f"must be at most {ctx['le']} (got {_shown(error['input'])})"
+    if kind == "too_short":
+        return f"must list at least {ctx['min_length']}"
     if kind in ("string_too_long", "too_long"):
         return f"too long (at most {ctx['max_length']} characters)"
     if kind == "string_pattern_mismatch":
-        return f"{_shown(error['input'])} is not in the expected form ({ctx['pattern']})"
-    return str(error["msg"])
+        wanted = PATTERN_WORDS.get(str(ctx.get("pattern", "")), "")
+        return f"{_shown(error['input'])} is not " + (wanted or "in the expected form")
+    if kind == "string_type":
+        return f"not text (got {_shown(error['input'])})"
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        return f"not a day written as YYYY-MM-DD (got {_shown(error['input'])})"
+    return f"{_shown(error['input'])} is not accepted here"
 
 
 def validation_problems(exc: ValidationError) -> list[Problem]:

@@ -53,9 +53,10 @@ class Overdrawn(Conflict):
 
 
 def lot_ledger(session: Session, lot_id: int) -> list[Entry]:
+    """The lot's ledger lines that count (void movements count nowhere)."""
     rows = session.execute(
         select(Movement.date, Movement.quantity, Movement.kind).where(
-            Movement.lot_id == lot_id, Movement.quantity != 0
+            Movement.lot_id == lot_id, Movement.quantity != 0, Movement.void_on.is_(None)
         )
     )
     return [Entry(day, quantity, kind.value) for day, quantity, kind in rows]

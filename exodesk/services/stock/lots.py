@@ -12,17 +12,26 @@ from sqlalchemy.orm import Session
 
 from exodesk.models import (
     AuditAction,
+    Document,
+    DocumentKind,
     Location,
     Lot,
     LotStatus,
     Movement,
     MovementKind,
     Product,
+    Role,
 )
-from exodesk.models.vocabulary import phrase
-from exodesk.services.accounts.users import Permission, require
+from exodesk.models.vocabulary import (
+    RELEASE_NEEDS_COA,
+    RELEASE_OVERRIDE_NEEDS_ADMIN,
+    field_words,
+    phrase,
+)
+from exodesk.services.accounts.users import Permission, acting_role, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
-from exodesk.services.errors import InvalidInput, Problem
+from exodesk.services.errors import Conflict, InvalidInput, NotPermitted, Problem
+from exodesk.services.interchange.schema import reason_problem
 from exodesk.services.refs import next_movement_ref
 from exodesk.services.search import contains_text
 from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
@@ -36,7 +45,7 @@ class StockFilter:
     search: str = ""
     status: LotStatus | None = None
     location: str | None = None
-    include_empty: bool = False
+    include_empty: bool = False  # also lots with nothing on hand, and void lots
     expiring_by: dt.date | None = None
 
 
@@ -49,13 +58,14 @@ class LotLine:
     location: str | None
     status: LotStatus
     on_hand: int
+    void: bool = False  # entered in error: shown struck through, counted nowhere
 
 
 def _filtered(flt: StockFilter) -> Select[tuple[int]]:
     rows = stock_query().add_columns(Lot.id.label("lot_id")).subquery()
     query = select(rows.c.lot_id)
     if not flt.include_empty:
-        query = query.where(rows.c.on_hand > 0)
+        query = query.where(rows.c.on_hand > 0, rows.c.void_on.is_(None))
     if flt.status is not None:
         query = query.where(rows.c.status == flt.status.value)
     if flt.location:
@@ -89,7 +99,14 @@ def lot_lines(session: Session, lot_ids: Sequence[int]) -> list[LotLine]:
     query = stock_query(lot_ids).add_columns(Lot.id.label("lot_id"))
     found = {
         r.lot_id: LotLine(
-            r.lot_id, r.product, r.lot, r.expiry, r.location, LotStatus(r.status), r.on_hand
+            r.lot_id,
+            r.product,
+            r.lot,
+            r.expiry,
+            r.location,
+            LotStatus(r.status),
+            r.on_hand,
+            r.void_on is not None,
         )
         for r in session.execute(query)
     }
@@ -107,6 +124,8 @@ def _lot(session: Session, product: str, lot: str) -> Lot:
     )
     if found is None:
         raise InvalidInput([Problem("lot", f"no lot {lot!r} of product {product!r}")])
+    if found.void_on is not None:
+        raise InvalidInput([Problem("lot", f"lot {lot} of {product} is void (entered in error)")])
     return found
 
 
@@ -118,7 +137,11 @@ def _reason(reason: str) -> str:
 
 
 def _on_hand(session: Session, lot_id: int) -> int:
-    total = session.scalar(select(func.sum(Movement.quantity)).where(Movement.lot_id == lot_id))
+    total = session.scalar(
+        select(func.sum(Movement.quantity)).where(
+            Movement.lot_id == lot_id, Movement.void_on.is_(None)
+        )
+    )
     return int(total or 0)
 
 
@@ -183,11 +206,50 @@ def movement_change(
 def current_status(session: Session, lot: Lot) -> LotStatus:
     latest = session.scalar(
         select(Movement.status)
-        .where(Movement.lot_id == lot.id, Movement.kind == MovementKind.STATUS_CHANGE)
+        .where(
+            Movement.lot_id == lot.id,
+            Movement.kind == MovementKind.STATUS_CHANGE,
+            Movement.void_on.is_(None),
+        )
         .order_by(Movement.date.desc(), Movement.id.desc())
         .limit(1)
     )
     return latest or lot.initial_status
+
+
+class NoCertificateOfAnalysis(Conflict):
+    """Releasing a lot from quarantine needs its certificate of analysis on file, or an
+    admin's override with a written reason; nothing was written."""
+
+    def __init__(self, product: str, lot: str) -> None:
+        super().__init__(RELEASE_NEEDS_COA.format(product=product, lot=lot))
+        self.product, self.lot = product, lot
+
+
+def has_certificate_of_analysis(session: Session, lot_id: int) -> bool:
+    """Whether a certificate of analysis for this lot is on file."""
+    found = select(Document.id).where(
+        Document.kind == DocumentKind.CERTIFICATE_OF_ANALYSIS, Document.lot_id == lot_id
+    )
+    return session.scalar(found.limit(1)) is not None
+
+
+def _check_release(
+    session: Session, found: Lot, product: str, *, without_coa: bool, reason: str, user: str
+) -> bool:
+    """Whether this release from quarantine goes ahead without a certificate of analysis
+    (an admin's override, its reason at least 15 characters and three words). Raises
+    NoCertificateOfAnalysis when the lot has none and no override is given."""
+    if has_certificate_of_analysis(session, found.id):
+        return False
+    if not without_coa:
+        raise NoCertificateOfAnalysis(product, found.code)
+    if acting_role(session, user) not in (None, Role.ADMIN):
+        raise NotPermitted(f"{user}: {RELEASE_OVERRIDE_NEEDS_ADMIN}")
+    problem = reason_problem(reason)
+    if problem:
+        raise InvalidInput([Problem(field_words("override_reason"), problem)])
+    return True
 
 
 def change_lot_status(
@@ -199,15 +261,24 @@ def change_lot_status(
     reason: str,
     on: dt.date,
     user: str,
+    without_coa: bool = False,
 ) -> str:
     """Record a status change (release, hold, recall, destroy …). Destroying a lot also
-    writes off what is left of it as waste. Returns the movement's reference."""
+    writes off what is left of it as waste. Releasing a lot from quarantine needs its
+    certificate of analysis on file, or `without_coa` from an admin with a reason of at
+    least 15 characters and three words (kept in the audit trail). Returns the movement's
+    reference."""
     require(session, user, Permission.ADJUST_STOCK)
     why = _reason(reason)
     found = _lot(session, product, lot)
     old = current_status(session, found)
     if old is status:
         raise InvalidInput([Problem("status", f"lot {lot} is already {phrase(status)}")])
+    overridden = False
+    if status is LotStatus.RELEASED and old is LotStatus.QUARANTINE:
+        overridden = _check_release(
+            session, found, product, without_coa=without_coa, reason=why, user=user
+        )
     ref = _movement(
         session,
         found,
@@ -222,6 +293,12 @@ def change_lot_status(
         Change("lot", f"{product} / {lot}", AuditAction.UPDATE, "status", old.value, status.value),
         movement_change(product, lot, ref, MovementKind.STATUS_CHANGE, on, 0, why, status),
     ]
+    if overridden:
+        changes.append(
+            Change(
+                "lot", f"{product} / {lot}", AuditAction.UPDATE, "released_without_coa", None, True
+            )
+        )
     left = _on_hand(session, found.id)
     if status is LotStatus.DESTROYED and left > 0:
         waste = _movement(

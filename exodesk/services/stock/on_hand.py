@@ -34,7 +34,7 @@ def _latest(kind: MovementKind, column: Any) -> Any:
     """The value of `column` on the lot's latest movement of this kind (by date, then entry)."""
     return (
         select(column)
-        .where(Movement.lot_id == Lot.id, Movement.kind == kind)
+        .where(Movement.lot_id == Lot.id, Movement.kind == kind, Movement.void_on.is_(None))
         .order_by(Movement.date.desc(), Movement.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -42,7 +42,10 @@ def _latest(kind: MovementKind, column: Any) -> Any:
 
 
 def on_hand_by_lot(lot_ids: Sequence[int] | None = None) -> Any:
-    query = select(Movement.lot_id, func.sum(Movement.quantity).label("on_hand"))
+    """Each lot's stock on hand: the sum of its movements that are not void."""
+    query = select(Movement.lot_id, func.sum(Movement.quantity).label("on_hand")).where(
+        Movement.void_on.is_(None)
+    )
     if lot_ids is not None:
         query = query.where(Movement.lot_id.in_(lot_ids))
     return query.group_by(Movement.lot_id).subquery()
@@ -50,14 +53,19 @@ def on_hand_by_lot(lot_ids: Sequence[int] | None = None) -> Any:
 
 def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
     """Every lot (or only these) with its on-hand, current status and current location, as
-    SQL columns, so views can sort, filter and page in the database."""
+    SQL columns, so views can sort, filter and page in the database. Void movements count
+    nowhere; a void lot (on hand 0, its receipt void too) has `void_on` set."""
     totals = on_hand_by_lot(lot_ids)
     initial_location = aliased(Location)
     moved_to = aliased(Location)
     latest_location = (
         select(moved_to.name)
         .join(Movement, Movement.location_id == moved_to.id)
-        .where(Movement.lot_id == Lot.id, Movement.kind == MovementKind.TRANSFER)
+        .where(
+            Movement.lot_id == Lot.id,
+            Movement.kind == MovementKind.TRANSFER,
+            Movement.void_on.is_(None),
+        )
         .order_by(Movement.date.desc(), Movement.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -72,6 +80,7 @@ def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
                 _latest(MovementKind.STATUS_CHANGE, Movement.status), Lot.initial_status
             ).label("status"),
             func.coalesce(totals.c.on_hand, 0).label("on_hand"),
+            Lot.void_on.label("void_on"),
         )
         .join(Product, Product.id == Lot.product_id)
         .outerjoin(initial_location, initial_location.id == Lot.location_id)
@@ -81,8 +90,9 @@ def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
 
 
 def stock_on_hand(session: Session, *, include_empty: bool = False) -> list[StockRow]:
-    """Lots with stock on hand (or every lot), soonest expiry first."""
+    """Lots with stock on hand (or every lot that is not void), soonest expiry first."""
     query = stock_query()
+    query = query.where(Lot.void_on.is_(None))
     if not include_empty:
         query = query.where(func.coalesce(query.selected_columns.on_hand, 0) > 0)
     query = query.order_by(Lot.expiry, Product.name, Lot.code)

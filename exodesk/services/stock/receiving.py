@@ -283,6 +283,16 @@ def receive_delivery(
     existing = session.scalars(
         select(Lot).where(Lot.product_id == product_id, Lot.code == code)
     ).first()
+    if existing is not None and existing.void_on is not None:
+        raise InvalidInput(
+            [
+                Problem(
+                    "lot",
+                    f"lot {code} of {product} was voided (entered in error) and cannot take "
+                    "stock; check the lot number on the box",
+                )
+            ]
+        )
     if existing is None:
         return _receive_new_lot(
             session,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,19 +20,26 @@ from exodesk.models import (
     Movement,
     MovementKind,
     Product,
+    Role,
     Route,
     Severity,
     Treatment,
+    User,
     Zone,
 )
-from exodesk.models.vocabulary import field_words
-from exodesk.services.accounts.users import Permission, require
+from exodesk.models.vocabulary import (
+    PRACTITIONER_MUST_BE_YOU,
+    PRACTITIONER_NONE,
+    PRACTITIONER_NOT_AN_ACCOUNT,
+    field_words,
+)
+from exodesk.services.accounts.users import Permission, accounts_exist, acting_role, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
 from exodesk.services.catalogue.products import UnknownProduct
 from exodesk.services.compliance import rules
 from exodesk.services.compliance.rules import Flag
 from exodesk.services.errors import Conflict, InvalidInput, Problem
-from exodesk.services.interchange.schema import TreatmentIn, plain_message
+from exodesk.services.interchange.schema import TreatmentIn, plain_message, reason_problem
 from exodesk.services.search import contains_text
 from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
 from exodesk.services.stock.on_hand import stock_query
@@ -85,6 +92,19 @@ class TreatmentRow:
     vials: int
     overridden: bool
     override_reason: str | None = None
+    void: bool = False  # entered in error: shown struck through, counted nowhere
+    recorded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Practitioners:
+    """Whom a user may name as the treatment's practitioner. With accounts, `names` are the
+    only choices (a practitioner: themselves; an admin: the active practitioner accounts,
+    then the admin's own name, for the clinic's doctor who also runs it);
+    with no accounts at all, `free_text` is True and `names` only suggests earlier ones."""
+
+    names: tuple[str, ...]
+    free_text: bool
 
 
 class Blocked(Conflict):
@@ -116,6 +136,56 @@ def known_practitioners(session: Session) -> list[str]:
     return list(
         session.scalars(select(Treatment.practitioner).distinct().order_by(Treatment.practitioner))
     )
+
+
+def practitioners_for(session: Session, user: str | None) -> Practitioners:
+    """The practitioners `user` may record a treatment for (see `Practitioners`)."""
+    if not accounts_exist(session):
+        return Practitioners(tuple(known_practitioners(session)), free_text=True)
+    role = acting_role(session, user)
+    if role is Role.PRACTITIONER:
+        name = session.scalar(
+            select(User.name).where(func.lower(User.name) == (user or "").lower())
+        )
+        return Practitioners((name or user or "",), free_text=False)
+    if role is not Role.ADMIN:
+        return Practitioners((), free_text=False)
+    names = session.scalars(
+        select(User.name)
+        .where(User.role == Role.PRACTITIONER, User.active.is_(True))
+        .order_by(User.name)
+    )
+    own = session.scalar(select(User.name).where(func.lower(User.name) == (user or "").lower()))
+    others = [n for n in names if n != own]
+    return Practitioners((*others, *([own] if own else [])), free_text=False)
+
+
+def _practitioner(session: Session, named: str, user: str | None) -> str:
+    """The practitioner a treatment is recorded for: once the database has accounts, the
+    signed-in practitioner, or for an admin a practitioner account or the admin (named as the
+    account is; a deactivated one is accepted, for a treatment entered after its giver left).
+    With no accounts, the name as given. InvalidInput naming `practitioner` otherwise."""
+    if not accounts_exist(session):
+        return named
+    role = acting_role(session, user)
+    if role is Role.PRACTITIONER:
+        if named.lower() != (user or "").lower():
+            raise InvalidInput(
+                [Problem("practitioner", PRACTITIONER_MUST_BE_YOU.format(user=user))]
+            )
+        return practitioners_for(session, user).names[0]
+    if named.lower() == (user or "").lower():  # the admin gave it themselves
+        return practitioners_for(session, user).names[-1]
+    account = session.scalar(
+        select(User.name).where(
+            func.lower(User.name) == named.lower(), User.role == Role.PRACTITIONER
+        )
+    )
+    if account is None:
+        has_any = session.scalar(select(User.id).where(User.role == Role.PRACTITIONER))
+        message = PRACTITIONER_NOT_AN_ACCOUNT.format(name=named) if has_any else PRACTITIONER_NONE
+        raise InvalidInput([Problem("practitioner", message)])
+    return account
 
 
 def _product_id(session: Session, product: str) -> int:
@@ -200,9 +270,7 @@ def findings_for(session: Session, draft: TreatmentDraft, today: dt.date) -> lis
     facts = rules.load_snapshot(session, with_treatments=False, product_id=product_id)
     lot = next((lot for lot in facts.lots if lot.code == draft.lot), None)
     if lot is None:
-        return rules.evaluate(
-            rules.Snapshot(facts.market, facts.products, facts.documents, []), today
-        )
+        return rules.evaluate(replace(facts, lots=[], treatments=[]), today)
     treatment = rules.TreatmentFacts(next_treatment_ref(session), draft.date, lot.id, route, zone)
     return rules.flags_for_use(facts, treatment, today)
 
@@ -246,6 +314,8 @@ def _lot(session: Session, product: str, lot: str) -> Lot:
         if session.scalar(select(Product.id).where(Product.name == product)) is None:
             raise InvalidInput([Problem("product", f"no product named {product!r}")])
         raise InvalidInput([Problem("lot", f"no lot {lot!r} of {product}")])
+    if found.void_on is not None:
+        raise InvalidInput([Problem("lot", f"lot {lot} of {product} is void (entered in error)")])
     return found
 
 
@@ -258,18 +328,24 @@ def record_treatment(
     override_reason: str | None,
 ) -> RecordedTreatment:
     """Write the treatment, its use of stock and its audit rows. Raises InvalidInput for bad
-    input, Overdrawn if the lot lacks the vials, Blocked if block findings are not overridden
-    by a written reason; then nothing is written. Overriding needs OVERRIDE_BLOCK."""
+    input (a practitioner the user may not name, see `practitioners_for`; a reason for
+    overriding shorter than 15 characters or three words), Overdrawn if the lot lacks the
+    vials, Blocked if block findings are not overridden by a written reason; then nothing is
+    written. Overriding needs OVERRIDE_BLOCK; the treatment keeps who overrode which rules
+    and why (its `override`)."""
     require(session, user, Permission.RECORD_TREATMENT)
     ref = next_treatment_ref(session)
     record = validate_draft(draft, ref)
+    practitioner = _practitioner(session, record.practitioner, user)
+    if practitioner != record.practitioner:
+        record = record.model_copy(update={"practitioner": practitioner})
     lot = _lot(session, record.product, record.lot)
     clean = TreatmentDraft(
         record.date,
         record.product,
         record.lot,
         record.patient,
-        record.practitioner,
+        practitioner,
         record.route.value,
         record.zone.value if record.zone is not None else None,
         record.vials,
@@ -280,8 +356,12 @@ def record_treatment(
     reason = (override_reason or "").strip() or None
     if blocks and reason is None:
         raise Blocked(blocks)
+    rules_overridden = list(dict.fromkeys(f.rule for f in blocks))
     if blocks:
         require(session, user, Permission.OVERRIDE_BLOCK)
+        problem = reason_problem(reason)
+        if problem:
+            raise InvalidInput([Problem(field_words("override_reason"), problem)])
     now = utc_now()
     treatment = Treatment(
         ref=ref,
@@ -293,6 +373,8 @@ def record_treatment(
         zone=record.zone,
         vials=record.vials,
         override_reason=reason if blocks else None,
+        override_by=(user or practitioner) if blocks else None,
+        override_rules=rules_overridden if blocks else None,
         recorded_at=now,
         recorded_by=user,
     )
@@ -322,7 +404,7 @@ def record_treatment(
             )
         )
     write_audit(session, changes, user=user, reason=reason if blocks else None, at=now)
-    return RecordedTreatment(ref, tuple(findings), tuple(dict.fromkeys(f.rule for f in blocks)))
+    return RecordedTreatment(ref, tuple(findings), tuple(rules_overridden))
 
 
 # -- the list of treatments ----------------------------------------------------------------
@@ -341,6 +423,8 @@ def _treatment_query(session: Session, search: str) -> Select[*tuple[Any, ...]]:
             Treatment.zone,
             Treatment.vials,
             Treatment.override_reason,
+            Treatment.void_on,
+            Treatment.recorded_by,
         )
         .join(Lot, Lot.id == Treatment.lot_id)
         .join(Product, Product.id == Lot.product_id)
@@ -387,6 +471,8 @@ def list_treatments(
             r.vials,
             r.override_reason is not None,
             r.override_reason,
+            void=r.void_on is not None,
+            recorded_by=r.recorded_by,
         )
         for r in session.execute(query)
     ]

@@ -45,7 +45,9 @@ def trace_lot(session: Session, product: str, lot: str) -> list[TraceRow]:
     if lot_id is None:
         raise UnknownLot(product, lot)
     rows = session.scalars(
-        select(Treatment).where(Treatment.lot_id == lot_id).order_by(Treatment.date, Treatment.ref)
+        select(Treatment)
+        .where(Treatment.lot_id == lot_id, Treatment.void_on.is_(None))  # void counts nowhere
+        .order_by(Treatment.date, Treatment.ref)
     )
     return [
         TraceRow(

@@ -6,6 +6,7 @@ and command line on it; this window only counts down the wait the database asks 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import time
 from collections.abc import Callable
@@ -448,8 +449,16 @@ class LockScreen(QFrame):
     """The panel asking for the password: the same person unlocks, or someone else signs in."""
 
     def __init__(
-        self, db: Database, user: str, role: Role | None, minutes: float, throttle: Throttle
+        self,
+        db: Database,
+        user: str,
+        role: Role | None,
+        minutes: float,
+        throttle: Throttle,
+        why: str = "idle",
     ) -> None:
+        """`why`: "idle" (no use for `minutes`), "now" (Lock now) or "switch" (Switch user:
+        the name field is left empty for the next person)."""
         super().__init__()
         self.setObjectName("lock-screen")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -472,6 +481,19 @@ class LockScreen(QFrame):
             f"Signed in: <b>{who}</b>. Type your password to go on, or sign in as "
             "someone else with their name and password."
         )
+        if why == "now":
+            self.explanation.setText(
+                f"Locked at {at} by {html.escape(user)}, to keep patients' records private.<br>"
+                f"Signed in: <b>{html.escape(who)}</b>. Type your password to go on, or sign "
+                "in as someone else with their name and password."
+            )
+        elif why == "switch":
+            title.setText("<span style='font-size:15pt'><b>Switch user</b></span>")
+            self.explanation.setText(
+                f"<b>{html.escape(who)}</b> stepped away at {at}. The next person signs in "
+                f"with their own name and password; {html.escape(user)} can come back the "
+                "same way."
+            )
         self.explanation.setWordWrap(True)
         self.form = _PasswordForm(
             db,
@@ -481,6 +503,9 @@ class LockScreen(QFrame):
             via="lock screen",
             submit_on_return=True,
         )
+        if why == "switch":
+            self.form.name.clear()
+            self.form.button.setText("&Sign in")
         row = QVBoxLayout(self)
         row.setContentsMargins(24, 20, 24, 20)
         row.setSpacing(10)
@@ -588,10 +613,14 @@ class IdleLock(QObject):
         if self.screen is None and time.monotonic() - self._last_input >= self.idle_seconds:
             self.lock()
 
-    def lock(self) -> None:
-        """Cover every window now and ask for the password."""
+    def lock(self, why: str = "idle") -> None:
+        """Cover every window now and ask for the password; `why` as LockScreen says
+        ("now": Lock now, "switch": Switch user)."""
         if self.screen is not None or self.ctx.role is None:
             return
+        app = QApplication.instance()
+        if app is not None:  # also when the idle lock is off: shortcuts stay off meanwhile
+            app.installEventFilter(self)
         popup = QApplication.activePopupWidget()
         if popup is not None:
             popup.close()
@@ -605,7 +634,7 @@ class IdleLock(QObject):
         ]
         self._covers = [_Cover(w) for w in (self.window, *others)]
         self.screen = LockScreen(
-            self.ctx.db, self.ctx.user, self.ctx.role, self.idle_seconds / 60, self.throttle
+            self.ctx.db, self.ctx.user, self.ctx.role, self.idle_seconds / 60, self.throttle, why
         )
         self.screen.form.signed_in.connect(self._signed_in)
         if modal is None:
@@ -633,6 +662,9 @@ class IdleLock(QObject):
             self.screen.deleteLater()
             self.screen = None
         self._last_input = time.monotonic()
+        app = QApplication.instance()
+        if self.idle_seconds <= 0 and app is not None:
+            app.removeEventFilter(self)  # installed by a Lock now with the idle lock off
         if changed:
             self.ctx.bus.user_changed.emit()
         self.unlocked.emit()

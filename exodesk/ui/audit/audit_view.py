@@ -11,12 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.files import write_atomically
 from exodesk.models.enums import RecordKind, Severity
-from exodesk.models.vocabulary import label_for, phrase, short_label
+from exodesk.models.vocabulary import field_label, label_for, phrase, short_label, value_words
 from exodesk.services.audit.log import (
     AuditFilter,
     AuditRow,
@@ -44,6 +43,8 @@ from exodesk.services.audit.log import (
 )
 from exodesk.services.audit.verify import Verification, verify_trail
 from exodesk.ui.common import severity
+from exodesk.ui.common.date_field import DateField
+from exodesk.ui.common.file_dialogs import ask_save_file
 from exodesk.ui.common.icons import Icon, icon
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.printing import html_table, report_html, save_pdf
@@ -80,17 +81,50 @@ def short(value: str | None) -> str:
     return flat if len(flat) <= SHORT_VALUE else flat[: SHORT_VALUE - 1] + "…"
 
 
-def readable(value: str | None) -> str:
-    """A stored value for reading: JSON laid out over lines, text as it is."""
+def _parsed(value: str | None) -> object:
     if value is None:
-        return "—"
+        return None
     try:
-        parsed = json.loads(value)
+        return json.loads(value)
     except ValueError:
         return value
-    if isinstance(parsed, dict | list):
-        return json.dumps(parsed, indent=2, ensure_ascii=False)
-    return value
+
+
+def value_text(row: AuditRow, value: str | None) -> str:
+    """A stored old or new value in words (labels from the vocabulary), not raw JSON."""
+    if value is None:
+        return ""
+    return value_words(row.record, row.field, _parsed(value))
+
+
+def change_lines(row: AuditRow) -> list[str]:
+    """What the event changed, one "field: old → new" line per field, in words."""
+    old, new = _parsed(row.old), _parsed(row.new)
+    if row.field is not None:
+        return [
+            f"{field_label(row.field).capitalize()}: {value_words(row.record, row.field, old)}"
+            f" → {value_words(row.record, row.field, new)}"
+        ]
+    if isinstance(old, dict) or isinstance(new, dict):
+        before = old if isinstance(old, dict) else {}
+        after = new if isinstance(new, dict) else {}
+        lines = []
+        for key in [*after, *(k for k in before if k not in after)]:
+            was, now = before.get(key), after.get(key)
+            if key in before and key in after and was == now:
+                continue
+            text = f"{field_label(key).capitalize()}: "
+            if key in before and key in after:
+                text += f"{value_words(row.record, key, was)} → {value_words(row.record, key, now)}"
+            elif key in after:
+                text += value_words(row.record, key, now)
+            else:
+                text += f"{value_words(row.record, key, was)} (removed)"
+            lines.append(text)
+        return lines
+    if old is None and new is None:
+        return []
+    return [f"{value_words(row.record, None, old)} → {value_words(row.record, None, new)}"]
 
 
 def when(row: AuditRow) -> str:
@@ -108,9 +142,9 @@ class AuditTableModel(PagedRowTableModel[AuditRow]):
         Column[AuditRow]("Action", lambda r: phrase(r.action)),
         Column[AuditRow]("Record", lambda r: record_word(r.record)),
         Column[AuditRow]("Key", lambda r: r.record_key),
-        Column[AuditRow]("Field", lambda r: r.field or ""),
-        Column[AuditRow]("Old value", lambda r: short(r.old)),
-        Column[AuditRow]("New value", lambda r: short(r.new)),
+        Column[AuditRow]("Field", lambda r: field_label(r.field) if r.field else ""),
+        Column[AuditRow]("Old value", lambda r: short(value_text(r, r.old))),
+        Column[AuditRow]("New value", lambda r: short(value_text(r, r.new))),
         Column[AuditRow]("Reason", lambda r: short(r.reason)),
     )
 
@@ -125,13 +159,15 @@ class AuditTableModel(PagedRowTableModel[AuditRow]):
             self.COL_NEW: record.new,
             self.COL_REASON: record.reason,
         }.get(column)
+        if full is not None and column in (self.COL_OLD, self.COL_NEW):
+            full = value_text(record, full)
         if full is not None and len(full) > SHORT_VALUE:
-            return readable(full)
+            return "\n".join(change_lines(record)) if column != self.COL_REASON else full
         return None
 
 
 def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
+    edit = DateField()
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setMinimumDate(NO_DATE)
@@ -151,6 +187,7 @@ def _day(edit: QDateEdit) -> dt.date | None:
 class AuditView(QWidget):
     title = "Audit"
     shows = Changes.ALL  # every write leaves audit rows
+    status_message = Signal(str)  # where a file was saved, for the status bar
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,19 +209,24 @@ class AuditView(QWidget):
         self.until.setToolTip("Events on or before this day (your local date); 'any': no limit")
         self.clear_button = QPushButton("C&lear filters")
 
-        filters = QHBoxLayout()
-        for text, field, stretch in (
-            ("Rec&ord:", self.record, 0),
-            ("&Key contains:", self.key, 1),
-            ("&User:", self.user, 0),
-            ("Fro&m:", self.since, 0),
-            ("&To:", self.until, 0),
+        # Two rows of filters: one would force the window wider than a 1024-pixel screen
+        filters = QVBoxLayout()
+        who_what, when_row = QHBoxLayout(), QHBoxLayout()
+        for row, text, field, stretch in (
+            (who_what, "Rec&ord:", self.record, 0),
+            (who_what, "&Key contains:", self.key, 1),
+            (who_what, "&User:", self.user, 0),
+            (when_row, "Fro&m:", self.since, 0),
+            (when_row, "&To:", self.until, 0),
         ):
             label = QLabel(text)
             label.setBuddy(field)
-            filters.addWidget(label)
-            filters.addWidget(field, stretch)
-        filters.addWidget(self.clear_button)
+            row.addWidget(label)
+            row.addWidget(field, stretch)
+        when_row.addWidget(self.clear_button)
+        when_row.addStretch(1)
+        filters.addLayout(who_what)
+        filters.addLayout(when_row)
 
         self.count = QLabel()
         self.verify_button = QPushButton("Ver&ify trail")
@@ -395,9 +437,10 @@ class AuditView(QWidget):
             f"Event {r.id} — {when(r)} (local time), {r.at.isoformat(sep=' ')} UTC\n"
             f"{r.user or 'no user recorded'} {phrase(r.action)} "
             f"{record_word(r.record).lower()} {r.record_key}"
-            + (f", field {r.field}" if r.field else "")
-            + f"\nReason: {r.reason or '—'}\n\nOld value:\n{readable(r.old)}\n\n"
-            f"New value:\n{readable(r.new)}\n"
+            + (f", {field_label(r.field)}" if r.field else "")
+            + f"\nReason: {r.reason or '—'}\n\n"
+            + ("\n".join(change_lines(r)) or "Nothing recorded but the event itself.")
+            + "\n"
         )
 
     # -- the chain -------------------------------------------------------------------------
@@ -515,9 +558,9 @@ class AuditView(QWidget):
                         phrase(r.action),
                         record_word(r.record),
                         r.record_key,
-                        r.field or "",
-                        short(r.old),
-                        short(r.new),
+                        field_label(r.field) if r.field else "",
+                        short(value_text(r, r.old)),
+                        short(value_text(r, r.new)),
                         short(r.reason),
                     ]
                     for r in rows
@@ -544,23 +587,19 @@ class AuditView(QWidget):
         save_pdf(self.report(), path, landscape=True)
 
     def _ask_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export the audit trail", "audit-trail.csv", "CSV (*.csv)"
-        )
-        if name:
-            self._write(lambda: f"Exported {self.export_csv(Path(name)):,} events to {name}.", name)
+        path = ask_save_file(self, "Export the audit trail", "audit-trail.csv", "CSV (*.csv)")
+        if path is not None:
+            self._write(lambda: f"Exported {self.export_csv(path):,} events to {path}.", str(path))
 
     def _ask_pdf(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save the audit report", "audit-trail.pdf", "PDF (*.pdf)"
-        )
-        if name:
+        path = ask_save_file(self, "Save the audit report", "audit-trail.pdf", "PDF (*.pdf)")
+        if path is not None:
 
             def write() -> str:
-                self.save_pdf(Path(name))
-                return f"Saved {name}."
+                self.save_pdf(path)
+                return f"Saved {path}."
 
-            self._write(write, name)
+            self._write(write, str(path))
 
     def _write(self, action: Callable[[], str], name: str) -> None:
         try:
@@ -569,3 +608,4 @@ class AuditView(QWidget):
             QMessageBox.warning(self, "Audit", f"Could not write {name}: {exc.strerror}")
             return
         self.count.setText(f"{self.count.text()} — {message}")
+        self.status_message.emit(message)

@@ -11,10 +11,8 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -39,7 +37,9 @@ from exodesk.services.catalogue.documents import (
 from exodesk.services.catalogue.products import lots_by_product
 from exodesk.services.errors import ExoDeskError
 from exodesk.services.queries import product_names
+from exodesk.ui.common.date_field import DateField
 from exodesk.ui.common.error_line import ErrorLine, mark_label
+from exodesk.ui.common.file_dialogs import ask_open_file
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
@@ -78,12 +78,12 @@ class DocumentDialog(QDialog):
         today = QDate(self.ctx.today())
         self.has_issued = QCheckBox("&Issued on")
         self.has_issued.setChecked(True)
-        self.issued = QDateEdit(today)
+        self.issued = DateField(today)
         self.issued.setCalendarPopup(True)
         self.issued.setDisplayFormat("yyyy-MM-dd")
         self.has_expires = QCheckBox("E&xpires on")
         self.has_expires.setToolTip("Leave unticked for a document that never expires")
-        self.expires = QDateEdit(today.addYears(1))
+        self.expires = DateField(today.addYears(1))
         self.expires.setCalendarPopup(True)
         self.expires.setDisplayFormat("yyyy-MM-dd")
         self.expires.setEnabled(False)
@@ -162,11 +162,9 @@ class DocumentDialog(QDialog):
         self.file.setText("" if path is None else str(path))
 
     def choose_file(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, "Choose the document's PDF or image", "", FILE_FILTER
-        )
-        if chosen:
-            self.set_file(Path(chosen))
+        chosen = ask_open_file(self, "Choose the document's PDF or image", FILE_FILTER)
+        if chosen is not None:
+            self.set_file(chosen)
 
     def set_kind(self, kind: DocumentKind) -> None:
         self.kind.setCurrentIndex(self.kind.findData(kind.value))

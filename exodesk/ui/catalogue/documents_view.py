@@ -4,6 +4,7 @@ that was registered (its SHA-256 is checked)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,6 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyMod
 from PySide6.QtGui import QBrush, QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,6 +35,7 @@ from exodesk.services.catalogue.documents import (
 from exodesk.ui.catalogue.document_dialog import FILE_FILTER, DocumentDialog, StatusDialog
 from exodesk.ui.common import severity
 from exodesk.ui.common.error_line import ErrorLine
+from exodesk.ui.common.file_dialogs import ask_open_file
 from exodesk.ui.common.table_models import SORT_ROLE, Column, RowTableModel
 from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.shell.changes import Changes
@@ -246,11 +247,9 @@ class DocumentsView(QWidget):
     def attach_file_dialog(self) -> None:
         if self.current() is None:
             return
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, "Choose the document's PDF or image", "", FILE_FILTER
-        )
-        if chosen:
-            self.attach(Path(chosen))
+        chosen = ask_open_file(self, "Choose the document's PDF or image", FILE_FILTER)
+        if chosen is not None:
+            self.attach(chosen)
 
     def attach(self, file: Path) -> bool:
         """Store `file` as the selected document's file."""
@@ -279,7 +278,11 @@ class DocumentsView(QWidget):
             self._fail(f"the file of {detail.number} is missing from the store ({path})")
             return
         self.error.hide()
-        self.open_url(QUrl.fromLocalFile(str(path)))
+        if self.open_url(QUrl.fromLocalFile(str(path))) is False:
+            self._fail(
+                f"could not open the file of {detail.number}: no program on this computer "
+                f"opens it. It is stored at {path}"
+            )
 
     def change_status(self) -> StatusDialog | None:
         detail = self.current()
@@ -358,14 +361,21 @@ class DocumentsView(QWidget):
         if path is None:
             lines.append(description(FileState.NONE))
         else:
+            original = f"{html.escape(detail.file_name)}, stored as " if detail.file_name else ""
             lines.append(
-                f"File: {detail.stored_file} in the document store · SHA-256 "
+                f"File: {original}{detail.stored_file} in the document store · SHA-256 "
                 f"{(detail.sha256 or '')[:16]}…"
             )
             self.info.setToolTip(f"{path}\nSHA-256 {detail.sha256}")
             sev = file_severity(detail.file_state)
             if sev is not None:
                 lines.append(f"<b>{short_label(sev)}:</b> {description(detail.file_state)}")
+        checked = detail.verified_on
+        lines.append(
+            "Never checked with the issuer or a register"
+            if checked is None
+            else f"Last checked with the issuer on {checked.isoformat()}"
+        )
         self.info.setText("<br>".join(lines))
 
     def _size_columns(self) -> None:

@@ -14,12 +14,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -29,12 +31,14 @@ from exodesk.models.enums import Form, RegulatoryClass, Route, SourceType
 from exodesk.models.vocabulary import choices, description
 from exodesk.services.catalogue.products import ProductDetail, UnknownProduct, save_product
 from exodesk.services.errors import ExoDeskError, InvalidInput, Problem
+from exodesk.services.interchange.schema import MAX_REORDER_LEVEL
 from exodesk.ui.common.error_line import ErrorLine, mark_invalid, mark_label
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
 
 NO_HOURS = -1
+NO_LEVEL = -1  # the reorder level's "not set" (shown as —)
 E = TypeVar("E", bound=StrEnum)
 
 BLANK = ProductDetail(
@@ -92,8 +96,8 @@ class ProductEditor(QWidget):
         self.routes = {route: QCheckBox(label) for route, label in choices(Route)}
         self.routes_box = QGroupBox("Intended &routes")
         grid = QGridLayout(self.routes_box)
-        for i, box in enumerate(self.routes.values()):
-            grid.addWidget(box, i // 2, i % 2)
+        for i, box in enumerate(self.routes.values()):  # one column: the form stays narrow
+            grid.addWidget(box, i, 0)
         self.periorbital = QCheckBox("Approved for the &periorbital zone (under the eyes)")
         self.markets = QLineEdit()
         self.markets.setPlaceholderText("Where it is marketed, e.g. UK, EU, KR")
@@ -104,6 +108,15 @@ class ProductEditor(QWidget):
         self.reconstitution.setSuffix(" hours")
         self.reconstitution.setToolTip("How long the product may be used once reconstituted")
         self.reconstitution.setMaximumWidth(140)
+        self.reorder_level = QSpinBox()
+        self.reorder_level.setRange(NO_LEVEL, MAX_REORDER_LEVEL)
+        self.reorder_level.setSpecialValueText("—")
+        self.reorder_level.setSuffix(" vials")
+        self.reorder_level.setToolTip(
+            "At or below this many usable vials (released, not expired), the Dashboard lists "
+            "the product as running low; — for none"
+        )
+        self.reorder_level.setMaximumWidth(140)
 
         self.widgets: dict[str, QWidget] = {
             "name": self.name,
@@ -118,6 +131,7 @@ class ProductEditor(QWidget):
             "markets": self.markets,
             "composition_documented": self.composition,
             "reconstitution_hours": self.reconstitution,
+            "reorder_level": self.reorder_level,
         }
         self.labels: dict[str, QLabel] = {}
         form = QFormLayout()
@@ -146,7 +160,16 @@ class ProductEditor(QWidget):
         hours_label = QLabel("Reconstitution &hours")
         hours_label.setBuddy(self.reconstitution)
         self.labels["reconstitution_hours"] = hours_label
-        form.addRow(hours_label, self.reconstitution)
+        level_label = QLabel("Reor&der at")
+        level_label.setBuddy(self.reorder_level)
+        self.labels["reorder_level"] = level_label
+        numbers = QHBoxLayout()  # two short numbers on one row: the form fits 1280×800
+        numbers.addWidget(self.reconstitution)
+        numbers.addSpacing(12)
+        numbers.addWidget(level_label)
+        numbers.addWidget(self.reorder_level)
+        numbers.addStretch(1)
+        form.addRow(hours_label, numbers)
 
         self.error = ErrorLine()
         self.status = QLabel()
@@ -162,11 +185,25 @@ class ProductEditor(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
+        fields = QWidget()  # the fields scroll on a small screen; heading and buttons stay
+        fields_layout = QVBoxLayout(fields)
+        fields_layout.setContentsMargins(0, 0, 0, 0)
+        fields_layout.addLayout(form)
+        fields_layout.addWidget(self.error)
+        fields_layout.addStretch(1)
+        self.fields_scroll = QScrollArea()
+        self.fields_scroll.setWidget(fields)
+        self.fields_scroll.setWidgetResizable(True)
+        self.fields_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # as wide as the fields need (never cut at the side), plus room for the scroll bar
+        self.fields_scroll.setMinimumWidth(
+            fields.minimumSizeHint().width()
+            + self.fields_scroll.verticalScrollBar().sizeHint().width()
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addStretch(1)
+        layout.addWidget(self.fields_scroll, 1)
         layout.addLayout(buttons)
 
         shortcut = QShortcut(
@@ -183,6 +220,7 @@ class ProductEditor(QWidget):
         for box in (*self.routes.values(), self.periorbital, self.composition):
             box.toggled.connect(self._changed)
         self.reconstitution.valueChanged.connect(self._changed)
+        self.reorder_level.valueChanged.connect(self._changed)
         self.load(None)
 
     # -- state ------------------------------------------------------------------------------
@@ -235,6 +273,8 @@ class ProductEditor(QWidget):
         self.composition.setChecked(d.composition_documented)
         hours = d.reconstitution_hours
         self.reconstitution.setValue(NO_HOURS if hours is None else hours)
+        level = d.reorder_level
+        self.reorder_level.setValue(NO_LEVEL if level is None else level)
 
     def value(self) -> ProductDetail:
         """The product as the fields show it now (not yet validated)."""
@@ -243,6 +283,7 @@ class ProductEditor(QWidget):
             gtin = gtin.zfill(14)
         markets = [m.strip().upper() for m in re.split(r"[,;\s]+", self.markets.displayText())]
         hours = self.reconstitution.value()
+        level = self.reorder_level.value()
         return ProductDetail(
             name=self.name.displayText().strip(),
             manufacturer=self.manufacturer.displayText().strip() or None,
@@ -256,6 +297,7 @@ class ProductEditor(QWidget):
             markets=tuple(m for m in markets if m),
             composition_documented=self.composition.isChecked(),
             reconstitution_hours=None if hours == NO_HOURS else hours,
+            reorder_level=None if level == NO_LEVEL else level,
         )
 
     def _changed(self) -> None:

@@ -215,6 +215,9 @@ class ProductsView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # never narrower than the editor's fields: the splitter takes room from the list
+        # instead of cutting the form off at the side (the fields scroll up and down)
+        scroll.setMinimumWidth(self.editor.minimumSizeHint().width())
         self.flags = FlagsPanel()
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

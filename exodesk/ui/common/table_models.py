@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush
 
 from exodesk.models.enums import Severity
-from exodesk.models.vocabulary import rule_title, short_label
+from exodesk.models.vocabulary import OVERRIDDEN, rule_title, short_label
 from exodesk.services.compliance.rules import Flag
 from exodesk.ui.common import severity
 
@@ -140,7 +140,10 @@ class PagedRowTableModel(RowTableModel[T]):
 
 class FlagTableModel(RowTableModel[Flag]):
     columns = (
-        Column[Flag]("Severity", lambda f: short_label(f.severity)),
+        Column[Flag](
+            "Severity",
+            lambda f: short_label(f.severity) + ("" if f.is_open else f" ({OVERRIDDEN})"),
+        ),
         Column[Flag]("Rule", lambda f: rule_title(f.rule)),
         Column[Flag]("Product", lambda f: f.product),
         Column[Flag]("Lot", lambda f: f.lot),
@@ -155,8 +158,8 @@ class FlagTableModel(RowTableModel[Flag]):
             return QBrush(severity.TEXT_ON_BACKGROUND)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return severity.icon(record.severity)
-        if role == SORT_ROLE and column == 0:
-            return SEVERITY_RANK[record.severity]
+        if role == SORT_ROLE and column == 0:  # an overridden flag after the open ones
+            return SEVERITY_RANK[record.severity] * 2 + (0 if record.is_open else 1)
         if role == Qt.ItemDataRole.ToolTipRole:
             return record.message
         return None

@@ -1,4 +1,6 @@
-"""Dashboard: flag counts and the top items, lots expiring soon, products missing documents,
+"""Dashboard, the clinic's to-do list: flag counts (each tile opens the Flags view filtered to
+its severity), every open block, what waits for someone (lots in quarantine to release,
+certificates to check, products running low), lots expiring soon, products missing documents,
 stock by location. Every item opens its detail (Enter or double-click)."""
 
 from __future__ import annotations
@@ -6,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -14,22 +17,53 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from exodesk.models.enums import Severity
-from exodesk.models.vocabulary import phrase, rule_title, short_label
+from exodesk.models.vocabulary import label, phrase, rule_title, short_label
 from exodesk.services.compliance.dashboard import Dashboard, dashboard
 from exodesk.services.compliance.rules import Flag
 from exodesk.ui.common import severity
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.compliance.flag_feed import FlagFeed
-from exodesk.ui.compliance.flags_view import target_of
+from exodesk.ui.compliance.flags_view import FlagQuery, target_of
 from exodesk.ui.shell.changes import FLAG_INPUTS
 from exodesk.ui.shell.context import AppContext
 
 TARGET = Qt.ItemDataRole.UserRole + 2
+
+
+class Tile(QLabel):
+    """A count that opens what it counts: click it, or Tab to it and press Enter or Space."""
+
+    clicked = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
+
+
+def _when_checked(day: dt.date | None, today: dt.date) -> str:
+    if day is None:
+        return "never checked"
+    return f"last checked {day.isoformat()} ({(today - day).days} days ago)"
 
 
 def _expiry_words(expiry: dt.date, today: dt.date) -> str:
@@ -74,32 +108,46 @@ class DashboardView(QWidget):
         self.feed.ready.connect(self._flags_ready)
         self.feed.failed.connect(self._flags_failed)
 
-        self.tiles: dict[Severity, QLabel] = {}
+        self.tiles: dict[Severity, Tile] = {}
         tiles = QHBoxLayout()
+        tiles.setContentsMargins(0, 0, 0, 0)
         for sev in Severity:
-            tile = QLabel()
+            tile = Tile()
+            tile.clicked.connect(lambda s=sev: self.ctx.bus.open_requested.emit("flags", s))
             tile.setTextFormat(Qt.TextFormat.RichText)
             tile.setAlignment(Qt.AlignmentFlag.AlignCenter)
             tile.setMinimumHeight(56)
             colour = severity.BACKGROUND[sev].name()
             tile.setStyleSheet(
-                f"background:{colour}; color:#1a1a1a; border-radius:6px; padding:6px;"
+                f"QLabel {{ background:{colour}; color:#1a1a1a; border-radius:6px; "
+                "padding:6px; } QLabel:focus { border: 2px solid #1a1a1a; }"
             )
             self.tiles[sev] = tile
             tiles.addWidget(tile)
         tile_row = QWidget()
         tile_row.setLayout(tiles)
         self.top_flags = _list()
+        self.show_all_button = QPushButton("Show &all flags…")
+        self.show_all_button.setToolTip("Every flag in the Flags view, to filter and sort")
+        self.show_all_button.clicked.connect(
+            lambda: self.ctx.bus.open_requested.emit("flags", FlagQuery())
+        )
+        self.todo = _list()  # what waits for someone: release, check, reorder (open vials)
         self.expiring = _list()
         self.missing = _list()
         self.locations = _list()
         self.updated = QLabel()
 
         grid = QGridLayout()
-        grid.addWidget(_box("Compliance", tile_row, self.top_flags), 0, 0, 2, 1)
-        grid.addWidget(_box("Lots expiring in the next 60 days", self.expiring), 0, 1)
-        grid.addWidget(_box("Products missing documents", self.missing), 1, 1)
-        grid.addWidget(_box("Stock by location", self.locations), 2, 0, 1, 2)
+        compliance = _box("Compliance: open blocks first", tile_row, self.top_flags)
+        compliance_layout = compliance.layout()
+        assert compliance_layout is not None
+        compliance_layout.addWidget(self.show_all_button)
+        grid.addWidget(compliance, 0, 0, 2, 1)
+        grid.addWidget(_box("To do", self.todo), 0, 1)
+        grid.addWidget(_box("Lots expiring in the next 60 days", self.expiring), 1, 1)
+        grid.addWidget(_box("Products missing documents", self.missing), 2, 0)
+        grid.addWidget(_box("Stock by location", self.locations), 2, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(0, 2)
@@ -109,7 +157,7 @@ class DashboardView(QWidget):
         layout.addLayout(grid, 1)
         layout.addWidget(self.updated)
 
-        for widget in (self.top_flags, self.expiring, self.missing, self.locations):
+        for widget in (self.top_flags, self.todo, self.expiring, self.missing, self.locations):
             widget.itemActivated.connect(self._open)
 
     def reload(self) -> None:
@@ -173,6 +221,13 @@ class DashboardView(QWidget):
             ],
             "No flags: everything is in order.",
         )
+        shown = len(data.top_flags)
+        self.show_all_button.setText(
+            f"Show &all {data.open_total} open flags…"
+            if data.open_total > shown
+            else "Show them in the Flags view…"
+        )
+        self._fill_todo(data)
         self._fill(
             self.expiring,
             [
@@ -207,6 +262,62 @@ class DashboardView(QWidget):
             "Nothing in stock.",
         )
         self.updated.setText(f"As of {data.today.isoformat()}.")
+
+    def _fill_todo(self, data: Dashboard) -> None:
+        """One list in sections: a heading line per kind of work, then its items."""
+        sections: list[tuple[str, list[tuple[str, tuple[str, object], Severity | None]]]] = [
+            (
+                "Waiting for release (in quarantine)",
+                [
+                    (
+                        f"{r.product} · lot {r.lot} — {r.on_hand} on hand"
+                        + (f" · {r.location}" if r.location else ""),
+                        ("lot", (r.product, r.lot)),
+                        Severity.INFO,
+                    )
+                    for r in data.quarantined
+                ],
+            ),
+            (
+                "Certificates to check with the issuer",
+                [
+                    (
+                        f"{label(c.kind)} {c.number}"
+                        + (f" ({', '.join(c.products)})" if c.products else "")
+                        + f" — {_when_checked(c.verified_on, data.today)}",
+                        ("document", (c.kind.value, c.number)),
+                        Severity.WARN if c.verified_on is None else Severity.INFO,
+                    )
+                    for c in data.certificates_to_check
+                ],
+            ),
+            (
+                "Running low (at or below the reorder level)",
+                [
+                    (
+                        f"{r.product} — {r.usable} usable vial(s), reorder at {r.reorder_level}",
+                        ("product", r.product),
+                        Severity.WARN,
+                    )
+                    for r in data.running_low
+                ],
+            ),
+            # Open vials (reconstituted, still usable) join here with the reconstitution issue.
+        ]
+        self.todo.clear()
+        for heading, items in sections:
+            head = QListWidgetItem(f"{heading}: {len(items) or 'none'}")
+            font = head.font()
+            font.setBold(True)
+            head.setFont(font)
+            head.setFlags(Qt.ItemFlag.NoItemFlags | Qt.ItemFlag.ItemIsEnabled)
+            self.todo.addItem(head)
+            for text, target, sev in items:
+                item = QListWidgetItem(text)
+                item.setData(TARGET, target)
+                if sev is not None:
+                    item.setIcon(severity.icon(sev))
+                self.todo.addItem(item)
 
     def _fill(
         self,

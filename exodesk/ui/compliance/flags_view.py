@@ -3,8 +3,10 @@ severity, rule and text; each opens the product, lot or treatment concerned."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
@@ -20,8 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.models.enums import Severity
-from exodesk.models.vocabulary import choices, rule_meaning, rule_title, short_label
-from exodesk.services.compliance.rules import RULES, Flag
+from exodesk.models.vocabulary import (
+    OVERRIDDEN_FLAG,
+    choices,
+    rule_meaning,
+    rule_title,
+    short_label,
+)
+from exodesk.services.compliance.rules import RULES, Flag, open_counts
 from exodesk.ui.common import severity
 from exodesk.ui.common.table_models import SORT_ROLE, FlagTableModel
 from exodesk.ui.common.widgets import enum_data, read_only_table
@@ -65,6 +73,14 @@ class FlagFilter(QSortFilterProxyModel):
             ).lower()
             return self.text in haystack
         return True
+
+
+@dataclass(frozen=True)
+class FlagQuery:
+    """What the Flags view is asked to show (`open_requested("flags", FlagQuery(...))`)."""
+
+    severity: Severity | None = None
+    rule: str | None = None
 
 
 def target_of(flag: Flag) -> tuple[str, object]:
@@ -162,8 +178,26 @@ class FlagsView(QWidget):
         self.search.selectAll()
 
     def select(self, key: object) -> None:
-        if isinstance(key, str) and key in RULES:
+        """A rule id shows that rule's flags; a Severity that severity's; a FlagQuery both."""
+        if isinstance(key, Severity):
+            self.set_filter(severity=key)
+        elif isinstance(key, FlagQuery):
+            self.set_filter(severity=key.severity, rule=key.rule)
+        elif isinstance(key, str) and key in RULES:
             self.rule.setCurrentIndex(self.rule.findData(key))
+
+    def set_filter(
+        self, *, severity: Severity | None = None, rule: str | None = None, text: str = ""
+    ) -> None:
+        """Show only the flags of this severity and rule (None: any) containing `text`."""
+        for combo, value in ((self.severity, severity), (self.rule, rule)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            combo.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.setText(text)
+        self.search.blockSignals(False)
+        self._refilter()
 
     def selected(self) -> Flag | None:
         rows = self.table.selectionModel().selectedRows()
@@ -181,7 +215,8 @@ class FlagsView(QWidget):
             enum_data(self.severity, Severity), self.rule.currentData(), self.search.text()
         )
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.summary.setText(f"{shown} of {total} flag(s) shown")
+        blocks = open_counts(self.model.row(i) for i in range(total))[Severity.BLOCK]
+        self.summary.setText(f"{shown} of {total} flag(s) shown · {blocks} open block(s)")
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -198,5 +233,16 @@ class FlagsView(QWidget):
             f"&nbsp;{short_label(flag.severity)}&nbsp;</span> "
             f"<b>{html.escape(rule_title(flag.rule))}</b>"
             f" — {html.escape(rule_meaning(flag.rule))}</p>"
-            f"<p><b>What to do:</b> {html.escape(flag.message)}</p>"
+            f"<p><b>What to do:</b> {html.escape(flag.message)}</p>" + overridden_text(flag)
         )
+
+
+def overridden_text(flag: Flag) -> str:
+    """Who overrode the flag, when and why, as a paragraph ("" for an open flag)."""
+    if flag.overridden is None:
+        return ""
+    at = flag.overridden.at
+    local = at.replace(tzinfo=dt.UTC).astimezone() if at is not None else None
+    when = f" on {local:%Y-%m-%d %H:%M}" if local is not None else ""
+    text = OVERRIDDEN_FLAG.format(by=flag.overridden.by, when=when, reason=flag.overridden.reason)
+    return f"<p><b>{html.escape(text)}</b></p>"

@@ -7,11 +7,13 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
+    QItemSelectionModel,
     QRegularExpression,
     Qt,
 )
 from PySide6.QtGui import QBrush, QFont, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QLineEdit,
     QStyledItemDelegate,
@@ -125,7 +127,42 @@ class CountedDelegate(QStyledItemDelegate):
 
 
 class CountTable(QTableView):
-    """A digit typed on a selected row starts editing its Counted cell with that digit."""
+    """A digit typed on a selected row starts editing its Counted cell with that digit; Enter
+    saves it and moves to the next row, so the next number typed counts the next lot (a
+    count that was not saved keeps its row, to be typed again)."""
+
+    _saved = False
+
+    def commitData(self, editor: QWidget) -> None:  # noqa: N802 (Qt's name)
+        current = self.currentIndex()
+        super().commitData(editor)
+        typed = editor.text().strip() if isinstance(editor, QLineEdit) else None
+        stored = current.data(Qt.ItemDataRole.EditRole) if current.isValid() else None
+        self._saved = typed is not None and str(stored or "") == typed
+
+    def closeEditor(  # noqa: N802
+        self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint
+    ) -> None:
+        if hint != QAbstractItemDelegate.EndEditHint.SubmitModelCache:
+            super().closeEditor(editor, hint)
+            return
+        super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        if self._saved:
+            self.move_to_next_row()
+
+    def move_to_next_row(self) -> None:
+        current = self.currentIndex()
+        below = current.row() + 1
+        if not current.isValid() or below >= self.model().rowCount():
+            return
+        target = self.model().index(below, COUNTED_COLUMN)
+        selection = self.selectionModel()
+        selection.setCurrentIndex(
+            target,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.scrollTo(target)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()

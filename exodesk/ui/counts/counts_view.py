@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -40,6 +39,7 @@ from exodesk.services.errors import ExoDeskError, InvalidInput
 from exodesk.services.queries import location_names
 from exodesk.ui.common import severity
 from exodesk.ui.common.error_line import ERROR_STYLE, ErrorLine
+from exodesk.ui.common.file_dialogs import ask_open_file, ask_save_file
 from exodesk.ui.common.printing import html_table, print_with_dialog, report_html, save_pdf
 from exodesk.ui.common.table_models import Column, RowTableModel
 from exodesk.ui.common.widgets import read_only_table
@@ -365,20 +365,24 @@ class CountsView(QWidget):
             button.setToolTip(
                 "Who counted what and when, expected at opening and at closing, adjustments"
             )
-        buttons = QHBoxLayout()
-        for button in (
-            self.start_button,
-            self.count_button,
-            self.sheet_csv_button,
-            self.print_button,
-            self.enter_button,
-            self.close_button,
-            self.report_csv_button,
-            self.report_pdf_button,
+        # Two rows: the count's steps, then its papers and files (one row of eight buttons
+        # would force the window wider than a 1024-pixel screen)
+        buttons = QVBoxLayout()
+        for row_buttons in (
+            (self.start_button, self.count_button, self.enter_button, self.close_button),
+            (
+                self.sheet_csv_button,
+                self.print_button,
+                self.report_csv_button,
+                self.report_pdf_button,
+            ),
         ):
-            button.setAutoDefault(False)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            row = QHBoxLayout()
+            for button in row_buttons:
+                button.setAutoDefault(False)
+                row.addWidget(button)
+            row.addStretch(1)
+            buttons.addLayout(row)
 
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -763,8 +767,7 @@ class CountsView(QWidget):
 
     # -- file dialogs -------------------------------------------------------------------------
     def _save_path(self, what: str, name: str, filters: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(self, what, str(Path.home() / name), filters)
-        return Path(path) if path else None
+        return ask_save_file(self, what, name, filters)
 
     def _ask_sheet_csv(self) -> None:
         summary = self.selected()
@@ -788,11 +791,9 @@ class CountsView(QWidget):
         summary = self.selected()
         if summary is None:
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self, f"Enter a filled sheet into count {summary.id}", str(Path.home()), CSV_FILTER
-        )
-        if path:
-            self.enter_sheet_file(Path(path))
+        path = ask_open_file(self, f"Enter a filled sheet into count {summary.id}", CSV_FILTER)
+        if path is not None:
+            self.enter_sheet_file(path)
 
     def _ask_report_csv(self) -> None:
         summary = self.selected()

@@ -12,7 +12,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.services.counts import counts
 from exodesk.services.errors import InvalidInput, NotPermitted
+from exodesk.ui.common.date_field import DateField
 from exodesk.ui.common.error_line import ERROR_STYLE
 from exodesk.ui.counts.count_rows import FoundLot
 
@@ -74,7 +74,7 @@ class FoundLotDialog(QDialog):
         self.lot = QComboBox()
         self.lot.setEditable(True)
         self.lot.setEditText(draft.lot)
-        self.expiry = QDateEdit()
+        self.expiry = DateField()
         self.expiry.setDisplayFormat("yyyy-MM-dd")
         self.expiry.setCalendarPopup(True)
         self.expiry.setMinimumDate(NOT_SET)

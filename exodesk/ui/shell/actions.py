@@ -22,6 +22,11 @@ class ActionId(Enum):
     FIND = auto()
     REFRESH = auto()
     ABOUT = auto()
+    ACCOUNTS = auto()
+    CLINIC_SETTINGS = auto()
+    BACKUPS = auto()
+    LOCK = auto()
+    SWITCH_USER = auto()
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,21 @@ SPECS: dict[ActionId, ActionSpec] = {
         Icon.REFRESH,
     ),
     ActionId.ABOUT: ActionSpec("&About ExoDesk", None, "Version and database", Icon.ABOUT),
+    ActionId.ACCOUNTS: ActionSpec(
+        "&Accounts…", None, "Add accounts, change roles, reset passwords", Icon.ACCOUNT
+    ),
+    ActionId.CLINIC_SETTINGS: ActionSpec(
+        "&Clinic settings…", None, "The clinic's name, market and warning horizons", Icon.INFO
+    ),
+    ActionId.BACKUPS: ActionSpec(
+        "&Backups…", None, "Back up now, see the copies kept, restore one", Icon.EXPORT
+    ),
+    ActionId.LOCK: ActionSpec(
+        "&Lock now", "Ctrl+Shift+L", "Cover the window until a password is typed", Icon.LOCK
+    ),
+    ActionId.SWITCH_USER: ActionSpec(
+        "&Switch user…", None, "Let someone else sign in with their own account", Icon.ACCOUNT
+    ),
 }
 
 

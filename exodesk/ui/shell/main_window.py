@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -34,10 +33,14 @@ from exodesk.services.errors import ExoDeskError
 from exodesk.services.interchange.export import dumps, export_document
 from exodesk.services.interchange.importer import ImportSummary, import_bytes
 from exodesk.services.queries import clinic_summary
+from exodesk.ui.accounts.sign_in import IdleLock
+from exodesk.ui.admin.admin_dialog import AdministrationDialog
 from exodesk.ui.audit.audit_view import AuditView
 from exodesk.ui.catalogue.documents_view import DocumentsView
 from exodesk.ui.catalogue.products_view import ProductsView
 from exodesk.ui.common import severity
+from exodesk.ui.common.elided_label import ElidedLabel
+from exodesk.ui.common.file_dialogs import ask_open_file, ask_save_file
 from exodesk.ui.common.icons import Icon, icon
 from exodesk.ui.common.jobs import wait_for_background_jobs
 from exodesk.ui.common.printing import html_table, print_with_dialog, report_html
@@ -45,7 +48,7 @@ from exodesk.ui.compliance.dashboard_view import DashboardView
 from exodesk.ui.compliance.flag_feed import FlagFeed
 from exodesk.ui.compliance.flags_view import FlagsView
 from exodesk.ui.counts.counts_view import CountsView
-from exodesk.ui.shell.actions import ActionId, make_action
+from exodesk.ui.shell.actions import SPECS, ActionId, make_action
 from exodesk.ui.shell.changes import FLAG_INPUTS, Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_slow_write
@@ -82,6 +85,24 @@ ACTION_NEEDS = {
     ActionId.RECEIVE: Permission.RECEIVE_STOCK,
     ActionId.RECORD_TREATMENT: Permission.RECORD_TREATMENT,
 }
+ADMIN_NEEDS = {
+    ActionId.ACCOUNTS: Permission.MANAGE_USERS,
+    ActionId.CLINIC_SETTINGS: Permission.EDIT_SETTINGS,
+    ActionId.BACKUPS: Permission.RESTORE,
+}
+ADMIN_TAB_NEEDS = {
+    "Accounts": Permission.MANAGE_USERS,
+    "Clinic": Permission.EDIT_SETTINGS,
+    "Backups": Permission.RESTORE,
+}
+ADMIN_ITEMS = (
+    ActionId.ACCOUNTS,
+    ActionId.CLINIC_SETTINGS,
+    ActionId.BACKUPS,
+    None,
+    ActionId.LOCK,
+    ActionId.SWITCH_USER,
+)
 BUTTON_NEEDS = (
     ("products", "new_button", Permission.EDIT_CATALOGUE),
     ("documents", "register_button", Permission.EDIT_CATALOGUE),
@@ -101,12 +122,14 @@ NEW_NEEDS = {
     "Documents": Permission.EDIT_CATALOGUE,
     "Stock": Permission.RECEIVE_STOCK,
 }
+TITLE_BAR_ALLOWANCE = 32  # pixels kept for the title bar before the window manager frames it
 OPENS_IN = {
     "product": "Products",
     "lot": "Stock",
     "treatment": "Treatments",
     "document": "Documents",
     "rule": "Flags",
+    "flags": "Flags",  # a Severity or a FlagQuery: the Flags view filtered
     "location": "Stock",
     "count": "Counts",
 }
@@ -119,6 +142,9 @@ class MainWindow(QMainWindow):
         self.flags: list[rules.Flag] = []
         self.flag_feed = FlagFeed(ctx, self)
         self._stale: set[str] = set()
+        self.clinic_name = ""  # the window's title names it
+        self.idle_lock: IdleLock | None = None  # set by app.py: Lock now and Switch user use it
+        self.admin_dialog: AdministrationDialog | None = None
 
         self.dashboard = DashboardView(ctx, self.flag_feed)
         self.stock = StockView(ctx)
@@ -165,7 +191,7 @@ class MainWindow(QMainWindow):
         self.flag_feed.failed.connect(self._flags_failed)
         ctx.bus.open_requested.connect(self.open_record)
         ctx.bus.user_changed.connect(self.apply_role)
-        for view in (self.stock, self.counts_view):
+        for view in (self.stock, self.counts_view, self.audit, self.recall):
             view.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
         self._restore_settings()
@@ -187,6 +213,11 @@ class MainWindow(QMainWindow):
         a[ActionId.FIND].triggered.connect(self.find_in_view)
         a[ActionId.REFRESH].triggered.connect(self.refresh)
         a[ActionId.ABOUT].triggered.connect(self.about)
+        a[ActionId.ACCOUNTS].triggered.connect(lambda: self.administration("Accounts"))
+        a[ActionId.CLINIC_SETTINGS].triggered.connect(lambda: self.administration("Clinic"))
+        a[ActionId.BACKUPS].triggered.connect(lambda: self.administration("Backups"))
+        a[ActionId.LOCK].triggered.connect(lambda: self.lock_now("now"))
+        a[ActionId.SWITCH_USER].triggered.connect(lambda: self.lock_now("switch"))
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -203,6 +234,10 @@ class MainWindow(QMainWindow):
             action = view_menu.addAction(icon(view_icon), name)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.triggered.connect(lambda _=False, n=name: self.show_view(n))
+        self.admin_menu = menu.addMenu("&Administration")
+        self.admin_menu.setToolTipsVisible(True)  # a disabled item says why
+        for i in ADMIN_ITEMS:
+            self.admin_menu.addSeparator() if i is None else self.admin_menu.addAction(a[i])
         menu.addMenu("&Help").addAction(a[ActionId.ABOUT])
 
         toolbar = QToolBar("Main")
@@ -222,11 +257,13 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.nav.setFocus)
 
     def _build_status_bar(self) -> None:
-        self.database_label = QLabel(f"Database: {self.ctx.db.display_name}")
-        self.clinic_label = QLabel()
+        # Labels that give way (elided, whole text in the tooltip): a long path or clinic name
+        # never widens the window beyond a small screen
+        self.database_label = ElidedLabel(f"Database: {self.ctx.db.display_name}")
+        self.clinic_label = ElidedLabel()
         self.counts = QLabel()
         self.counts.setTextFormat(Qt.TextFormat.RichText)
-        self.user_label = QLabel()
+        self.user_label = QLabel()  # short, and who is signed in must always show whole
         bar = self.statusBar()
         bar.addWidget(self.database_label)
         bar.addPermanentWidget(self.user_label)
@@ -248,6 +285,7 @@ class MainWindow(QMainWindow):
             if isinstance(button, QWidget):
                 button.setVisible(ctx.may(permission))
         self.products.editor.setEnabled(ctx.may(Permission.EDIT_CATALOGUE))
+        self._apply_admin_role()
 
     # -- views -----------------------------------------------------------------------------
 
@@ -268,7 +306,7 @@ class MainWindow(QMainWindow):
     def _show_view(self, row: int) -> None:
         name = NAVIGATION[row][0]
         self.stack.setCurrentIndex(row)
-        self.setWindowTitle(f"{name} — ExoDesk — {self.clinic_label.text() or 'no clinic'}")
+        self._update_title()
         if name in self._stale:
             self._stale.discard(name)
             self._reload(name)
@@ -301,6 +339,55 @@ class MainWindow(QMainWindow):
         with self.ctx.db.read() as session:
             clinic = clinic_summary(session)
         self.clinic_label.setText(f"{clinic[0]} ({clinic[1]})" if clinic else "no clinic set")
+        self.clinic_name = clinic[0] if clinic else ""
+        self._update_title()
+
+    def _update_title(self) -> None:
+        """'Stock — ExoDesk — Harley Street Aesthetics': the view, and the clinic."""
+        clinic = self.clinic_name or "no clinic set"
+        self.setWindowTitle(f"{self.current_name()} — ExoDesk — {clinic}")
+
+    # -- administration --------------------------------------------------------------------
+
+    def _apply_admin_role(self) -> None:
+        """Admins get the Administration items; others see them off, saying why."""
+        for action_id, permission in ADMIN_NEEDS.items():
+            action = self.actions_by_id[action_id]
+            action.setEnabled(self.ctx.may(permission))
+            spec_tip = SPECS[action_id].tip
+            why = needs_text(permission)
+            action.setToolTip(spec_tip if action.isEnabled() else f"{why[0].upper()}{why[1:]}")
+        can_lock = self.ctx.role is not None
+        for action_id in (ActionId.LOCK, ActionId.SWITCH_USER):
+            action = self.actions_by_id[action_id]
+            action.setEnabled(can_lock)
+            action.setToolTip(
+                SPECS[action_id].tip
+                if can_lock
+                else "This database has no accounts yet: add one under Accounts first"
+            )
+
+    def administration(self, tab: str) -> None:
+        """The Administration window at `tab` (Accounts, Clinic or Backups)."""
+        needed = ADMIN_TAB_NEEDS[tab]
+        if not self.ctx.may(needed):
+            self.statusBar().showMessage(
+                f"{self.ctx.user} may not do this: {needs_text(needed)}.", 8000
+            )
+            return
+        dialog = AdministrationDialog(self.ctx, self, tab)
+        self.admin_dialog = dialog
+        try:
+            dialog.exec()
+        finally:
+            self.admin_dialog = None
+            dialog.deleteLater()
+
+    def lock_now(self, why: str = "now") -> None:
+        """Lock now ("now"), or let someone else sign in ("switch"): the lock screen."""
+        if self.idle_lock is None:
+            self.idle_lock = IdleLock(self.ctx, self, idle_seconds=0)
+        self.idle_lock.lock(why)
 
     def _show_busy(self, text: str) -> None:
         if text:
@@ -315,7 +402,7 @@ class MainWindow(QMainWindow):
     def _flags_ready(self, result: list[rules.Flag]) -> None:
         self.flags = result
         self.flag_view.set_flags(self.flags)
-        counts = {s: sum(1 for f in self.flags if f.severity is s) for s in Severity}
+        counts = rules.open_counts(self.flags)  # overridden flags are listed, not counted
         parts = [
             f"<span style='background:{severity.BACKGROUND[s].name()}; color:#1a1a1a'>"
             f"&nbsp;{counts[s]} {short_label(s)}&nbsp;</span>"
@@ -369,11 +456,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Treatment {dialog.recorded.ref} recorded.", 10000)
 
     def import_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Import an ExoDesk file", "", "ExoDesk files (*.json);;All files (*)"
+        chosen = ask_open_file(
+            self, "Import an ExoDesk file", "ExoDesk files (*.json);;All files (*)"
         )
-        if name:
-            self.import_path(Path(name))
+        if chosen is not None:
+            self.import_path(chosen)
 
     def import_path(self, path: Path) -> None:
         """Import `path` on a worker thread; the window stays live and says so meanwhile."""
@@ -411,11 +498,12 @@ class MainWindow(QMainWindow):
         )
 
     def export_file(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
+        chosen = ask_save_file(
             self, "Export the database", "exodesk-export.json", "ExoDesk files (*.json)"
         )
-        if not name:
+        if chosen is None:
             return
+        name = str(chosen)
         with self.ctx.db.read() as session:
             text = dumps(export_document(session))
         try:
@@ -439,9 +527,12 @@ class MainWindow(QMainWindow):
             print_with_dialog(self.audit.report(), self, landscape=True)
         elif name == "Counts":
             self.counts_view.print_sheet()
+        elif name == "Stock":
+            self.stock.print_list()
         else:
             self.statusBar().showMessage(
-                "Printing is available from the Flags, Recall, Counts and Audit views.", 8000
+                "Printing is available from the Stock, Flags, Recall, Counts and Audit views.",
+                8000,
             )
 
     def flags_report(self) -> str:
@@ -488,11 +579,30 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        self.fit_to_screen()
         state = settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
         last = settings.value("window/view", "Dashboard")
         self.show_view(last if last in self.views else "Dashboard")
+
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, status bar included, on the screen's available area (a
+        geometry saved on a larger screen, or the first start's size on a small one)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        available = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        # the window manager's frame; before the first show, room for a title bar
+        extra_w = max(frame.width() - inner.width(), 0)
+        extra_h = max(frame.height() - inner.height(), 0) or TITLE_BAR_ALLOWANCE
+        width = max(min(inner.width(), available.width() - extra_w), self.minimumWidth())
+        height = max(min(inner.height(), available.height() - extra_h), self.minimumHeight())
+        self.resize(width, height)
+        x = min(max(frame.x(), available.left()), available.right() + 1 - width - extra_w)
+        y = min(max(frame.y(), available.top()), available.bottom() + 1 - height - extra_h)
+        self.move(max(x, available.left()), max(y, available.top()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = self._settings()

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -20,9 +20,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.models.enums import LotStatus
-from exodesk.models.vocabulary import action, phrase
-from exodesk.services.stock.lots import LotLine, change_lot_status, record_waste, transfer_lot
+from exodesk.models.enums import LotStatus, Role
+from exodesk.models.vocabulary import (
+    RELEASE_NEEDS_COA,
+    RELEASE_OVERRIDE,
+    RELEASE_OVERRIDE_NEEDS_ADMIN,
+    RELEASE_OVERRIDE_REASON,
+    action,
+    phrase,
+)
+from exodesk.services.stock.lots import (
+    LotLine,
+    change_lot_status,
+    has_certificate_of_analysis,
+    record_waste,
+    transfer_lot,
+)
+from exodesk.ui.common.date_field import DateField
 from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.common.widgets import enum_data
 from exodesk.ui.shell.changes import Changes
@@ -50,7 +64,7 @@ class _LotDialog(QDialog):
                 f"expires {line.expiry.isoformat()}"
             ),
         )
-        self.date = QDateEdit(QDate(ctx.today()))
+        self.date = DateField(QDate(ctx.today()))
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.reason = QPlainTextEdit()
@@ -103,7 +117,41 @@ class LotStatusDialog(_LotDialog):
         self.form.addRow("Now:", QLabel(phrase(line.status)))
         self.form.addRow(label, self.status)
         self.add_common_rows()
+        # Releasing from quarantine needs the lot's certificate of analysis, or an admin's
+        # written reason for releasing without it.
+        with ctx.db.read() as session:
+            self.has_coa = has_certificate_of_analysis(session, line.lot_id)
+        self.coa_note = QLabel(RELEASE_NEEDS_COA.format(product=line.product, lot=line.lot) + ".")
+        self.coa_note.setWordWrap(True)
+        self.without_coa = QCheckBox(RELEASE_OVERRIDE.replace("without", "&without", 1))
+        admin = ctx.role is None or ctx.role is Role.ADMIN
+        self.without_coa.setEnabled(admin)
+        if not admin:
+            self.without_coa.setToolTip(RELEASE_OVERRIDE_NEEDS_ADMIN.capitalize() + ".")
+        self.form.addRow("", self.coa_note)
+        self.form.addRow("", self.without_coa)
+        self.status.currentIndexChanged.connect(self._release_rows)
+        self.without_coa.toggled.connect(self._release_rows)
+        self._release_rows()
         self.status.setFocus()
+
+    def releasing_without_coa(self) -> bool:
+        """Whether the change chosen releases this quarantined lot with no CoA on file."""
+        return (
+            self.line.status is LotStatus.QUARANTINE
+            and enum_data(self.status, LotStatus) is LotStatus.RELEASED
+            and not self.has_coa
+        )
+
+    def _release_rows(self) -> None:
+        needs = self.releasing_without_coa()
+        self.coa_note.setVisible(needs)
+        self.without_coa.setVisible(needs)
+        self.reason.setPlaceholderText(
+            RELEASE_OVERRIDE_REASON.capitalize() + " (kept in the audit trail)"
+            if needs and self.without_coa.isChecked()
+            else "Why? (kept in the audit trail)"
+        )
 
     def write(self, session: Session) -> str:
         status = enum_data(self.status, LotStatus)
@@ -116,6 +164,7 @@ class LotStatusDialog(_LotDialog):
             reason=self.reason.toPlainText(),
             on=self.day(),
             user=self.ctx.user,
+            without_coa=self.releasing_without_coa() and self.without_coa.isChecked(),
         )
         return f"Lot {self.line.lot} is now {status.value.replace('_', ' ')}."
 

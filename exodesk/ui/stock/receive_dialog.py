@@ -41,6 +41,7 @@ from exodesk.services.stock.receiving import (
     parse_scan,
     receive_delivery,
 )
+from exodesk.ui.common.date_field import DateField
 from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
@@ -159,7 +160,7 @@ class ReceiveDialog(QDialog):
         self._reload_choices()
         self._clear_for_next_box()
         self.ctx.bus.changed.connect(self._reload_choices)
-        self.resize(1100, 580)
+        self.resize(980, 580)  # fits a 1024×768 screen
 
     # ----------------------------------------------------------------------------------------
     # Building
@@ -216,7 +217,7 @@ class ReceiveDialog(QDialog):
         return label
 
     def _date_edit(self) -> QDateEdit:
-        edit = QDateEdit()
+        edit = DateField()
         edit.setDisplayFormat("yyyy-MM-dd")
         edit.setCalendarPopup(True)
         return edit

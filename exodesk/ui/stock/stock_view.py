@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -29,9 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exodesk.files import write_atomically
 from exodesk.models.enums import LotStatus
-from exodesk.models.vocabulary import choices, phrase
+from exodesk.models.vocabulary import OPEN_CARD, VOID, VOID_DONE, choices, phrase
+from exodesk.services.accounts.users import Permission
 from exodesk.services.queries import location_names
+from exodesk.services.stock.listing import PRINT_HEADER, stock_csv, stock_lines, stock_print_rows
 from exodesk.services.stock.lots import (
     SORT_KEYS,
     LotLine,
@@ -40,14 +44,22 @@ from exodesk.services.stock.lots import (
     stock_ids,
 )
 from exodesk.services.stock.on_hand import expiry_note
+from exodesk.services.stock.voiding import void_lot
 from exodesk.settings import LOT_EXPIRING_DAYS
+from exodesk.ui.common.file_dialogs import ask_save_file
 from exodesk.ui.common.jobs import BackgroundRunner
+from exodesk.ui.common.printing import html_table, print_with_dialog, report_html
 from exodesk.ui.common.severity import BACKGROUND, TEXT_ON_BACKGROUND
 from exodesk.ui.common.table_models import SORT_ROLE
+from exodesk.ui.common.voids import Entry, ReasonDialog, install_context_menu, void_role_data
 from exodesk.ui.common.widgets import enum_data, read_only_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.stock.lot_card import LotCardDialog
 from exodesk.ui.stock.lot_dialogs import LotStatusDialog, TransferDialog, WasteDialog
+
+if TYPE_CHECKING:
+    from exodesk.services.session import Session
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Product", "Lot", "Expiry", "Location", "Status", "On hand", "Note")
@@ -178,6 +190,9 @@ class StockPageModel(QAbstractTableModel):
             return None
         line, column = self.line(index.row()), index.column()
         today = self.ctx.today()
+        void = void_role_data(line.void, role, f"{VOID}: entered in error, counted nowhere")
+        if void is not None:
+            return void
         if role == Qt.ItemDataRole.DisplayRole:
             return [
                 line.product,
@@ -253,19 +268,28 @@ class StockView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((260, 110, 100, 170, 100, 70)):
+        # narrow enough that the Note column shows beside the navigation at 1024 pixels
+        for column, width in enumerate((200, 100, 95, 150, 90, 65)):
             self.table.setColumnWidth(column, width)
 
         self.status_button = QPushButton("Change &status…")
         self.waste_button = QPushButton("Record &waste…")
         self.move_button = QPushButton("&Move…")
         self.count_label = QLabel()
+        self.csv_button = QPushButton("Export CS&V…")
+        self.csv_button.setToolTip("Every lot the filter shows, as a CSV file")
+        self.print_button = QPushButton("&Print…")
+        self.print_button.setToolTip("Every lot the filter shows, on paper or as a PDF")
+        self.csv_button.clicked.connect(self._ask_csv)
+        self.print_button.clicked.connect(self.print_list)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status_button)
         buttons.addWidget(self.waste_button)
         buttons.addWidget(self.move_button)
         buttons.addStretch(1)
         buttons.addWidget(self.count_label)
+        buttons.addWidget(self.csv_button)
+        buttons.addWidget(self.print_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -287,6 +311,14 @@ class StockView(QWidget):
         self.model.failed.connect(lambda text: QMessageBox.warning(self, "Stock", text))
         self.model.modelReset.connect(self._after_reset)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.card: LotCardDialog | None = None
+        self.child: ReasonDialog | None = None
+        self.table.activated.connect(self._open_card)
+        self.table.setToolTip(
+            "Double-click a lot, or press Enter, to open its card; right-click (or the Menu "
+            "key) for what you can do with it"
+        )
+        self.popup_menu = install_context_menu(self.table, self.menu_entries)
         self._update_buttons()
 
     # -- the view's verbs --------------------------------------------------------------
@@ -328,6 +360,61 @@ class StockView(QWidget):
     def selected(self) -> LotLine | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.line(rows[0].row()) if rows else None
+
+    # -- the list as a file or on paper ----------------------------------------------
+
+    def all_lines(self) -> list[LotLine]:
+        """Every lot the filter shows, in the list's order (not only the rows loaded)."""
+        model = self.model
+        with self.ctx.db.read() as session:
+            return stock_lines(session, model.filter, model.sort_key, model.descending)
+
+    def export_csv(self, path: Path) -> int:
+        """Write the list as CSV (formula cells neutralised); returns how many lots."""
+        lines = self.all_lines()
+        write_atomically(path, stock_csv(lines, self.ctx.today()))
+        return len(lines)
+
+    def report(self) -> str:
+        lines = self.all_lines()
+        return report_html(
+            "Stock on hand",
+            [
+                f"As of {self.ctx.today().isoformat()}; {len(lines):,} lot(s), "
+                f"{sum(x.on_hand for x in lines if not x.void):,} vial(s)",
+                f"Filter: {self.filter_words()}",
+                f"Prepared by {self.ctx.user} with ExoDesk",
+            ],
+            html_table(list(PRINT_HEADER), stock_print_rows(lines, self.ctx.today())),
+        )
+
+    def filter_words(self) -> str:
+        parts = []
+        if self.search.text().strip():
+            parts.append(f"contains “{self.search.text().strip()}”")
+        if self.status_filter.currentData() is not None:
+            parts.append(self.status_filter.currentText().lower())
+        if self.location_filter.currentData() is not None:
+            parts.append(f"at {self.location_filter.currentText()}")
+        if self.show_empty.isChecked():
+            parts.append("empty lots included")
+        if self.expiring_only.isChecked():
+            parts.append(self.expiring_only.text().replace("&", "").lower())
+        return ", ".join(parts) or "none (every lot in stock)"
+
+    def print_list(self) -> None:
+        print_with_dialog(self.report(), self)
+
+    def _ask_csv(self) -> None:
+        path = ask_save_file(self, "Export the stock list", "stock.csv", "CSV (*.csv)")
+        if path is None:
+            return
+        try:
+            written = self.export_csv(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Stock", f"Could not write {path}: {exc.strerror}")
+            return
+        self.status_message.emit(f"Exported {written:,} lot(s) to {path}.")
 
     # -- internals ---------------------------------------------------------------------
 
@@ -377,9 +464,58 @@ class StockView(QWidget):
             self.model.fetchMore()
 
     def _update_buttons(self) -> None:
-        has = self.selected() is not None
+        line = self.selected()
+        has = line is not None and not line.void
         for button in (self.status_button, self.waste_button, self.move_button):
             button.setEnabled(has)
+
+    # -- cards, voids and the context menu ---------------------------------------------
+
+    def menu_entries(self) -> list[Entry]:
+        line = self.selected()
+        if line is None:
+            return []
+        live = not line.void
+        adjust = live and self.ctx.may(Permission.ADJUST_STOCK)
+        return [
+            (OPEN_CARD, self.open_card, True),
+            (self.status_button.text(), self._change_status, adjust),
+            (self.waste_button.text(), self._record_waste, adjust and line.on_hand > 0),
+            (self.move_button.text(), self._move, adjust),
+            ("Void the l&ot…", self.void_selected, live and self.ctx.may(Permission.VOID_STOCK)),
+        ]
+
+    def _open_card(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.open_card()
+
+    def open_card(self) -> LotCardDialog | None:
+        line = self.selected()
+        if line is None:
+            return None
+        if self.card is not None:
+            self.card.deleteLater()
+        self.card = LotCardDialog(self.ctx, line.product, line.lot, self)
+        self.card.open()
+        return self.card
+
+    def void_selected(self) -> ReasonDialog | None:
+        line = self.selected()
+        if line is None or line.void:
+            return None
+        ctx, product, lot = self.ctx, line.product, line.lot
+
+        def write(session: Session, reason: str) -> object:
+            return void_lot(session, product, lot, reason=reason, today=ctx.today(), user=ctx.user)
+
+        dialog = ReasonDialog(ctx, f"lot {lot} of {product}", write, Changes.STOCK, self)
+        dialog.accepted.connect(
+            lambda: self.status_message.emit(VOID_DONE.format(what=f"Lot {lot} of {product}"))
+        )
+        self.child = dialog
+        dialog.open()
+        return dialog
 
     def _run_dialog(self, dialog: LotStatusDialog | WasteDialog | TransferDialog) -> None:
         if dialog.exec():  # it wrote and announced the change

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -22,16 +22,25 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.files import write_atomically
-from exodesk.models.enums import Route, Zone
-from exodesk.models.vocabulary import short_label_for
+from exodesk.models.enums import LotStatus, Route, Zone
+from exodesk.models.vocabulary import OPEN_CARD, phrase, short_label_for
+from exodesk.services.accounts.users import Permission, needs_text
+from exodesk.services.errors import ExoDeskError
 from exodesk.services.queries import lot_codes, product_names
+from exodesk.services.stock.listing import LotStanding, lot_standing
+from exodesk.services.stock.lots import change_lot_status
 from exodesk.services.treatments.recall import patients, recall_csv
 from exodesk.services.treatments.trace import TraceRow, UnknownLot, trace_lot
+from exodesk.ui.common.error_line import ErrorLine
+from exodesk.ui.common.file_dialogs import ask_save_file
 from exodesk.ui.common.printing import html_table, print_with_dialog, report_html, save_pdf
 from exodesk.ui.common.table_models import Column, RowTableModel
+from exodesk.ui.common.voids import Entry, install_context_menu
 from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import run_write
+from exodesk.ui.treatments.treatment_card import TreatmentCardDialog
 
 
 class TraceTableModel(RowTableModel[TraceRow]):
@@ -49,11 +58,13 @@ class TraceTableModel(RowTableModel[TraceRow]):
 class RecallView(QWidget):
     title = "Recall"
     shows = Changes.TREATMENTS | Changes.STOCK | Changes.PRODUCTS
+    status_message = Signal(str)  # where a file was saved, for the status bar
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.current: tuple[str, str] | None = None
+        self.lot_standing: LotStanding | None = None  # on hand and status of the lot shown
         self.model = TraceTableModel()
 
         self.scan = QLineEdit(placeholderText="Scan the box's GS1 code, or pick below")
@@ -77,12 +88,27 @@ class RecallView(QWidget):
 
         self.table = read_only_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.card: TreatmentCardDialog | None = None
+        self.table.activated.connect(self.open_card)  # Enter or double-click: its card
+        self.popup_menu = install_context_menu(self.table, self._menu_entries)
 
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.csv_button = QPushButton("Export &CSV…")
         self.pdf_button = QPushButton("Save P&DF…")
         self.print_button = QPushButton("&Print…")
+        self.standing = QLabel()  # the lot's status and what is left of it on the shelves
+        self.standing.setWordWrap(True)
+        self.quarantine_button = QPushButton("&Quarantine what is left of this lot…")
+        self.quarantine_button.setToolTip(
+            "Set the lot's status to quarantine, with a reason, so nobody uses what is left"
+        )
+        self.quarantine_button.setEnabled(False)
+        self.quarantine_button.clicked.connect(self.ask_quarantine)
+        self.quarantine_error = ErrorLine()
+        lot_row = QHBoxLayout()
+        lot_row.addWidget(self.standing, 1)
+        lot_row.addWidget(self.quarantine_button)
         actions = QHBoxLayout()
         actions.addWidget(self.summary, 1)
         for button in (self.csv_button, self.pdf_button, self.print_button):
@@ -92,6 +118,8 @@ class RecallView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
+        layout.addLayout(lot_row)
+        layout.addWidget(self.quarantine_error)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
 
@@ -184,6 +212,74 @@ class RecallView(QWidget):
             )
         for button in (self.csv_button, self.pdf_button, self.print_button):
             button.setEnabled(self.current is not None)
+        self._show_standing()
+
+    # -- what is left of the lot -------------------------------------------------------
+
+    def _show_standing(self) -> None:
+        self.lot_standing = None
+        if self.current is not None:
+            try:
+                with self.ctx.db.read() as session:
+                    self.lot_standing = lot_standing(session, *self.current)
+            except ExoDeskError:
+                self.lot_standing = None
+        found = self.lot_standing
+        may = self.ctx.may(Permission.ADJUST_STOCK)
+        self.quarantine_button.setVisible(may)
+        if found is None:
+            self.standing.setText("")
+            self.quarantine_button.setEnabled(False)
+            return
+        self.standing.setText(
+            f"Lot {found.lot}: {found.on_hand} vial(s) on hand, {phrase(found.status)}."
+        )
+        self.quarantine_button.setEnabled(
+            may
+            and found.on_hand > 0
+            and found.status not in (LotStatus.QUARANTINE, LotStatus.DESTROYED)
+        )
+
+    def ask_quarantine(self) -> None:
+        found = self.lot_standing
+        if found is None:
+            return
+        reason, ok = QInputDialog.getText(
+            self,
+            "Quarantine what is left",
+            f"Put lot {found.lot} of {found.product} ({found.on_hand} vial(s) on hand) in "
+            "quarantine, so nobody uses it.\nWhy (kept in the audit trail)?",
+            text="Recall: lot under investigation",
+        )
+        if ok:
+            self.quarantine(reason)
+
+    def quarantine(self, reason: str) -> bool:
+        """Quarantine the shown lot through the lot status service (which checks the role)."""
+        found = self.lot_standing
+        if found is None:
+            return False
+        if not self.ctx.may(Permission.ADJUST_STOCK):
+            self.quarantine_error.show_text(
+                f"Error: {self.ctx.user} may not do this: {needs_text(Permission.ADJUST_STOCK)}."
+            )
+            return False
+        product, lot, user, today = found.product, found.lot, self.ctx.user, self.ctx.today()
+
+        def done(_ref: object) -> None:
+            text = f"Lot {lot} of {product}: {found.on_hand} vial(s) now in quarantine."
+            self.message.setText(text)
+            self.status_message.emit(text)
+
+        return run_write(
+            self.ctx,
+            lambda session: change_lot_status(
+                session, product, lot, LotStatus.QUARANTINE, reason=reason, on=today, user=user
+            ),
+            Changes.STOCK,
+            on_success=done,
+            error_line=self.quarantine_error,
+        )
 
     # -- output ------------------------------------------------------------------------
 
@@ -233,18 +329,14 @@ class RecallView(QWidget):
         return f"recall-{product}-{lot}{suffix}".replace(" ", "_").replace("/", "-")
 
     def _ask_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export recall list", self._default_name(".csv"), "CSV (*.csv)"
-        )
-        if name:
-            self._write(lambda: self.export_csv(Path(name)), name)
+        path = ask_save_file(self, "Export recall list", self._default_name(".csv"), "CSV (*.csv)")
+        if path is not None:
+            self._write(lambda: self.export_csv(path), str(path))
 
     def _ask_pdf(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save recall report", self._default_name(".pdf"), "PDF (*.pdf)"
-        )
-        if name:
-            self._write(lambda: self.save_pdf(Path(name)), name)
+        path = ask_save_file(self, "Save recall report", self._default_name(".pdf"), "PDF (*.pdf)")
+        if path is not None:
+            self._write(lambda: self.save_pdf(path), str(path))
 
     def _write(self, action: Callable[[], None], name: str) -> None:
         try:
@@ -253,3 +345,25 @@ class RecallView(QWidget):
             QMessageBox.warning(self, "Recall", f"Could not write {name}: {exc.strerror}")
             return
         self.message.setText(f"Saved {name}.")
+        self.status_message.emit(f"Saved {name}.")
+
+    # -- a treatment's card ------------------------------------------------------------
+
+    def open_card(self, index: QModelIndex | None = None) -> TreatmentCardDialog | None:
+        rows = self.table.selectionModel().selectedRows()
+        row = index.row() if index is not None and index.isValid() else None
+        if row is None and rows:
+            row = rows[0].row()
+        if row is None:
+            return None
+        if self.card is not None:
+            self.card.deleteLater()
+        self.card = TreatmentCardDialog(self.ctx, self.model.row(row).ref, self)
+        self.card.finished.connect(self.run_trace)  # a void from the card leaves the recall
+        self.card.open()
+        return self.card
+
+    def _menu_entries(self) -> list[Entry]:
+        if not self.table.selectionModel().selectedRows():
+            return []
+        return [(OPEN_CARD, self.open_card, True)]

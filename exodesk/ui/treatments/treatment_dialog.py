@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -28,26 +28,41 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.models.enums import Route, Severity, Zone
-from exodesk.models.vocabulary import choices, rule_title, short_label
+from exodesk.models.vocabulary import (
+    DISCARD_TITLE,
+    DISCARD_TREATMENT,
+    OVERRIDE_CONFIRM,
+    OVERRIDE_CONFIRM_BUTTON,
+    OVERRIDE_CONFIRM_TITLE,
+    OVERRIDE_REASON_HINT,
+    PRACTITIONER_NONE,
+    choices,
+    rule_title,
+    short_label,
+)
 from exodesk.services.compliance.rules import Flag
-from exodesk.services.errors import ExoDeskError, Problem
+from exodesk.services.errors import ExoDeskError, NotPermitted, Problem
+from exodesk.services.interchange.schema import reason_problem
 from exodesk.services.queries import product_names
 from exodesk.services.treatments.recording import (
     Blocked,
     LotChoice,
+    Practitioners,
     RecordedTreatment,
     TreatmentDraft,
     findings_for,
     intended_routes,
-    known_practitioners,
     lots_for_treatment,
+    practitioners_for,
     record_treatment,
 )
 from exodesk.ui.common import severity
+from exodesk.ui.common.date_field import DateField
 from exodesk.ui.common.error_line import ERROR_STYLE, ErrorLine
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
+from exodesk.ui.treatments.correcting import CorrectionForm
 
 NO_USABLE_LOT = "No usable lot: all expired, unreleased or empty."
 MAX_VIALS = 1000
@@ -66,7 +81,12 @@ class TreatmentDialog(QDialog):
     """Record one treatment. `recorded` holds the result after a successful Save."""
 
     def __init__(
-        self, ctx: AppContext, parent: QWidget | None = None, product: str | None = None
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        product: str | None = None,
+        *,
+        correcting: str | None = None,  # a treatment's ref: fill the form, save a correction
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -75,7 +95,9 @@ class TreatmentDialog(QDialog):
         self.setWindowTitle("Record a treatment")
         self._build()
         self._load_choices(product)
-        self.resize(860, 720)
+        self.correction = CorrectionForm(self, correcting) if correcting is not None else None
+        self.resize(860, 660)  # with its title bar, fits 1024×768 above a taskbar
+        self._untouched = self._form_state()
 
     # -- building ----------------------------------------------------------------------
 
@@ -88,7 +110,7 @@ class TreatmentDialog(QDialog):
         line = self.practitioner.lineEdit()
         if line is not None:
             line.setPlaceholderText("Who gave the treatment")
-        self.date = QDateEdit()
+        self.date = DateField()
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.product = QComboBox()
@@ -156,9 +178,13 @@ class TreatmentDialog(QDialog):
         self.reason.setEnabled(False)
         self.reason.setFixedHeight(64)
         reason_label = self._label("R&eason for overriding:", self.reason)
+        self.reason_hint = QLabel(f"Write {OVERRIDE_REASON_HINT}.")
+        self.reason_hint.setWordWrap(True)
+        self.reason_hint.hide()
         box_layout.addWidget(self.override)
         box_layout.addWidget(reason_label)
         box_layout.addWidget(self.reason)
+        box_layout.addWidget(self.reason_hint)
 
         self.error = ErrorLine()
 
@@ -187,6 +213,7 @@ class TreatmentDialog(QDialog):
         self.zone.currentIndexChanged.connect(self._refresh_findings)
         self.override.toggled.connect(self._override_toggled)
         self.reason.textChanged.connect(self.error.clear)
+        self.reason.textChanged.connect(self._check_reason)
 
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:
@@ -197,15 +224,36 @@ class TreatmentDialog(QDialog):
     def _load_choices(self, product: str | None) -> None:
         with self.ctx.db.read() as session:
             products = product_names(session)
-            practitioners = known_practitioners(session)
-        self.practitioner.addItems(practitioners)
-        self.practitioner.setCurrentIndex(-1)
+            try:
+                self.practitioners = practitioners_for(session, self.ctx.user)
+            except NotPermitted:  # a stale sign-in: the service refuses the save anyway
+                self.practitioners = Practitioners((), free_text=False)
+        self._fill_practitioners()
         today = self.ctx.today()
         self.date.setMaximumDate(QDate(today.year, today.month, today.day))
         self.date.setDate(QDate(today.year, today.month, today.day))
         self.product.addItems(products)
         self.product.setCurrentIndex(products.index(product) if product in products else -1)
         self._refresh_findings()
+
+    def _fill_practitioners(self) -> None:
+        """Free text (earlier names suggested) only while the database has no accounts;
+        otherwise the signed-in practitioner, or for an admin a practitioner account."""
+        chosen = self.practitioners
+        self.practitioner.setEditable(chosen.free_text)
+        self.practitioner.addItems(list(chosen.names))
+        if chosen.free_text:
+            self.practitioner.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            line = self.practitioner.lineEdit()
+            if line is not None:
+                line.setPlaceholderText("Who gave the treatment")
+            self.practitioner.setCurrentIndex(-1)
+            return
+        if not chosen.names:
+            self.practitioner.setPlaceholderText(PRACTITIONER_NONE.capitalize())
+        else:
+            self.practitioner.setPlaceholderText("Choose who gave the treatment")
+        self.practitioner.setCurrentIndex(0 if len(chosen.names) == 1 else -1)
 
     # -- reading the form --------------------------------------------------------------
 
@@ -311,23 +359,121 @@ class TreatmentDialog(QDialog):
 
     def _override_toggled(self, on: bool) -> None:
         self.reason.setEnabled(on)
+        self.reason_hint.setVisible(on)
+        self._check_reason()
         if on:
             self.reason.setFocus()
+
+    def reason_ok(self) -> bool:
+        return reason_problem(self.reason.toPlainText()) is None
+
+    def _check_reason(self) -> None:
+        """Say live whether the reason will do: at least 15 characters and three words."""
+        typed = bool(self.reason.toPlainText().strip())
+        self.reason_hint.setStyleSheet(ERROR_STYLE if typed and not self.reason_ok() else "")
+        self.reason_hint.setText(
+            "The reason will do." if self.reason_ok() else f"Write {OVERRIDE_REASON_HINT}."
+        )
+
+    # -- leaving -------------------------------------------------------------------------
+
+    def _form_state(self) -> tuple[object, ...]:
+        correction = getattr(self, "correction", None)
+        return (
+            self.patient.text(),
+            self.practitioner.currentText(),
+            self._day(),
+            self._product_name(),
+            self._lot_code(),
+            self.route.currentData(),
+            self.zone.currentData(),
+            self.vials.value(),
+            self.override.isChecked(),
+            self.reason.toPlainText(),
+            correction.reason.text() if correction is not None else "",
+        )
+
+    def touched(self) -> bool:
+        """Whether anything was entered since the dialog opened."""
+        return self._form_state() != self._untouched
+
+    def _what_would_be_lost(self) -> str:
+        parts = []
+        if self.patient.text().strip():
+            parts.append(f"patient {self.patient.text().strip()}")
+        if self._product_name():
+            parts.append(self._product_name())
+        if self.reason.toPlainText().strip():
+            parts.append("the reason for overriding")
+        return ", ".join(parts) or "the fields you changed"
+
+    def discard_box(self) -> QMessageBox:
+        """The question asked before a half-filled treatment is discarded."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            DISCARD_TITLE,
+            DISCARD_TREATMENT.format(what=self._what_would_be_lost()),
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        discard = box.button(QMessageBox.StandardButton.Discard)
+        keep = box.button(QMessageBox.StandardButton.Cancel)
+        assert discard is not None and keep is not None
+        discard.setText("&Discard it")
+        keep.setText("&Keep editing")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setEscapeButton(keep)
+        return box
+
+    def reject(self) -> None:
+        """Escape, Cancel or the window's close: at once when untouched, else ask first."""
+        if self.touched():
+            box = self.discard_box()
+            box.exec()
+            if box.clickedButton() is not box.button(QMessageBox.StandardButton.Discard):
+                return
+        super().reject()
 
     # -- saving ------------------------------------------------------------------------
 
     def _show_error(self, message: str) -> None:
         self.error.show_text(f"Error: {message}")
 
+    def override_box(self, blocks: list[Flag]) -> QMessageBox:
+        """The confirmation naming the rules about to be overridden, and the reason."""
+        titles = list(dict.fromkeys(rule_title(f.rule) for f in blocks))
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            OVERRIDE_CONFIRM_TITLE,
+            OVERRIDE_CONFIRM.format(
+                count=len(titles),
+                s="s" if len(titles) != 1 else "",
+                rules="\n".join(f"• {t}" for t in titles),
+                reason=self.reason.toPlainText().strip(),
+            ),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.addButton(OVERRIDE_CONFIRM_BUTTON, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box
+
+    def _confirm_override(self) -> bool:
+        box = self.override_box(self.blocks())
+        box.exec()
+        return box.buttonRole(box.clickedButton()) is QMessageBox.ButtonRole.AcceptRole
+
     def save(self) -> None:
         self.error.clear()
+        overriding = self.override.isChecked() and bool(self.blocks())
+        if overriding and self.reason_ok() and not self._confirm_override():
+            return
         reason = self.reason.toPlainText() if self.override.isChecked() else None
         draft, today, user = self.draft(), self.ctx.today(), self.ctx.user
+        record = record_treatment if self.correction is None else self.correction.record
         run_write(
             self.ctx,
-            lambda session: record_treatment(
-                session, draft, today=today, user=user, override_reason=reason
-            ),
+            lambda session: record(session, draft, today=today, user=user, override_reason=reason),
             Changes.TREATMENTS | Changes.STOCK,
             on_success=self._recorded,
             on_failure=self._refused,

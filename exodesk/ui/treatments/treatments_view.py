@@ -1,5 +1,7 @@
 """The Treatments view: every treatment, newest first, searched and paged in the database;
-treatments recorded despite block findings are marked. Activating a row opens its lot."""
+treatments recorded despite block findings are marked, void ones struck through. Activating a
+row (Enter, double-click) opens its card; the context menu (right click, the Menu key) and
+the buttons offer what applies: open the card, the lot's card, void, correct."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -18,13 +21,26 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.models.enums import Route, Severity, Zone
-from exodesk.models.vocabulary import short_label, short_label_for
+from exodesk.models.vocabulary import (
+    CORRECT_ACTION,
+    OPEN_CARD,
+    OPEN_LOT_CARD,
+    VOID,
+    VOID_ACTION,
+    short_label,
+    short_label_for,
+)
+from exodesk.services.accounts.users import Permission
+from exodesk.services.treatments.corrections import may_void_treatment
 from exodesk.services.treatments.recording import TreatmentRow, count_treatments, list_treatments
 from exodesk.ui.common import severity
 from exodesk.ui.common.table_models import Column, PagedRowTableModel
+from exodesk.ui.common.voids import Entry, install_context_menu, void_role_data
 from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.stock.lot_card import LotCardDialog
+from exodesk.ui.treatments.treatment_card import TreatmentCardDialog, void_treatment_dialog
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
 
 SEARCH_DELAY_MS = 250
@@ -54,6 +70,8 @@ class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
         return next((i for i, r in enumerate(self._rows) if r.ref == ref), None)
 
     def extra_data(self, record: TreatmentRow, column: int, role: int) -> Any:
+        if record.void:
+            return void_role_data(True, role, f"{VOID}: counted nowhere")
         if column != self.COL_OVERRIDDEN or not record.overridden:
             return None
         if role == Qt.ItemDataRole.DecorationRole:
@@ -84,9 +102,17 @@ class TreatmentsView(QWidget):
         self.new_button = QPushButton("&New treatment…")
         self.new_button.setToolTip("Record a treatment (the compliance rules are checked)")
         self.count = QLabel()
+        self.open_button = QPushButton(OPEN_CARD)
+        self.void_button = QPushButton(VOID_ACTION)
+        self.correct_button = QPushButton(CORRECT_ACTION)
+        self.card: TreatmentCardDialog | None = None
+        self.child: QDialog | None = None
 
         self.table = read_only_table(self.model, self.fontMetrics().height() + 10)
-        self.table.setToolTip("Double-click a treatment, or press Enter, to open its lot")
+        self.table.setToolTip(
+            "Double-click a treatment, or press Enter, to open its card; right-click (or the "
+            "Menu key) for what you can do with it"
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -96,9 +122,15 @@ class TreatmentsView(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.count)
         top.addWidget(self.new_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.void_button)
+        actions.addWidget(self.correct_button)
+        actions.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -107,7 +139,12 @@ class TreatmentsView(QWidget):
         self.search.textChanged.connect(self._search_timer.start)
         self.search.returnPressed.connect(self.reload)
         self.new_button.clicked.connect(self.new_treatment)
-        self.table.activated.connect(self._open_lot)
+        self.table.activated.connect(self._open_card)
+        self.open_button.clicked.connect(self.open_card)
+        self.void_button.clicked.connect(self.void_selected)
+        self.correct_button.clicked.connect(self.correct_selected)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.popup_menu = install_context_menu(self.table, self.menu_entries)
         self.reload()
 
     def reload(self) -> None:
@@ -130,6 +167,7 @@ class TreatmentsView(QWidget):
             row = self.model.row_of(selected)
             if row is not None:
                 self.table.selectRow(row)
+        self._update_buttons()
 
     def selected_ref(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -173,7 +211,84 @@ class TreatmentsView(QWidget):
             self.reload()  # it is newer than the rows loaded
             self.select(dialog.recorded.ref)
 
-    def _open_lot(self, index: QModelIndex) -> None:
+    # -- cards, voids and corrections ----------------------------------------------------
+
+    def selected_row(self) -> TreatmentRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def may_change(self, row: TreatmentRow | None) -> bool:
+        """Whether the signed-in user may void or correct this treatment."""
+        return (
+            row is not None
+            and not row.void
+            and may_void_treatment(self.ctx.role, self.ctx.user, row.practitioner, row.recorded_by)
+        )
+
+    def _update_buttons(self) -> None:
+        row = self.selected_row()
+        may = self.may_change(row)
+        self.open_button.setEnabled(row is not None)
+        self.void_button.setEnabled(may)
+        self.correct_button.setEnabled(may and self.ctx.may(Permission.RECORD_TREATMENT))
+
+    def menu_entries(self) -> list[Entry]:
+        row = self.selected_row()
+        if row is None:
+            return []
+        may = self.may_change(row)
+        return [
+            (OPEN_CARD, self.open_card, True),
+            (OPEN_LOT_CARD, self.open_lot_card, True),
+            (VOID_ACTION, self.void_selected, may),
+            (
+                CORRECT_ACTION,
+                self.correct_selected,
+                may and self.ctx.may(Permission.RECORD_TREATMENT),
+            ),
+        ]
+
+    def _open_card(self, index: QModelIndex) -> None:
         if index.isValid():
-            row = self.model.row(index.row())
-            self.ctx.bus.open_requested.emit("lot", (row.product, row.lot))
+            self.table.selectRow(index.row())
+            self.open_card()
+
+    def open_card(self) -> TreatmentCardDialog | None:
+        row = self.selected_row()
+        if row is None:
+            return None
+        if self.card is not None:
+            self.card.deleteLater()
+        self.card = TreatmentCardDialog(self.ctx, row.ref, self)
+        self.card.open()
+        return self.card
+
+    def open_lot_card(self) -> LotCardDialog | None:
+        row = self.selected_row()
+        if row is None:
+            return None
+        dialog = LotCardDialog(self.ctx, row.product, row.lot, self)
+        self.child = dialog
+        dialog.open()
+        return dialog
+
+    def void_selected(self) -> QDialog | None:
+        row = self.selected_row()
+        if row is None or not self.may_change(row):
+            return None
+        dialog = void_treatment_dialog(self.ctx, row.ref, self)
+        self.child = dialog
+        dialog.open()
+        return dialog
+
+    def correct_selected(self) -> TreatmentDialog | None:
+        row = self.selected_row()
+        if row is None or not self.may_change(row):
+            return None
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        dialog = TreatmentDialog(self.ctx, self, correcting=row.ref)
+        dialog.accepted.connect(lambda: self._recorded(dialog))
+        self.dialog = dialog
+        dialog.open()
+        return dialog

@@ -208,8 +208,8 @@ def test_the_role_table() -> None:
     table = {role: set(users.ROLE_PERMISSIONS[role]) for role in Role}
     assert table == {
         Role.ADMIN: set(P),
-        Role.PRACTITIONER: {P.RECORD_TREATMENT, P.OVERRIDE_BLOCK},
-        Role.STOCK_MANAGER: {P.RECEIVE_STOCK, P.ADJUST_STOCK, P.COUNT_STOCK},
+        Role.PRACTITIONER: {P.RECORD_TREATMENT, P.OVERRIDE_BLOCK, P.VOID_OWN_TREATMENT},
+        Role.STOCK_MANAGER: {P.RECEIVE_STOCK, P.ADJUST_STOCK, P.COUNT_STOCK, P.VOID_STOCK},
         Role.AUDITOR: {P.COUNT_STOCK, P.CLOSE_COUNT},
     }
     assert users.needs_text(P.CLOSE_COUNT) == "closing a count needs the auditor or admin role"
@@ -305,7 +305,11 @@ def test_override_block_is_checked_when_an_override_is_used(
         record_treatment(session, _draft(), today=TODAY, user="Dr B", override_reason="unused")
     with staffed.write() as session:
         done = record_treatment(
-            session, _draft("intravenous"), today=TODAY, user="Admin", override_reason="agreed"
+            session,
+            _draft("intravenous"),
+            today=TODAY,
+            user="Admin",
+            override_reason="consultant agreed in writing",
         )
     assert done.overridden == ("route_outside_intended_use",)
 

@@ -232,7 +232,9 @@ def test_attach_file_records_hash_copies_and_audits(
     assert {(e.field, e.old, e.new) for e in events if e.action is AuditAction.UPDATE} == {
         ("sha256", None, sha),
         ("stored_file", None, f"{sha[:2]}/{sha}.png"),
+        ("file_name", None, "scan.png"),  # the attachment's own name is kept
     }
+    assert detail.file_name == "scan.png"
     # the hash goes out in the interchange file
     out = tmp_path / "out.json"
     assert main(["export", str(out), "--db", str(demo_db)]) == 0

@@ -41,7 +41,7 @@ from exodesk.services.interchange.importer import import_bytes
 Flag = dict[str, Any]
 RunCheck = Callable[..., list[Flag]]
 
-FLAG_KEYS = {"rule", "severity", "product", "lot", "treatment", "message"}
+FLAG_KEYS = {"rule", "severity", "product", "lot", "treatment", "message", "overridden"}
 
 SEVERITY = {
     "class_unknown": "block",

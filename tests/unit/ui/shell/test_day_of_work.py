@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from counting_helpers import answer
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from exodesk.models.enums import LotStatus
@@ -19,6 +21,12 @@ from exodesk.ui.catalogue.products_view import ProductsView
 from exodesk.ui.stock.lot_dialogs import LotStatusDialog, WasteDialog
 from exodesk.ui.stock.receive_dialog import ReceiveDialog
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
+
+
+def override_and_record(box: QMessageBox) -> None:
+    assert isinstance(box, QMessageBox), box
+    roles = {box.buttonRole(b): b for b in box.buttons()}
+    roles[QMessageBox.ButtonRole.AcceptRole].click()
 
 
 def _line(ctx: Any, lot: str) -> Any:
@@ -61,7 +69,9 @@ def test_a_day_of_work_keeps_the_audit_trail_intact(qtbot: QtBot, ctx: Any, demo
         treat.override, Qt.MouseButton.LeftButton, pos=QPoint(8, treat.override.height() // 2)
     )
     qtbot.keyClicks(treat.reason, "Allergic to the approved product")
+    script = answer(override_and_record)
     qtbot.mouseClick(treat.save_button, Qt.MouseButton.LeftButton)
+    script.done()
     assert treat.recorded is not None
 
     # A product's class is corrected in the catalogue.

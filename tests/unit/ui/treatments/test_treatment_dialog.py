@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from counting_helpers import answer
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -34,9 +35,16 @@ def shot(widget: QWidget, tmp_path: Path, name: str) -> None:
     widget.grab().save(str(shots / name))
 
 
+def override_and_record(box: QMessageBox) -> None:
+    assert isinstance(box, QMessageBox), box
+    roles = {box.buttonRole(b): b for b in box.buttons()}
+    roles[QMessageBox.ButtonRole.AcceptRole].click()
+
+
 def open_dialog(qtbot: QtBot, ctx: AppContext, product: str | None = None) -> TreatmentDialog:
     dialog = TreatmentDialog(ctx, product=product)
-    qtbot.addWidget(dialog)
+    # Closed at the end without asking whether to discard what the test typed.
+    qtbot.addWidget(dialog, before_close_func=lambda d: d.done(QDialog.DialogCode.Rejected))
     dialog.show()
     qtbot.waitExposed(dialog)
     return dialog
@@ -116,8 +124,10 @@ def test_block_is_refused_then_overridden_with_a_reason(
     reason = "Patient allergic to the approved product; agreed with Dr Park"
     qtbot.keyClicks(dialog.reason, reason)
     shot(dialog, tmp_path, "treatment_dialog_override.png")
+    script = answer(override_and_record)
     with qtbot.waitSignal(ctx.bus.changed, timeout=30_000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    script.done()
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.recorded is not None and dialog.recorded.ref == NEXT_REF
     assert dialog.recorded.overridden == ("periorbital_not_approved",)

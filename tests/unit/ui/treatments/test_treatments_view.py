@@ -1,5 +1,5 @@
 """The Treatments view on the demo clinic: newest first, search, paging, the overridden marker,
-opening a lot, and recording a new treatment from it."""
+opening a treatment's card, and recording a new treatment from it."""
 
 from __future__ import annotations
 
@@ -123,18 +123,19 @@ def test_search_filters_as_the_user_types(view: TreatmentsView, qtbot: QtBot) ->
     assert view.count.text() == "0 treatments found"
 
 
-def test_double_click_opens_the_lot(view: TreatmentsView, qtbot: QtBot, ctx: AppContext) -> None:
+def test_double_click_or_enter_opens_the_card(view: TreatmentsView, qtbot: QtBot) -> None:
     row = view.model.row(3)
     rect = view.table.visualRect(view.model.index(3, 1))
-    seen: list[tuple[str, object]] = []
-    ctx.bus.open_requested.connect(lambda kind, key: seen.append((kind, key)))
     # A real double-click is a press and release, then the double-click event.
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert seen == []
+    assert view.card is None
     qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert seen == [("lot", (row.product, row.lot))]
+    assert view.card is not None and view.card.card.ref == row.ref
+    view.card.reject()
+    view.table.selectRow(5)
     qtbot.keyClick(view.table, Qt.Key.Key_Return)  # the keyboard way
-    assert seen[-1] == ("lot", (row.product, row.lot)) and len(seen) == 2
+    assert view.card.card.ref == view.model.row(5).ref
+    view.card.reject()
 
 
 def test_rows_load_a_page_at_a_time_and_select_finds_an_old_one(

@@ -1,0 +1,1 @@
+"""Administration in the window: accounts, the clinic's settings, backups (admins only)."""
