@@ -612,10 +612,14 @@ def field_label(field: str) -> str:
     'reorder level'."""
     return FIELD_LABELS.get(field, field.replace("_", " "))
 
+
 # Mistakes are corrected, never erased: voids and corrections, and the detail cards.
 VOID = "void"
 VOID_ACTION = "&Void…"
-CORRECT_ACTION = "C&orrect…"
+CORRECT_ACTION = "Co&rrect…"
+VOID_LOT_ACTION = "Void the l&ot…"  # the lot card (V is its "Void this line…")
+VOID_LOT_MENU = "&Void the lot…"
+VOID_LINE_ACTION = "&Void this line…"
 OPEN_CARD = "&Open card"
 OPEN_LOT_CARD = "Open the &lot's card"
 OPEN_TREATMENT_CARD = "Open the &treatment's card"
@@ -627,6 +631,7 @@ VOID_INTRO = (
 VOID_REASON = "What was wrong (kept in the audit trail)"
 VOID_DONE = "{what} is void: it is kept, but counts nowhere."
 VOID_SHOWN = "Void since {on}, by {by}: {reason}"
+VOID_COUNTS = "It is kept, but counts nowhere: not in stock, the compliance check or a recall."
 CORRECT_TITLE = "Correct treatment {ref}"
 CORRECT_REASON = "What was wrong with {ref}"
 CORRECT_DONE = "{old} is void; the corrected treatment is {new}."
@@ -653,3 +658,9 @@ def value_words(record: str | None, field: str | None, value: object) -> str:
         if vocabulary is not None:
             return label_for(vocabulary, value)
     return str(value)
+
+
+UNKNOWN_GTIN_BY_HAND = "Pick the product by hand"
+RELEASE_COA_MISSING = (
+    "No certificate of analysis on file for this lot: attach it in Documents before releasing."
+)

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exodesk.models import AuditAction, Location, Lot, LotStatus, Movement, MovementKind, Product
-from exodesk.models.vocabulary import phrase
+from exodesk.models.vocabulary import GTIN_MISMATCH_PROBLEM, phrase
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, utc_now, write_audit
 from exodesk.services.errors import Conflict, InvalidInput, Problem
@@ -233,6 +233,61 @@ def _gtin_forms(gtin: str) -> list[str]:
     return [full[14 - n :] for n in (14, 13, 12, 8) if full[: 14 - n] == "0" * (14 - n)]
 
 
+class GtinMismatch(Conflict):
+    """The scanned box's GTIN is not the product's: receiving it needs a confirmation."""
+
+    def __init__(self, product: str, scanned: str, own: str | None) -> None:
+        problem = Problem(
+            "product",
+            GTIN_MISMATCH_PROBLEM.format(scanned=scanned, product=product, own=own or "none"),
+        )
+        super().__init__(problem.message)
+        self.problem = problem
+        self.product, self.scanned, self.own = product, scanned, own
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return (self.problem,)
+
+
+def assign_gtin(session: Session, product: str, gtin: str, *, user: str) -> str:
+    """Give `product` the GTIN of a scanned box (admin: it changes the catalogue). Refused
+    when the GTIN is not valid, another product has it, or the product has a GTIN already
+    (change that in the product editor). Returns the GTIN as stored (GTIN-14)."""
+    require(session, user, Permission.EDIT_CATALOGUE)
+    digits = gtin.strip()
+    try:
+        stored = Gtin.parse(digits).as_gtin_14()
+    except ParseError:
+        raise InvalidInput([Problem("gtin", f"{digits} is not a valid GTIN")]) from None
+    found = session.scalars(select(Product).where(Product.name == product)).one_or_none()
+    if found is None:
+        raise InvalidInput([Problem("product", f"there is no product named {product!r}")])
+    holder = find_product_by_gtin(session, stored)
+    if holder is not None:
+        raise Conflict(f"GTIN {stored} is already the GTIN of {holder.name}")
+    if found.gtin:
+        raise Conflict(
+            f"{product} already has the GTIN {found.gtin}; change it in the product editor"
+        )
+    found.gtin = stored
+    session.flush()
+    write_audit(
+        session,
+        [Change("product", product, AuditAction.UPDATE, "gtin", None, stored)],
+        user=user,
+        reason="GTIN assigned from a scanned box",
+    )
+    return stored
+
+
+def products_without_gtin(session: Session) -> list[str]:
+    """The products a scanned GTIN may be assigned to, by name."""
+    return list(
+        session.scalars(select(Product.name).where(Product.gtin.is_(None)).order_by(Product.name))
+    )
+
+
 def find_product_by_gtin(session: Session, gtin: str) -> ProductRef | None:
     """The product with this GTIN; a GTIN-13 and its zero-padded GTIN-14 are the same."""
     forms = _gtin_forms(gtin)
@@ -269,8 +324,14 @@ def receive_delivery(
     received: dt.date,
     user: str,
     status: LotStatus | None = None,
+    scanned_gtin: str | None = None,
+    gtin_confirmed: bool = False,
 ) -> ReceiptResult:
     """Book `quantity` vials of a lot into stock, received on `received`.
+
+    `scanned_gtin`, the GTIN of the box scanned, must be the product's own GTIN: a box is
+    never received under another product silently. When it is not, GtinMismatch is raised
+    unless `gtin_confirmed` says the user confirmed receiving it under this product anyway.
 
     A new lot is created with `status` (QUARANTINE when not given) at `location`. More boxes
     of a lot already on file join the lot as it is: same expiry (a different one raises
@@ -280,6 +341,10 @@ def receive_delivery(
     require(session, user, Permission.RECEIVE_STOCK)
     product, code = product.strip(), lot.strip()
     product_id = _check_input(session, product, code, expiry, quantity, location, received, status)
+    if scanned_gtin and not gtin_confirmed:
+        own = session.scalar(select(Product.gtin).where(Product.id == product_id))
+        if own is None or own not in _gtin_forms(scanned_gtin):
+            raise GtinMismatch(product, scanned_gtin, own)
     existing = session.scalars(
         select(Lot).where(Lot.product_id == product_id, Lot.code == code)
     ).first()

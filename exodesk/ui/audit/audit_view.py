@@ -162,7 +162,7 @@ class AuditTableModel(PagedRowTableModel[AuditRow]):
         if full is not None and column in (self.COL_OLD, self.COL_NEW):
             full = value_text(record, full)
         if full is not None and len(full) > SHORT_VALUE:
-            return "\n".join(change_lines(record)) if column != self.COL_REASON else full
+            return full  # the whole value, in words
         return None
 
 

@@ -152,9 +152,9 @@ class FlagTableModel(RowTableModel[Flag]):
     )
 
     def extra_data(self, record: Flag, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.BackgroundRole and column == 0:
+        if role == Qt.ItemDataRole.BackgroundRole and column == 0 and record.is_open:
             return QBrush(severity.BACKGROUND[record.severity])
-        if role == Qt.ItemDataRole.ForegroundRole and column == 0:
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and record.is_open:
             return QBrush(severity.TEXT_ON_BACKGROUND)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return severity.icon(record.severity)

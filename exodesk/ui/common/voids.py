@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 VOID_TEXT = QColor("#6b6b6b")
+VOID_BANNER_STYLE = (
+    "font-weight: 600; color: #1a1a1a; background-color: #e2e3e5; padding: 6px; "
+    "border: 1px solid #adb5bd; border-radius: 3px;"
+)
 
 
 def void_font(base: QFont | None = None) -> QFont:

@@ -127,7 +127,7 @@ class FlagsView(QWidget):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((90, 200, 230, 100, 90)):
+        for column, width in enumerate((150, 200, 200, 100, 90)):  # BLOCK (overridden)
             self.table.setColumnWidth(column, width)
 
         self.detail = QLabel()

@@ -22,6 +22,8 @@ from exodesk.models.vocabulary import (
     LOT_CARD_TITLE,
     OPEN_TREATMENT_CARD,
     VOID,
+    VOID_LINE_ACTION,
+    VOID_LOT_ACTION,
     label,
     phrase,
     short_label,
@@ -113,10 +115,10 @@ class LotCardDialog(QDialog):
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.void_lot_button = self.buttons.addButton(
-            "Void the l&ot…", QDialogButtonBox.ButtonRole.ActionRole
+            VOID_LOT_ACTION, QDialogButtonBox.ButtonRole.ActionRole
         )
         self.void_line_button = self.buttons.addButton(
-            "&Void this line…", QDialogButtonBox.ButtonRole.ActionRole
+            VOID_LINE_ACTION, QDialogButtonBox.ButtonRole.ActionRole
         )
         self.buttons.rejected.connect(self.reject)
         self.void_lot_button.clicked.connect(self.ask_void_lot)
@@ -195,7 +197,7 @@ class LotCardDialog(QDialog):
             )
         entries.append(
             (
-                "Void the l&ot…",
+                VOID_LOT_ACTION,
                 self.ask_void_lot,
                 self.card.void is None and self.ctx.may(Permission.VOID_STOCK),
             )

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.models.enums import LotStatus, Role
 from exodesk.models.vocabulary import (
-    RELEASE_NEEDS_COA,
+    RELEASE_COA_MISSING,
     RELEASE_OVERRIDE,
     RELEASE_OVERRIDE_NEEDS_ADMIN,
     RELEASE_OVERRIDE_REASON,
@@ -121,7 +121,7 @@ class LotStatusDialog(_LotDialog):
         # written reason for releasing without it.
         with ctx.db.read() as session:
             self.has_coa = has_certificate_of_analysis(session, line.lot_id)
-        self.coa_note = QLabel(RELEASE_NEEDS_COA.format(product=line.product, lot=line.lot) + ".")
+        self.coa_note = QLabel(RELEASE_COA_MISSING)
         self.coa_note.setWordWrap(True)
         self.without_coa = QCheckBox(RELEASE_OVERRIDE.replace("without", "&without", 1))
         admin = ctx.role is None or ctx.role is Role.ADMIN

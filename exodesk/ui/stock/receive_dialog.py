@@ -31,14 +31,17 @@ from exodesk.services.queries import location_names, product_names
 from exodesk.services.stock.receiving import (
     GS,
     MAX_LOT_LENGTH,
+    GtinMismatch,
     LotConflict,
     LotRef,
     ReceiptResult,
     Scan,
     ScanError,
+    assign_gtin,
     find_lot,
     find_product_by_gtin,
     parse_scan,
+    products_without_gtin,
     receive_delivery,
 )
 from exodesk.ui.common.date_field import DateField
@@ -46,6 +49,12 @@ from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
+from exodesk.ui.stock.unknown_gtin import (
+    NewProductDialog,
+    UnknownGtinBox,
+    ask_product_for_gtin,
+    confirm_other_gtin,
+)
 
 NOT_SET = QDate(2000, 1, 1)  # the expiry field's "not set" value (shown as its special text)
 # The statuses a delivery may be received as (never destroyed), in the order offered.
@@ -282,7 +291,7 @@ class ReceiveDialog(QDialog):
 
     def _connect(self) -> None:
         self.scan_edit.scanned.connect(self._on_scanned)
-        self.receive_button.clicked.connect(self._on_receive)
+        self.receive_button.clicked.connect(lambda: self._on_receive())
         self.buttons.rejected.connect(self.reject)
         self.product_combo.currentIndexChanged.connect(self._refresh_lot_state)
         self.lot_edit.editingFinished.connect(self._refresh_lot_state)
@@ -382,16 +391,50 @@ class ReceiveDialog(QDialog):
         self.scan_edit.selectAll()
         if product is None:
             self.product_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.offer_unknown_gtin(scan.gtin)
         elif not scan.lot:
             self.lot_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         else:
             self.quantity_spin.setFocus(Qt.FocusReason.OtherFocusReason)
             self.quantity_spin.selectAll()
 
+    def offer_unknown_gtin(self, gtin: str) -> None:
+        """No product has the scanned GTIN: assign it to one (admin), create the product
+        from the scan, or pick the product by hand (Receive then asks to confirm)."""
+        box = UnknownGtinBox(self.ctx, gtin, self)
+        box.exec()
+        chosen: str | None = None
+        if box.clickedButton() is box.assign_button:
+            with self.ctx.db.read() as session:
+                free = products_without_gtin(session)
+            chosen = ask_product_for_gtin(self, gtin, free)
+            if chosen is not None:
+                name, user = chosen, self.ctx.user
+                run_write(
+                    self.ctx,
+                    lambda session: assign_gtin(session, name, gtin, user=user),
+                    Changes.PRODUCTS,
+                    error_line=self.error_label,
+                    on_success=lambda _stored: self._product_found(name),
+                )
+        elif box.clickedButton() is box.create_button:
+            dialog = NewProductDialog(self.ctx, gtin, self)
+            dialog.exec()
+            if dialog.created is not None:
+                self._product_found(dialog.created)
+
+    def _product_found(self, name: str) -> None:
+        self._reload_choices()
+        self._choose(self.product_combo, name)
+        if self._scan is not None:
+            self.scan_info.setText(_describe_scan(self._scan, name))
+        self._refresh_lot_state()
+        self.quantity_spin.setFocus(Qt.FocusReason.OtherFocusReason)
+
     # ----------------------------------------------------------------------------------------
     # Receiving
     # ----------------------------------------------------------------------------------------
-    def _on_receive(self) -> None:
+    def _on_receive(self, gtin_confirmed: bool = False) -> None:
         self.error_label.clear()
         expiry = self._expiry()
         if expiry is None:
@@ -407,6 +450,7 @@ class ReceiveDialog(QDialog):
         status = None if joins_lot else LotStatus(self.status_combo.currentData())
         product, lot, quantity = self._product(), self.lot_edit.text(), self.quantity_spin.value()
         received, user = _pydate(self.received_edit.date()), self.ctx.user
+        scanned = self._scan.gtin if self._scan is not None else None
         run_write(
             self.ctx,
             lambda session: receive_delivery(
@@ -419,6 +463,8 @@ class ReceiveDialog(QDialog):
                 received=received,
                 user=user,
                 status=status,
+                scanned_gtin=scanned,
+                gtin_confirmed=gtin_confirmed,
             ),
             Changes.STOCK,
             on_success=self._received,
@@ -426,6 +472,10 @@ class ReceiveDialog(QDialog):
         )
 
     def _refused(self, refused: ExoDeskError) -> None:
+        if isinstance(refused, GtinMismatch):
+            if confirm_other_gtin(self, refused.scanned, refused.product, refused.own):
+                self._on_receive(gtin_confirmed=True)
+            return
         suffix = ". Nothing was recorded." if isinstance(refused, LotConflict) else ""
         self.error_label.show_problems(refused.problems, suffix=suffix)
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from exodesk.files import write_atomically
 from exodesk.models.enums import LotStatus
-from exodesk.models.vocabulary import OPEN_CARD, VOID, VOID_DONE, choices, phrase
+from exodesk.models.vocabulary import OPEN_CARD, VOID, VOID_DONE, VOID_LOT_MENU, choices, phrase
 from exodesk.services.accounts.users import Permission
 from exodesk.services.queries import location_names
 from exodesk.services.stock.listing import PRINT_HEADER, stock_csv, stock_lines, stock_print_rows
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Product", "Lot", "Expiry", "Location", "Status", "On hand", "Note")
 NOTE_COLUMN = 6
-Row = tuple[int, str, str, dt.date, str | None, str, int]
+Row = tuple[int, str, str, dt.date, str | None, str, int, bool]  # … on hand, void
 
 
 class StockPageModel(QAbstractTableModel):
@@ -127,7 +127,16 @@ class StockPageModel(QAbstractTableModel):
     def _load(self, ids: Sequence[int]) -> list[Row]:
         with self.ctx.db.read() as session:
             return [
-                (x.lot_id, x.product, x.lot, x.expiry, x.location, x.status.value, x.on_hand)
+                (
+                    x.lot_id,
+                    x.product,
+                    x.lot,
+                    x.expiry,
+                    x.location,
+                    x.status.value,
+                    x.on_hand,
+                    x.void,
+                )
                 for x in lot_lines(session, ids)
             ]
 
@@ -163,8 +172,8 @@ class StockPageModel(QAbstractTableModel):
     # -- table -------------------------------------------------------------------------
 
     def line(self, row: int) -> LotLine:
-        lot_id, product, lot, expiry, location, status, on_hand = self._rows[row]
-        return LotLine(lot_id, product, lot, expiry, location, LotStatus(status), on_hand)
+        lot_id, product, lot, expiry, location, status, on_hand, void = self._rows[row]
+        return LotLine(lot_id, product, lot, expiry, location, LotStatus(status), on_hand, void)
 
     def row_of(self, product: str, lot: str) -> int | None:
         for i, row in enumerate(self._rows):
@@ -201,7 +210,7 @@ class StockPageModel(QAbstractTableModel):
                 line.location or "",
                 phrase(line.status),
                 str(line.on_hand),
-                expiry_note(line.expiry, today),
+                VOID if line.void else expiry_note(line.expiry, today),
             ][column]
         if role == SORT_ROLE:
             raw = [
@@ -482,7 +491,7 @@ class StockView(QWidget):
             (self.status_button.text(), self._change_status, adjust),
             (self.waste_button.text(), self._record_waste, adjust and line.on_hand > 0),
             (self.move_button.text(), self._move, adjust),
-            ("Void the l&ot…", self.void_selected, live and self.ctx.may(Permission.VOID_STOCK)),
+            (VOID_LOT_MENU, self.void_selected, live and self.ctx.may(Permission.VOID_STOCK)),
         ]
 
     def _open_card(self, index: QModelIndex) -> None:

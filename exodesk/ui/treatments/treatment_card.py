@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -24,6 +25,7 @@ from exodesk.models.vocabulary import (
     OVERRIDDEN,
     TREATMENT_CARD_TITLE,
     VOID_ACTION,
+    VOID_COUNTS,
     field_label,
     label_for,
     rule_title,
@@ -33,7 +35,7 @@ from exodesk.services.accounts.users import Permission
 from exodesk.services.treatments.cards import TreatmentCard, treatment_card
 from exodesk.services.treatments.corrections import void_treatment
 from exodesk.ui.common import severity
-from exodesk.ui.common.voids import ReasonDialog, void_font, void_text
+from exodesk.ui.common.voids import VOID_BANNER_STYLE, ReasonDialog, void_text
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 
@@ -77,6 +79,7 @@ class TreatmentCardDialog(QDialog):
         self.flags_label = QLabel("Findings on this treatment:")
         layout.addWidget(self.flags_label)
         layout.addWidget(self.flags)
+        layout.addStretch(1)
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
         self.reload()
@@ -118,12 +121,12 @@ class TreatmentCardDialog(QDialog):
         for field, value in rows:
             shown = QLabel(value)
             shown.setWordWrap(True)
-            if card.void is not None:
-                shown.setFont(void_font(shown.font()))
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.form.addRow(_words(field), shown)
-        self.void_label.setText(void_text(card.void))
+        # a void record's card keeps its values readable; the banner says it counts nowhere
+        self.void_label.setText(f"{void_text(card.void)}. {VOID_COUNTS}")
         self.void_label.setVisible(card.void is not None)
-        self.void_label.setStyleSheet("font-weight: 600;")
+        self.void_label.setStyleSheet(VOID_BANNER_STYLE)
         self.flags.clear()
         for flag in card.flags:
             words = f"{short_label(flag.severity)}: {flag.message}"

@@ -196,7 +196,7 @@ def test_a_new_lot_is_created_in_quarantine_with_a_receipt(db: Database) -> None
     assert (event.action, event.record, event.user) == (AuditAction.CREATE, "lot", "stella")
     assert json.loads(event.new or "") == {
         "product": CELVIA, "lot": "CV-7001A", "expiry": "2028-06-30", "received": "2026-11-22",
-        "quantity": 5, "location": "Fridge A", "status": "quarantine",
+        "quantity": 5, "location": "Fridge A", "status": "quarantine", "void": None,
     }  # fmt: skip
 
 

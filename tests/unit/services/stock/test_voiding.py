@@ -4,8 +4,10 @@ dashboard, the audit replay, the interchange file)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from sqlalchemy import select
 from exodesk.db import Database, open_database
 from exodesk.models import AuditEvent, LotStatus, Movement, Role, Treatment
 from exodesk.services.accounts import users
+from exodesk.services.audit.guards import SQLITE_GUARDS
 from exodesk.services.compliance import rules
 from exodesk.services.compliance.dashboard import dashboard
 from exodesk.services.counts import counts
@@ -377,3 +380,21 @@ def test_the_lot_card_tells_everything(db: Database) -> None:
     assert card.on_hand == 7 and card.received_quantity == 10
     assert [(c.expected, c.counted) for c in card.counts] == [(7, 7)]
     assert {d.kind.value for d in card.documents} == {"ifu", "certificate_of_analysis"}
+
+
+def test_the_audit_replay_catches_a_void_undone_behind_exodesk(db: Database, db_path: Path) -> None:
+    with db.write() as s:
+        void_treatment(s, "T-0001", reason="wrong patient", today=TODAY, user=None)
+        void_movement(s, "M-0003", reason="wrong lot", today=TODAY, user=None)
+    assert serious(check(db)) == []
+    with contextlib.closing(sqlite3.connect(db_path)) as raw, raw:
+        for name in SQLITE_GUARDS:
+            raw.execute(f"DROP TRIGGER IF EXISTS {name}")
+        raw.execute("UPDATE treatment SET void_on = NULL WHERE ref = 'T-0001'")
+        raw.execute("UPDATE movement SET void_on = NULL WHERE ref = 'M-0003'")
+        for definition in SQLITE_GUARDS.values():
+            raw.execute(definition)
+    found = serious(check(db))
+    assert "treatment T-0001: not void in the tables, void by the audit trail" in found
+    assert "movement M-0003: not void in the tables, void by the audit trail" in found
+    assert any("PL002" in line and "status" in line for line in found)

@@ -36,7 +36,9 @@ def test_flags_filter_by_severity_rule_and_text(qtbot: QtBot, ctx: Any, tmp_path
     view.severity.setCurrentIndex(view.severity.findData(Severity.BLOCK))
     blocks = [f for f in flags if f.severity is Severity.BLOCK]
     assert view.proxy.rowCount() == len(blocks)
-    assert view.summary.text() == f"{len(blocks)} of {len(flags)} flag(s) shown"
+    assert view.summary.text() == (
+        f"{len(blocks)} of {len(flags)} flag(s) shown · {len(blocks)} open block(s)"
+    )
     view.severity.setCurrentIndex(0)
     view.rule.setCurrentIndex(view.rule.findData("missing_coa"))
     assert view.proxy.rowCount() == sum(f.rule == "missing_coa" for f in flags)

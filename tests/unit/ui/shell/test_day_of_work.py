@@ -52,7 +52,9 @@ def test_a_day_of_work_keeps_the_audit_trail_intact(qtbot: QtBot, ctx: Any, demo
     release = LotStatusDialog(ctx, _line(ctx, "CV-DAY1"))
     qtbot.addWidget(release)
     release.status.setCurrentIndex(release.status.findData(LotStatus.RELEASED))
-    release.reason.setPlainText("CoA checked")
+    assert not release.without_coa.isHidden()  # no CoA on file for CV-DAY1: an admin's reason
+    release.without_coa.setChecked(True)
+    release.reason.setPlainText("CoA checked on the supplier's portal, copy to follow")
     release.buttons.accepted.emit()
     assert _line(ctx, "CV-DAY1").status is LotStatus.RELEASED
 

@@ -7,19 +7,24 @@ import datetime as dt
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from counting_helpers import answer
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
+from shots import save_shot
+from sqlalchemy import select
 
 from exodesk.cli import main
+from exodesk.models import Product
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.stock.receive_dialog import ReceiveDialog
+from exodesk.ui.stock.unknown_gtin import UnknownGtinBox
 
 GS = "\x1d"
 TODAY = dt.date(2026, 11, 22)
@@ -164,23 +169,80 @@ def test_an_unreadable_scan_says_why_inline(qtbot: QtBot, dialog: ReceiveDialog)
     assert dialog.received == [] and lines(dialog) == []
 
 
-def test_an_unknown_gtin_asks_for_the_product(
-    qtbot: QtBot, dialog: ReceiveDialog, demo_db: Path
+def _cancel(box: QMessageBox) -> None:
+    assert isinstance(box, QMessageBox), box
+    box.button(QMessageBox.StandardButton.Cancel).click()
+
+
+def _role(role: QMessageBox.ButtonRole) -> Callable[[QMessageBox], None]:
+    def click(box: QMessageBox) -> None:
+        assert isinstance(box, QMessageBox), box
+        next(b for b in box.buttons() if box.buttonRole(b) is role).click()
+
+    return click
+
+
+def test_an_unknown_gtin_is_offered_and_another_product_needs_a_confirmation(
+    qtbot: QtBot, dialog: ReceiveDialog, demo_db: Path, tmp_path: Path
 ) -> None:
+    offers: list[UnknownGtinBox] = []
+
+    def look_then_cancel(box: QMessageBox) -> None:
+        assert isinstance(box, UnknownGtinBox)
+        offers.append(box)
+        assert "No product has the GTIN 04006381333931" in box.text()
+        assert box.assign_button.isEnabled() and box.create_button.isEnabled()  # no accounts
+        box.resize(600, 200)
+        save_shot(box, "receive_unknown_gtin_offer", tmp_path)
+        _cancel(box)
+
+    script = answer(look_then_cancel)
     scan(qtbot, dialog.scan_edit, "]d20104006381333931" + "1728063010NEW-1")
-    assert dialog.product_combo.currentIndex() == -1
+    script.done()
+    assert offers and dialog.product_combo.currentIndex() == -1
     assert "04006381333931 · not on file for any product: pick the product" in (
         dialog.scan_info.text()
     )
-    assert QApplication.focusWidget() is dialog.product_combo
+    assert dialog.focusWidget() is dialog.product_combo  # (offscreen: the window stays inactive)
     qtbot.mouseClick(dialog.receive_button, Qt.MouseButton.LeftButton)
     assert dialog.error_label.text() == "Error: product: choose the product"
     dialog.product_combo.setCurrentIndex(dialog.product_combo.findText(HAIREXO))
+    # Not silently: receiving under Hairexo (another GTIN) asks first; Cancel records nothing.
+    script = answer(_cancel)
     qtbot.mouseClick(dialog.receive_button, Qt.MouseButton.LeftButton)
+    script.done()
+    assert lines(dialog) == [] and "NEW-1" not in stock(demo_db)
+    script = answer(_role(QMessageBox.ButtonRole.YesRole))
+    qtbot.mouseClick(dialog.receive_button, Qt.MouseButton.LeftButton)
+    script.done()
     assert lines(dialog) == [
         f"Received 1 × {HAIREXO} lot NEW-1, exp 2028-06-30 → Fridge A · new lot, quarantine"
     ]
     assert stock(demo_db)["NEW-1"]["product"] == HAIREXO
+
+
+def test_an_unknown_gtin_can_be_assigned_to_a_product_without_one(
+    qtbot: QtBot, dialog: ReceiveDialog, ctx: AppContext, demo_db: Path
+) -> None:
+    with ctx.db.write() as session:
+        session.scalars(select(Product).where(Product.name == HAIREXO)).one().gtin = None
+
+    def pick_hairexo(box: QInputDialog) -> None:
+        assert isinstance(box, QInputDialog), box
+        assert HAIREXO in box.comboBoxItems() and CELVIA not in box.comboBoxItems()
+        box.setTextValue(HAIREXO)
+        box.accept()
+
+    script = answer(_role(QMessageBox.ButtonRole.ActionRole), pick_hairexo)
+    scan(qtbot, dialog.scan_edit, "]d20104006381333931" + "1728063010NEW-2")
+    script.done()
+    assert dialog.product_combo.currentText() == HAIREXO
+    with ctx.db.read() as session:
+        assert session.scalars(select(Product.gtin).where(Product.name == HAIREXO)).one() == (
+            "04006381333931"
+        )
+    qtbot.mouseClick(dialog.receive_button, Qt.MouseButton.LeftButton)  # its own GTIN now
+    assert stock(demo_db)["NEW-2"]["product"] == HAIREXO
 
 
 def test_typing_a_delivery_by_hand(qtbot: QtBot, dialog: ReceiveDialog, demo_db: Path) -> None:
