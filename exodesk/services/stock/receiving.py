@@ -23,6 +23,7 @@ from typing import Any
 import biip
 from biip import ParseError
 from biip.gs1_element_strings import GS1ElementStrings
+from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -129,6 +130,15 @@ def parse_scan(text: str) -> Scan:
         raise ScanError("the scan is empty")
     if raw.isdigit() and len(raw) in _GTIN_LENGTHS:
         return Scan(_gtin14(raw), None, None, None)  # a plain EAN/UPC barcode: GTIN only
+    if raw.startswith("("):  # typed from the text printed under the code: (01)…(17)…(10)…
+        try:
+            hri = GS1Message.parse_hri(raw)
+        except ParseError:
+            raise ScanError(
+                "cannot read the code as typed: give each part as (01) GTIN, (17) expiry "
+                "YYMMDD, (10) lot, e.g. (01)08809531000129(17)280131(10)CV-9001X"
+            ) from None
+        return _scan_from(hri.element_strings, had_separator=True)
     result = biip.parse(raw)
     link = result.gs1_digital_link_uri
     if result.gs1_message is not None:

@@ -32,7 +32,14 @@ from PySide6.QtWidgets import (
 
 from exodesk.files import write_atomically
 from exodesk.models.enums import LotStatus
-from exodesk.models.vocabulary import OPEN_CARD, VOID, VOID_DONE, VOID_LOT_MENU, choices, phrase
+from exodesk.models.vocabulary import (
+    OPEN_CARD,
+    VOID,
+    VOID_DONE,
+    VOID_LOT_MENU,
+    choices,
+    label,
+)
 from exodesk.services.accounts.users import Permission
 from exodesk.services.queries import location_names
 from exodesk.services.stock.listing import PRINT_HEADER, stock_csv, stock_lines, stock_print_rows
@@ -208,7 +215,7 @@ class StockPageModel(QAbstractTableModel):
                 line.lot,
                 line.expiry.isoformat(),
                 line.location or "",
-                phrase(line.status),
+                label(line.status),  # as the filters, the cards and the audit say it
                 str(line.on_hand),
                 VOID if line.void else expiry_note(line.expiry, today),
             ][column]

@@ -53,6 +53,8 @@ EXPECTED = Scan(CELVIA_GTIN, "CV-7001A", dt.date(2028, 6, 30), None)
         f"01{CELVIA_GTIN}10CV-7001A<GS>17280630",  # separator typed as text
         f"01{CELVIA_GTIN}10CV-7001A^]17280630",
         f"https://id.gs1.org/01/{CELVIA_GTIN}/10/CV-7001A?17=280630",  # GS1 Digital Link
+        f"(01){CELVIA_GTIN}(17)280630(10)CV-7001A",  # typed from the text under the code
+        f"(01){CELVIA_GTIN}(10)CV-7001A(17)280630",
     ],
 )
 def test_a_scan_reads_the_same_however_the_scanner_types_it(code: str) -> None:
@@ -87,6 +89,7 @@ def test_a_plain_ean13_gives_the_gtin_padded_to_14_digits() -> None:
         (f"01{CELVIA_GTIN}1728023010L1", "expiry 28-02-30 is not a date"),
         (f"01{CELVIA_GTIN}172806", "the expiry (17) is cut short"),
         ("hello world", "not a GS1 code"),
+        ("(01)123(17)2806", "cannot read the code as typed"),
         ("]d2hello", "not a GS1 code"),
         ("", "the scan is empty"),
         (f"  {GS} ", "the scan is empty"),

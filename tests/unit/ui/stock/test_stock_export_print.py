@@ -74,3 +74,11 @@ def test_the_stock_list_prints_from_its_button_and_file_print(
     window.stock.print_button.click()
     assert len(printed) == 2
     assert "Stock on hand" in printed[0] and "CV-6233B" in printed[0]
+
+
+def test_the_stock_list_names_statuses_as_every_other_view_does(view: StockView) -> None:
+    from exodesk.models.vocabulary import label
+
+    shown = {view.model.index(row, 4).data() for row in range(view.model.rowCount())}
+    assert label(LotStatus.RELEASED) in shown
+    assert "released" not in shown
