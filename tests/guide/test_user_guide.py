@@ -304,7 +304,7 @@ def test_receive_a_box_by_scanning_it(
         NEW_LOT,
         "2028-06-30",
         "Fridge A",
-        "quarantine",
+        "Quarantine",
         "10",
     ]
     shot(window, "stock-received", tmp_path)
@@ -431,7 +431,7 @@ def test_recall_a_lot(qtbot: QtBot, window: MainWindow, demo_db: Path, tmp_path:
     qtbot.addWidget(treatment)
     offered = [treatment.lot.itemData(i) for i in range(treatment.lot.count())]
     assert offered == ["CV-3012B", "CV-5907A"]
-    qtbot.waitUntil(lambda: cell(window, CELVIA, "CV-5118C", 4) == "recalled", timeout=10000)
+    qtbot.waitUntil(lambda: cell(window, CELVIA, "CV-5118C", 4) == "Recalled", timeout=10000)
 
 
 # -- 6. a stock count ----------------------------------------------------------------------------
