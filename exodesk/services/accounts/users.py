@@ -315,25 +315,25 @@ def authenticate(session: Session, name: str, password: str) -> Account | None:
     except (VerificationError, InvalidHashError):
         return None
     if HASHER.check_needs_rehash(user.password_hash):
-        old = user.password_hash
-        user.password_hash = HASHER.hash(password)
-        session.flush()
-        write_audit(
+        _new_hash(
             session,
-            [
-                Change(
-                    "user",
-                    user.name,
-                    AuditAction.UPDATE,
-                    field="password",
-                    old=_fp(old),
-                    new=_fp(user.password_hash),
-                )
-            ],
-            user=user.name,
+            user,
+            password,
+            by=user.name,
             reason="password hash upgraded to today's settings",
         )
     return _account(user)
+
+
+def _new_hash(session: Session, user: User, password: str, *, by: str, reason: str) -> None:
+    """Store a fresh argon2 hash of `password`; the trail keeps both hashes' fingerprints."""
+    old = user.password_hash
+    user.password_hash = HASHER.hash(password)
+    session.flush()
+    change = Change(
+        "user", user.name, AuditAction.UPDATE, "password", _fp(old), _fp(user.password_hash)
+    )
+    write_audit(session, [change], user=by, reason=reason)
 
 
 def sign_in(session: Session, name: str, password: str) -> Account:
@@ -362,22 +362,11 @@ def set_password(session: Session, name: str, password: str, *, by: str | None) 
     errors = password_problems(password)
     if errors:
         raise InvalidInput(errors)
-    old = user.password_hash
-    user.password_hash = HASHER.hash(password)
-    session.flush()
-    write_audit(
+    _new_hash(
         session,
-        [
-            Change(
-                "user",
-                user.name,
-                AuditAction.UPDATE,
-                field="password",
-                old=_fp(old),
-                new=_fp(user.password_hash),
-            )
-        ],
-        user=by or name,
+        user,
+        password,
+        by=by or name,
         reason="password changed" + ("" if by == name else f" by {by}"),
     )
 

@@ -29,7 +29,7 @@ from exodesk.services.compliance.rules import Flag
 from exodesk.services.stock.lots import current_status
 from exodesk.services.stock.on_hand import stock_query
 from exodesk.services.stock.voiding import VoidMark, void_mark
-from exodesk.services.treatments.corrections import UnknownTreatment, may_void_treatment
+from exodesk.services.treatments.corrections import may_void_treatment, stored_treatment
 from exodesk.services.treatments.trace import UnknownLot
 
 
@@ -200,19 +200,10 @@ def lot_card(session: Session, product: str, lot: str, today: dt.date) -> LotCar
 
 
 def treatment_card(session: Session, ref: str, today: dt.date) -> TreatmentCard:
-    row = session.execute(
-        select(Treatment, Product.name, Lot.code)
-        .join(Lot, Lot.id == Treatment.lot_id)
-        .join(Product, Product.id == Lot.product_id)
-        .where(Treatment.ref == ref)
-    ).one_or_none()
-    if row is None:
-        raise UnknownTreatment(ref)
-    t, product, lot = row
-    product_id = session.scalar(select(Lot.product_id).where(Lot.id == t.lot_id))
+    t, product_id, product, lot = stored_treatment(session, ref)
     flags = (
         []
-        if t.void_on is not None or product_id is None
+        if t.void_on is not None
         else [f for f in _product_flags(session, product_id, today) if f.treatment == ref]
     )
     return TreatmentCard(

@@ -165,17 +165,22 @@ def correct_treatment(
     return Correction(treatment.ref, recorded)
 
 
-def draft_of(session: Session, ref: str) -> TreatmentDraft:
-    """The stored treatment as a draft, to fill the form that corrects it."""
+def stored_treatment(session: Session, ref: str) -> tuple[Treatment, int, str, str]:
+    """The treatment `ref` with its product's id and name and its lot's code."""
     row = session.execute(
-        select(Treatment, Product.name, Lot.code)
+        select(Treatment, Product.id, Product.name, Lot.code)
         .join(Lot, Lot.id == Treatment.lot_id)
         .join(Product, Product.id == Lot.product_id)
         .where(Treatment.ref == ref)
     ).one_or_none()
     if row is None:
         raise UnknownTreatment(ref)
-    t, product, lot = row
+    return row[0], row[1], row[2], row[3]
+
+
+def draft_of(session: Session, ref: str) -> TreatmentDraft:
+    """The stored treatment as a draft, to fill the form that corrects it."""
+    t, _product_id, product, lot = stored_treatment(session, ref)
     return TreatmentDraft(
         t.date,
         product,
