@@ -1,5 +1,5 @@
 """Packaging that pyproject.toml cannot say alone: the top-level resources/ folder ships
-inside the package as exodesk.resources (icons, desktop entry, AppStream metainfo)."""
+inside the package as exodesk.resources (icons, desktop entry, AppStream metainfo, the register of notified bodies)."""
 
 from setuptools import find_namespace_packages, find_packages, setup
 
@@ -12,6 +12,8 @@ setup(
     package_dir={"exodesk.resources": "resources"},
     package_data={
         "exodesk.migrations": ["script.py.mako"],
-        **{name: ["*.svg", "*.png", "*.desktop", "*.xml", "LICENSE"] for name in RESOURCES},
+        **{
+            name: ["*.svg", "*.png", "*.desktop", "*.xml", "*.json", "LICENSE"] for name in RESOURCES
+        },
     },
 )

@@ -24,13 +24,17 @@ def build_parser(commands: Sequence[Command], groups: Sequence[Group]) -> argpar
     top = parser.add_subparsers(dest="command_name", metavar="COMMAND")
     group_help = {g.name: g.help for g in groups}
     steps: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+    # A group may also be a command of its own (`bodies`, and `bodies import FILE`): its
+    # steps are then optional, and the group's command must come first in the registry.
+    leaves: dict[str, argparse.ArgumentParser] = {}
     for command in commands:
         *group, word = command.path
         if group:
             (name,) = group
             if name not in steps:
-                steps[name] = top.add_parser(name, help=group_help[name]).add_subparsers(
-                    dest="step", metavar="STEP", required=True
+                parent = leaves.get(name) or top.add_parser(name, help=group_help[name])
+                steps[name] = parent.add_subparsers(
+                    dest="step", metavar="STEP", required=name not in leaves
                 )
             where = steps[name]
         else:
@@ -41,4 +45,6 @@ def build_parser(commands: Sequence[Command], groups: Sequence[Group]) -> argpar
         leaf = where.add_parser(word, parents=parents, help=command.help)
         command.arguments(leaf)
         leaf.set_defaults(**{COMMAND: command})
+        if not group:
+            leaves[word] = leaf
     return parser

@@ -1,6 +1,7 @@
 """SQLAlchemy ORM models only: no queries, no Qt."""
 
 from exodesk.models.base import Base
+from exodesk.models.bodies import NotifiedBody
 from exodesk.models.catalogue import Clinic, Document, Location, Product, document_product
 from exodesk.models.counts import StockCount, StockCountLine
 from exodesk.models.enums import (
@@ -38,6 +39,7 @@ __all__ = [
     "LotStatus",
     "Movement",
     "MovementKind",
+    "NotifiedBody",
     "Product",
     "RegulatoryClass",
     "Role",

@@ -63,9 +63,29 @@ class DocumentKind(StrEnum):
 
 
 class DocumentStatus(StrEnum):
+    """A certificate's status as EUDAMED lists it."""
+
     ISSUED = "issued"
+    RESTRICTED = "restricted"  # in force, but covering less than it did
     SUSPENDED = "suspended"
+    REINSTATED = "reinstated"  # in force again after a suspension
     WITHDRAWN = "withdrawn"
+
+    @property
+    def in_force(self) -> bool:
+        return self in IN_FORCE
+
+
+IN_FORCE = frozenset({DocumentStatus.ISSUED, DocumentStatus.RESTRICTED, DocumentStatus.REINSTATED})
+
+
+class CheckedAt(StrEnum):
+    """Where a certificate or authorisation was checked ("Record a check")."""
+
+    NANDO = "nando"
+    EUDAMED = "eudamed"
+    BODY = "body"  # with the notified body that issued it
+    MHRA = "mhra"
 
 
 class LotStatus(StrEnum):
@@ -131,6 +151,7 @@ class RecordKind(StrEnum):
     STOCK_COUNT = "stock_count"
     USER = "user"
     DATABASE = "database"
+    BODY = "body"  # a row of the clinic's register of notified bodies
 
 
 class FileState(StrEnum):

@@ -18,6 +18,7 @@ from typing import TypeVar
 from exodesk.models.enums import (
     AuditAction,
     BackupKind,
+    CheckedAt,
     DocumentKind,
     DocumentStatus,
     FileState,
@@ -174,8 +175,26 @@ VOCABULARIES: dict[type[StrEnum], Mapping[StrEnum, Words]] = {
     },
     DocumentStatus: {
         DocumentStatus.ISSUED: Words("Issued", phrase="issued"),
+        DocumentStatus.RESTRICTED: Words(
+            "Restricted", description="in force, covering less", phrase="restricted"
+        ),
         DocumentStatus.SUSPENDED: Words("Suspended", phrase="suspended"),
+        DocumentStatus.REINSTATED: Words(
+            "Reinstated", description="in force again", phrase="reinstated"
+        ),
         DocumentStatus.WITHDRAWN: Words("Withdrawn", phrase="withdrawn"),
+    },
+    CheckedAt: {
+        CheckedAt.NANDO: Words(
+            "NANDO", description="the European Commission's register", phrase="in NANDO"
+        ),
+        CheckedAt.EUDAMED: Words(
+            "EUDAMED", description="the EU's certificate database", phrase="in EUDAMED"
+        ),
+        CheckedAt.BODY: Words("The notified body", phrase="with the notified body"),
+        CheckedAt.MHRA: Words(
+            "MHRA", description="the UK regulator's registers", phrase="with the MHRA"
+        ),
     },
     LotStatus: {
         LotStatus.QUARANTINE: Words(
@@ -235,6 +254,7 @@ VOCABULARIES: dict[type[StrEnum], Mapping[StrEnum, Words]] = {
         RecordKind.STOCK_COUNT: Words("Stock count"),
         RecordKind.USER: Words("User account"),
         RecordKind.DATABASE: Words("Database"),
+        RecordKind.BODY: Words("Notified body"),
     },
     FileState: {
         FileState.NONE: Words(

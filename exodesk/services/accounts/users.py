@@ -47,12 +47,19 @@ class Permission(StrEnum):
     VOID_OWN_TREATMENT = "void_own_treatment"  # a treatment one gave or recorded
     VOID_STOCK = "void_stock"  # lots and movements
     EDIT_SETTINGS = "edit_settings"
+    EDIT_REGISTER = "edit_register"  # the clinic's rows of the register of notified bodies
+    RECORD_CHECK = "record_check"  # a certificate checked against its issuer or a register
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.PRACTITIONER: frozenset(
-        {Permission.RECORD_TREATMENT, Permission.OVERRIDE_BLOCK, Permission.VOID_OWN_TREATMENT}
+        {
+            Permission.RECORD_TREATMENT,
+            Permission.OVERRIDE_BLOCK,
+            Permission.VOID_OWN_TREATMENT,
+            Permission.RECORD_CHECK,
+        }
     ),
     Role.STOCK_MANAGER: frozenset(
         {
@@ -62,7 +69,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VOID_STOCK,
         }
     ),
-    Role.AUDITOR: frozenset({Permission.COUNT_STOCK, Permission.CLOSE_COUNT}),
+    Role.AUDITOR: frozenset(
+        {Permission.COUNT_STOCK, Permission.CLOSE_COUNT, Permission.RECORD_CHECK}
+    ),
 }
 
 DOING = {
@@ -80,6 +89,8 @@ DOING = {
     Permission.VOID_OWN_TREATMENT: "voiding a treatment",
     Permission.VOID_STOCK: "voiding a lot or a stock movement",
     Permission.EDIT_SETTINGS: "changing the clinic's settings",
+    Permission.EDIT_REGISTER: "changing the register of notified bodies",
+    Permission.RECORD_CHECK: "recording a check of a certificate",
 }
 
 

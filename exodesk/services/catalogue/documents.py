@@ -36,6 +36,7 @@ from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, write_audit
 from exodesk.services.errors import InvalidInput, NotFound, Problem
 from exodesk.services.interchange.schema import DocumentIn, validation_problems
+from exodesk.services.register.bodies import named_body_number, register_bodies
 from exodesk.settings import CERTIFICATE_EXPIRING_DAYS
 
 Rec = dict[str, Any]
@@ -51,6 +52,9 @@ FILE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".tiff": ("a TIFF image", (b"II*\x00", b"MM\x00*")),
 }
 _CHUNK = 1 << 20
+
+
+BODY_KINDS = frozenset({DocumentKind.CE_CERTIFICATE})  # documents a notified body issues
 
 
 class UnknownDocument(NotFound):
@@ -71,6 +75,7 @@ class DocumentDraft:
     products: tuple[str, ...] = ()
     lot: str | None = None
     status: DocumentStatus = DocumentStatus.ISSUED
+    body_number: str | None = None  # the notified body's four digits; None: the issuer's
 
 
 class Standing(StrEnum):
@@ -84,7 +89,7 @@ class Standing(StrEnum):
 def standing(
     status: DocumentStatus, expires: dt.date | None, today: dt.date, *, window: int | None = None
 ) -> Standing:
-    if status is not DocumentStatus.ISSUED:
+    if not status.in_force:
         return Standing.LAPSED
     if expires is None:
         return Standing.VALID
@@ -99,7 +104,8 @@ def standing(
 @dataclass(frozen=True)
 class DocumentDetail:
     """A stored document as of a day: `validity` is "valid", "expired", "expires today",
-    "expires in N days" (within the certificate alert window), "withdrawn" or "suspended";
+    "expires in N days" (within the certificate alert window), "withdrawn" or "suspended"
+    (", restricted" added for a restricted certificate in force);
     `file_state` is "no file", "ok", "missing", "changed" or "not checked"."""
 
     kind: DocumentKind
@@ -117,6 +123,10 @@ class DocumentDetail:
     standing: Standing = Standing.VALID
     file_name: str | None = None  # the attached file's own name, as the user had it
     verified_on: dt.date | None = None  # last checked with the issuer; None: never
+    verified_by: str | None = None
+    body_number: str | None = None  # as entered
+    body: str | None = None  # the body it names: body_number, else the issuer's four digits
+    body_name: str | None = None  # that body's name in the register; None: not in it
 
     @property
     def key(self) -> DocumentKey:
@@ -131,9 +141,13 @@ def validity(
 ) -> str:
     """The standing in words: "valid", "expired", "expires today", "expires in N days",
     or the status ("withdrawn", "suspended")."""
-    state = standing(status, expires, today, window=window)
-    if status is not DocumentStatus.ISSUED:
+    if not status.in_force:
         return phrase(status)
+    words = _in_force_validity(standing(status, expires, today, window=window), expires, today)
+    return f"{words}, restricted" if status is DocumentStatus.RESTRICTED else words
+
+
+def _in_force_validity(state: Standing, expires: dt.date | None, today: dt.date) -> str:
     if state is Standing.VALID or expires is None:
         return "valid"
     days = (expires - today).days
@@ -257,8 +271,10 @@ def _details(
     covers = _covers(session, [d.id for d in docs])
     lot_ids = {d.lot_id for d in docs if d.lot_id is not None}
     codes = dict(session.execute(select(Lot.id, Lot.code).where(Lot.id.in_(lot_ids))).all())
+    bodies = register_bodies(session) if any(d.kind in BODY_KINDS for d in docs) else {}
     details = []
     for d in docs:
+        body = named_body_number(d.body_number, d.issuer) if d.kind in BODY_KINDS else None
         detail = DocumentDetail(
             kind=DocumentKind(d.kind),
             number=d.number,
@@ -275,6 +291,10 @@ def _details(
             file_state=FileState.NONE,
             file_name=d.file_name,
             verified_on=d.verified_on,
+            verified_by=d.verified_by,
+            body_number=d.body_number,
+            body=body,
+            body_name=bodies[body].name if body in bodies else None,
         )
         if detail.stored_file is not None:
             state = (
@@ -354,6 +374,7 @@ def _validated(draft: DocumentDraft) -> Rec:
         "products": list(draft.products),
         "lot": draft.lot,
         "status": draft.status.value,
+        "body_number": draft.body_number or None,
     }
     try:
         return DocumentIn.model_validate(data).model_dump(mode="json")
@@ -436,6 +457,7 @@ def register_document(
         sha256=sha,
         stored_file=stored,
         file_name=file.name if file is not None else None,
+        body_number=rec["body_number"],
         lot_id=lot_id,
     )
     session.add(doc)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exodesk.models.catalogue import Document, Product, document_product
-from exodesk.models.enums import DocumentKind, DocumentStatus, LotStatus, Severity
+from exodesk.models.enums import IN_FORCE, DocumentKind, LotStatus, Severity
 from exodesk.models.vocabulary import missing_document
 from exodesk.services.compliance import rules
 from exodesk.services.stock.on_hand import StockRow, stock_on_hand
@@ -79,7 +79,7 @@ def certificates_to_check(session: Session, today: dt.date) -> list[CertificateT
         select(Document)
         .where(
             Document.kind.in_([k.value for k in CHECKED_KINDS]),
-            Document.status == DocumentStatus.ISSUED.value,
+            Document.status.in_([s.value for s in IN_FORCE]),
             (Document.expires.is_(None)) | (Document.expires >= today),
             (Document.verified_on.is_(None)) | (Document.verified_on < stale),
         )

@@ -31,6 +31,8 @@ from exodesk.models import (
     document_product,
 )
 from exodesk.models.vocabulary import phrase
+from exodesk.services.register.bodies import named_body_number, registered_numbers
+from exodesk.services.register.shipped import shipped_register
 from exodesk.services.stock.on_hand import on_hand_by_lot
 from exodesk.settings import CERTIFICATE_EXPIRING_DAYS, LOT_EXPIRING_DAYS
 
@@ -41,8 +43,12 @@ RULES: dict[str, Severity] = {
     "certificate_withdrawn": Severity.BLOCK,
     "certificate_expired": Severity.BLOCK,
     "certificate_expiring": Severity.WARN,
+    "certificate_restricted": Severity.WARN,
+    "certificate_too_long": Severity.WARN,
+    "certificate_body_unknown": Severity.WARN,
     "atmp_unauthorised": Severity.BLOCK,
     "human_cosmetic_prohibited": Severity.BLOCK,
+    "human_device_not_class_iii": Severity.BLOCK,
     "human_source_review": Severity.WARN,
     "composition_undocumented": Severity.WARN,
     "missing_ifu": Severity.WARN,
@@ -54,6 +60,7 @@ RULES: dict[str, Severity] = {
     "periorbital_not_approved": Severity.BLOCK,
     "used_after_expiry": Severity.BLOCK,
     "used_unreleased_lot": Severity.BLOCK,
+    "used_after_reconstitution_window": Severity.BLOCK,
 }
 _RULE_ORDER = {rule: i for i, rule in enumerate(RULES)}
 _SEVERITY_ORDER = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}
@@ -73,6 +80,8 @@ DEVICE_CLASSES = frozenset(
     }
 )
 CERTIFIED_CLASSES = DEVICE_CLASSES - {RegulatoryClass.DEVICE_I}
+BELOW_CLASS_III = DEVICE_CLASSES - {RegulatoryClass.DEVICE_III}
+MDR_CERTIFICATE_YEARS = 5  # MDR Art. 56(2): a certificate is valid for at most five years
 
 
 def markets_match(clinic_market: str, markets: Iterable[str]) -> bool:
@@ -100,6 +109,7 @@ class ProductFacts:
     periorbital_approved: bool
     markets: frozenset[str]
     composition_documented: bool
+    reconstitution_hours: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,9 +120,11 @@ class DocumentFacts:
     expires: dt.date | None
     product_ids: frozenset[int]
     lot_id: int | None
+    issued: dt.date | None = None
+    body: str | None = None  # the notified body it names: body_number, else issuer's digits
 
     def valid(self, today: dt.date) -> bool:
-        return self.status is DocumentStatus.ISSUED and not self.expired(today)
+        return self.status.in_force and not self.expired(today)
 
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
@@ -157,6 +169,8 @@ class TreatmentFacts:
     zone: Zone | None
     override: Override | None = None
     overridden_rules: frozenset[str] = frozenset()
+    time: dt.time | None = None  # when it was given (local); None: not recorded
+    reconstituted: dt.datetime | None = None  # when its vial was reconstituted (local)
 
 
 @dataclass(frozen=True)
@@ -169,6 +183,9 @@ class Snapshot:
     # The clinic's warning horizons in days (the contract's defaults unless it sets its own)
     certificate_days: int = CERTIFICATE_EXPIRING_DAYS
     lot_days: int = LOT_EXPIRING_DAYS
+    # The numbers in the register of notified bodies, and the shipped register's date
+    registered_bodies: frozenset[str] = frozenset()
+    register_as_of: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +247,9 @@ def load_snapshot(
         Document.status,
         Document.expires,
         Document.lot_id,
+        Document.issued,
+        Document.body_number,
+        Document.issuer,
     )
     lot_ids: list[int] | None = None
     if product_id is not None:
@@ -253,6 +273,7 @@ def load_snapshot(
             p.periorbital_approved,
             frozenset(p.markets),
             p.composition_documented,
+            p.reconstitution_hours,
         )
         for p in session.scalars(product_query)
     ]
@@ -260,8 +281,19 @@ def load_snapshot(
     for doc_id, covered in session.execute(cover_query):
         covers[doc_id].add(covered)
     documents = [
-        DocumentFacts(kind, number, status, expires, frozenset(covers[doc_id]), lot_id)
-        for doc_id, kind, number, status, expires, lot_id in session.execute(document_query)
+        DocumentFacts(
+            kind,
+            number,
+            status,
+            expires,
+            frozenset(covers[doc_id]),
+            lot_id,
+            issued,
+            named_body_number(body_number, issuer),
+        )
+        for doc_id, kind, number, status, expires, lot_id, issued, body_number, issuer in (
+            session.execute(document_query)
+        )
     ]
     totals = on_hand_by_lot(lot_ids)
     # Void records count nowhere: void lots and treatments raise no flag, and a void status
@@ -284,6 +316,8 @@ def load_snapshot(
         Treatment.override_reason,
         Treatment.override_rules,
         Treatment.recorded_at,
+        Treatment.time,
+        Treatment.reconstituted,
     ).where(Treatment.void_on.is_(None))
     if lot_ids is not None:
         change_query = change_query.where(Movement.lot_id.in_(lot_ids))
@@ -311,6 +345,8 @@ def load_snapshot(
         treatments,
         certificate_days or CERTIFICATE_EXPIRING_DAYS,
         lot_days or LOT_EXPIRING_DAYS,
+        registered_numbers(session),
+        shipped_register().as_of,
     )
 
 
@@ -324,13 +360,25 @@ def _treatment_facts(
     override_reason: str | None,
     override_rules: list[str] | None,
     recorded_at: dt.datetime | None,
+    time: dt.time | None = None,
+    reconstituted: dt.datetime | None = None,
 ) -> TreatmentFacts:
     override = (
         Override(override_by or "", override_reason, recorded_at)
         if override_reason is not None
         else None
     )
-    return TreatmentFacts(ref, date, lot_id, route, zone, override, frozenset(override_rules or ()))
+    return TreatmentFacts(
+        ref,
+        date,
+        lot_id,
+        route,
+        zone,
+        override,
+        frozenset(override_rules or ()),
+        time,
+        reconstituted,
+    )
 
 
 def check(session: Session, today: dt.date) -> list[Flag]:
@@ -366,7 +414,12 @@ def evaluate(snapshot: Snapshot, today: dt.date) -> list[Flag]:
     flags: list[Flag] = []
     for product in snapshot.products:
         flags += product_flags(
-            product, docs[product.id], snapshot.market, today, snapshot.certificate_days
+            product,
+            docs[product.id],
+            snapshot.market,
+            today,
+            snapshot.certificate_days,
+            Register(snapshot.registered_bodies, snapshot.register_as_of),
         )
     for lot in snapshot.lots:
         flags += lot_flags(
@@ -407,6 +460,7 @@ def product_flags(
     market: str | None,
     today: dt.date,
     certificate_days: int = CERTIFICATE_EXPIRING_DAYS,
+    register: Register | None = None,
 ) -> list[Flag]:
     flags: list[Flag] = []
     cls, name = p.regulatory_class, p.name
@@ -438,7 +492,7 @@ def product_flags(
                 "notified body's CE (or UKCA) certificate before use.",
             )
         )
-    flags += certificate_flags(name, certificates, today, certificate_days)
+    flags += certificate_flags(name, certificates, today, certificate_days, register)
     if cls is RegulatoryClass.ATMP and not any(
         d.valid(today) for d in docs[DocumentKind.ATMP_AUTHORISATION]
     ):
@@ -463,6 +517,18 @@ def product_flags(
                 f"{name} is made from human-derived ({p.source_type.value}) material but sold as a "
                 f"cosmetic, which is banned in cosmetics in {market}. Do not use it; ask the "
                 "supplier for its true classification.",
+            )
+        )
+    if cls in BELOW_CLASS_III and p.source_type in HUMAN_SOURCES:
+        flags.append(
+            _flag(
+                "human_device_not_class_iii",
+                name,
+                f"{name} is made from human-derived ({p.source_type.value}) material but is "
+                f"declared a {phrase(cls)}. Under the MDR (Annex VIII, Rule 18) every device made "
+                "from human cells or tissues, or their derivatives, is class III, so this "
+                "product is mis-declared. Do not use it; ask the supplier for its class III "
+                "certificate.",
             )
         )
     if cls in DEVICE_CLASSES and p.source_type in ATMP_RISK_SOURCES:
@@ -510,24 +576,39 @@ def product_flags(
     return flags
 
 
+@dataclass(frozen=True)
+class Register:
+    """The numbers in the register of notified bodies, and the shipped register's date."""
+
+    numbers: frozenset[str] = frozenset()
+    as_of: dt.date | None = None
+
+
+def five_years_on(issued: dt.date) -> dt.date:
+    """The same day five years on; 29 February counts as 28 February."""
+    day = 28 if (issued.month, issued.day) == (2, 29) else issued.day
+    return issued.replace(year=issued.year + MDR_CERTIFICATE_YEARS, day=day)
+
+
 def certificate_flags(
     name: str,
     certificates: list[DocumentFacts],
     today: dt.date,
     warning_days: int = CERTIFICATE_EXPIRING_DAYS,
+    register: Register | None = None,
 ) -> list[Flag]:
     if not certificates:
         return []
     valid = [c for c in certificates if c.valid(today)]
     if not valid:
-        issued = [c for c in certificates if c.status is DocumentStatus.ISSUED]
-        if issued:
-            last = max(c.expires for c in issued if c.expires is not None)
+        in_force = [c for c in certificates if c.status.in_force]
+        if in_force:
+            last = max(c.expires for c in in_force if c.expires is not None)
             return [
                 _flag(
                     "certificate_expired",
                     name,
-                    f"{name}: its CE certificate ({_numbers(issued)}) expired on {last}. "
+                    f"{name}: its CE certificate ({_numbers(in_force)}) expired on {last}. "
                     "Stop using it until a renewed certificate is on file.",
                 )
             ]
@@ -541,20 +622,78 @@ def certificate_flags(
                 "certificate.",
             )
         ]
-    if any(c.expires is None for c in valid):
-        return []
-    latest = max(c.expires for c in valid if c.expires is not None)
-    days = (latest - today).days
-    if days <= warning_days:
-        return [
-            _flag(
-                "certificate_expiring",
-                name,
-                f"{name}: its CE certificate ({_numbers(valid)}) expires on {latest}, in {days} "
-                "days. Ask the manufacturer for the renewed certificate now.",
+    flags: list[Flag] = []
+    if all(c.expires is not None for c in valid):
+        latest = max(c.expires for c in valid if c.expires is not None)
+        days = (latest - today).days
+        if days <= warning_days:
+            flags.append(
+                _flag(
+                    "certificate_expiring",
+                    name,
+                    f"{name}: its CE certificate ({_numbers(valid)}) expires on {latest}, in "
+                    f"{days} days. Ask the manufacturer for the renewed certificate now.",
+                )
             )
-        ]
-    return []
+    if all(c.status is DocumentStatus.RESTRICTED for c in valid):
+        flags.append(
+            _flag(
+                "certificate_restricted",
+                name,
+                f"{name}: its CE certificate ({_numbers(valid)}) is restricted: the notified "
+                "body has narrowed what it covers. Check on the certificate, or in EUDAMED, that "
+                "it still covers this product as you use it before using it.",
+            )
+        )
+    too_long = [
+        c
+        for c in valid
+        if c.issued is not None and c.expires is not None and c.expires > five_years_on(c.issued)
+    ]
+    if too_long:
+        flags.append(
+            _flag(
+                "certificate_too_long",
+                name,
+                f"{name}: its CE certificate ({_numbers(too_long)}) runs for more than five "
+                "years, from "
+                + "; ".join(f"{c.issued} to {c.expires}" for c in too_long)
+                + ". Under the MDR a certificate is valid for at most five years, so the dates "
+                "are mistyped or the certificate is not genuine. Check the dates on the "
+                "certificate and with the notified body.",
+            )
+        )
+    flags += _unknown_body(name, valid, register or Register())
+    return flags
+
+
+def _unknown_body(name: str, valid: list[DocumentFacts], register: Register) -> list[Flag]:
+    unnamed = [c for c in valid if c.body is None]
+    unknown = [c for c in valid if c.body is not None and c.body not in register.numbers]
+    if not unnamed and not unknown:
+        return []
+    as_of = f" as of {register.as_of}" if register.as_of else ""
+    parts = []
+    if unknown:
+        numbers = ", ".join(sorted({c.body for c in unknown if c.body}))
+        parts.append(
+            f"its CE certificate ({_numbers(unknown)}) names notified body {numbers}, which is "
+            f"not in ExoDesk's register of notified bodies{as_of}"
+        )
+    if unnamed:
+        parts.append(
+            f"its CE certificate ({_numbers(unnamed)}) names no notified body number (four digits)"
+        )
+    return [
+        _flag(
+            "certificate_body_unknown",
+            name,
+            f"{name}: " + "; ".join(parts) + ". Forged certificates exist, some with numbers "
+            "that belong to no body. Look the body and the certificate up in NANDO or EUDAMED, "
+            "or ask the body itself; then enter its number, or add the body to the register if "
+            "it was designated since.",
+        )
+    ]
 
 
 def lot_flags(
@@ -635,4 +774,29 @@ def treatment_flags(t: TreatmentFacts, lot: LotFacts, p: ProductFacts) -> list[F
             f"Treatment {t.ref} on {t.date} used lot {lot.code} of {p.name} while the lot was "
             f"{phrase(status)}. Only released lots may be used; review it.",
         )
+    hours = p.reconstitution_hours
+    if hours is not None and t.reconstituted is not None:
+        given = dt.datetime.combine(t.date, t.time or dt.time(0, 0))
+        if given - t.reconstituted > dt.timedelta(hours=hours):
+            at = (
+                f"at {t.time:%H:%M}"
+                if t.time is not None
+                else "(no time recorded: from the start of the day)"
+            )
+            late = given - t.reconstituted - dt.timedelta(hours=hours)
+            add(
+                "used_after_reconstitution_window",
+                f"Treatment {t.ref} on {t.date} {at} used a vial of {p.name} reconstituted at "
+                f"{t.reconstituted:%Y-%m-%d %H:%M}, {_duration(late)} after its "
+                f"{hours}-hour window had closed. A reconstituted vial must be used within "
+                "its window and then discarded: review the patient and report it.",
+            )
     return flags
+
+
+def _duration(span: dt.timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{max(minutes, 1)} min"

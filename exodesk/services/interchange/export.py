@@ -24,6 +24,7 @@ from exodesk.models import (
 )
 from exodesk.models.enums import FILE_MOVEMENT_KINDS
 from exodesk.services.interchange.schema import FORMAT
+from exodesk.services.register.bodies import clinic_body_records
 
 Rec = dict[str, Any]
 
@@ -84,6 +85,9 @@ def document_records(session: Session) -> list[Rec]:
             "lot": lot_codes.get(d.lot_id) if d.lot_id is not None else None,
             "status": d.status.value,
             "sha256": d.sha256,
+            "body_number": d.body_number,
+            "verified_on": _iso(d.verified_on),
+            "verified_by": d.verified_by,
         }
         for d in session.scalars(select(Document).order_by(Document.kind, Document.number))
     ]
@@ -150,6 +154,10 @@ def treatment_records(session: Session, refs: Collection[str] | None = None) -> 
             "route": t.route.value,
             "zone": t.zone.value if t.zone is not None else None,
             "vials": t.vials,
+            "time": t.time.strftime("%H:%M") if t.time is not None else None,
+            "reconstituted": (
+                t.reconstituted.strftime("%Y-%m-%dT%H:%M") if t.reconstituted is not None else None
+            ),
             "override": override_record(t),
             "void": void_record(t),
         }
@@ -208,6 +216,7 @@ def export_document(session: Session) -> Rec:
         "lots": lot_records(session),
         "treatments": treatment_records(session),
         "movements": movement_records(session),
+        "bodies": clinic_body_records(session),
     }
 
 

@@ -22,6 +22,7 @@ from exodesk.models import (
     Lot,
     Movement,
     MovementKind,
+    NotifiedBody,
     Product,
     Treatment,
     document_product,
@@ -38,6 +39,7 @@ from exodesk.services.interchange.schema import (
     Record,
     parse_interchange,
 )
+from exodesk.services.register.bodies import clinic_body_records
 from exodesk.services.stock.ledger import Entry, first_overdraw
 from exodesk.services.stock.voiding import VoidMark, mark_void, void_change
 
@@ -68,6 +70,7 @@ class _New:
     documents: list[tuple[int, Rec]] = field(default_factory=list)
     treatments: list[tuple[int, Rec]] = field(default_factory=list)
     movements: list[tuple[int, Rec]] = field(default_factory=list)
+    bodies: list[tuple[int, Rec]] = field(default_factory=list)
     # voids in the file for stored records that are not void: section -> key -> void
     voids: dict[str, dict[Hashable, Rec]] = field(default_factory=dict)
 
@@ -88,7 +91,15 @@ def import_document(
     if planner.errors:
         raise InvalidInput(planner.errors)
     _Writer(session, user).write(new, reason=f"imported from {source}")
-    sections = ("locations", "products", "lots", "documents", "treatments", "movements")
+    sections = (
+        "locations",
+        "products",
+        "lots",
+        "documents",
+        "treatments",
+        "movements",
+        "bodies",
+    )
     added = {s: len(getattr(new, s)) for s in sections}
     added["clinic"] = int(new.clinic is not None)
     unchanged = {s: len(getattr(doc, s)) - added[s] for s in sections}
@@ -177,6 +188,12 @@ class _Planner:
             self._need_lot(f"movements[{i}]", rec, known_products, known_lots)
             if rec["location"] is not None and rec["location"] not in known_locations:
                 self.error(f"movements[{i}].location", f"unknown location {_show(rec['location'])}")
+        new.bodies = self._sift(
+            "bodies",
+            doc.bodies,
+            lambda r: r["number"],
+            {r["number"]: r for r in clinic_body_records(self.session)} if doc.bodies else {},
+        )
         self._check_void_lots(new)
         if not self.errors:
             self._check_ledger(new)
@@ -414,6 +431,7 @@ def _describe(section: str, key: Hashable) -> str:
         "documents": "document",
         "treatments": "treatment",
         "movements": "movement",
+        "bodies": "notified body",
     }
     shown = " / ".join(key) if isinstance(key, tuple) else str(key)
     return f"{singular[section]} {_show(shown)}"
@@ -524,6 +542,9 @@ class _Writer:
         self._write_treatments([r for _, r in new.treatments])
         self._write_movements([r for _, r in new.movements])
         self._apply_voids(new.voids)
+        insert_rows(session, NotifiedBody, [r for _, r in new.bodies])
+        for _, r in new.bodies:
+            self.created("body", r["number"], r)
         write_audit(session, self.changes, user=self.user, reason=reason, at=self.now)
 
     def _write_lots(self, rows: list[Rec]) -> dict[LotKey, int]:
@@ -590,6 +611,9 @@ class _Writer:
                     "expires": _day(r["expires"]),
                     "status": r["status"],
                     "sha256": r["sha256"],
+                    "body_number": r["body_number"],
+                    "verified_on": _day(r["verified_on"]),
+                    "verified_by": r["verified_by"],
                     "lot_id": self._document_lot(r),
                 }
                 for r in rows
@@ -637,6 +661,12 @@ class _Writer:
                     "route": r["route"],
                     "zone": r["zone"],
                     "vials": r["vials"],
+                    "time": dt.time.fromisoformat(r["time"]) if r["time"] else None,
+                    "reconstituted": (
+                        dt.datetime.fromisoformat(r["reconstituted"])
+                        if r["reconstituted"]
+                        else None
+                    ),
                     **_override_columns(r.get("override")),
                     **_void_columns(r.get("void")),
                     **self.stamp(),

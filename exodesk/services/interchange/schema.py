@@ -4,6 +4,7 @@ that name their JSON path (`lots[3].expiry: not a date`)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from biip import ParseError
@@ -91,6 +92,7 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Text = Annotated[str, BeforeValidator(_text), Field(max_length=MAX_TEXT)]
 LongText = Annotated[str, BeforeValidator(_text), Field(max_length=2000)]
 Market = Annotated[str, Field(pattern=r"^(EU|[A-Z]{2})$")]
+BodyNumber = Annotated[str, Field(pattern=r"^[0-9]{4}$")]  # a notified body's (NANDO)
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_VIALS)]
 SignedCount = Annotated[StrictInt, Field(ge=-MAX_VIALS, le=MAX_VIALS)]
 
@@ -158,6 +160,9 @@ class DocumentIn(Record):
     lot: Text | None = None
     status: DocumentStatus = DocumentStatus.ISSUED
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    body_number: BodyNumber | None = None
+    verified_on: IsoDate | None = None
+    verified_by: Text | None = None
 
     @field_validator("products")
     @classmethod
@@ -177,6 +182,16 @@ class DocumentIn(Record):
                 "expires", f"expires ({self.expires}) is before issued ({self.issued})"
             )
         return self
+
+
+class BodyIn(Record):
+    """A row of the register of notified bodies (the clinic's addition or correction)."""
+
+    number: BodyNumber
+    name: Text
+    country: Market | None = None
+    mdr: StrictBool = False
+    uk_approved: StrictBool = False
 
 
 class VoidIn(Record):
@@ -230,6 +245,31 @@ Reason = Annotated[str, BeforeValidator(_reason), Field(max_length=2000)]
 RuleId = Annotated[str, BeforeValidator(_rule_id)]
 
 
+def _clock_time(value: Any) -> str:
+    if not isinstance(value, str) or not _CLOCK.fullmatch(value):
+        raise ValueError(
+            f"not a time of day written as HH:MM, 00:00 to 23:59 (got {_shown(value)})"
+        )
+    return value
+
+
+def _local_moment(value: Any) -> str:
+    problem = f"not a day and time written as YYYY-MM-DDTHH:MM (got {_shown(value)})"
+    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+        raise ValueError(problem)
+    try:
+        iso_day(value[:10])
+    except NoSuchDay as exc:
+        raise ValueError(f"not a day and time ({_shown(value).strip(chr(34))}: {exc})") from None
+    return value
+
+
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]")
+ClockTime = Annotated[str, BeforeValidator(_clock_time)]  # "HH:MM", local clinic time
+LocalMoment = Annotated[str, BeforeValidator(_local_moment)]  # "YYYY-MM-DDTHH:MM", local
+
+
 class OverrideIn(Record):
     """Block findings overridden when a treatment was recorded: by whom, why, which rules."""
 
@@ -248,8 +288,30 @@ class TreatmentIn(Record):
     route: Route
     zone: Zone | None = None
     vials: Annotated[StrictInt, Field(ge=1, le=MAX_TREATMENT_VIALS)]
+    time: ClockTime | None = None
+    reconstituted: LocalMoment | None = None
     override: OverrideIn | None = None
     void: VoidIn | None = None
+
+    @model_validator(mode="after")
+    def _reconstituted_before_use(self) -> TreatmentIn:
+        if self.reconstituted is None:
+            return self
+        opened = dt.datetime.fromisoformat(self.reconstituted)
+        if self.time is None:
+            late = opened.date() > self.date
+            given = f"the end of {self.date}"
+        else:
+            at = dt.datetime.combine(self.date, dt.time.fromisoformat(self.time))
+            late = opened > at
+            given = f"{self.date} {self.time}"
+        if late:
+            raise FieldProblem(
+                "reconstituted",
+                f"reconstituted at {self.reconstituted.replace('T', ' ')}, after the treatment "
+                f"was given ({given}): a vial is reconstituted before it is used",
+            )
+        return self
 
 
 class MovementIn(Record):
@@ -306,6 +368,7 @@ class InterchangeFile(Record):
     lots: list[LotIn] = []
     treatments: list[TreatmentIn] = []
     movements: list[MovementIn] = []
+    bodies: list[BodyIn] = []
 
     @field_validator("format")
     @classmethod
@@ -330,6 +393,7 @@ PATTERN_WORDS = {
     r"^(EU|[A-Z]{2})$": "a two-letter country code in capitals (UK, FR, DE …) or EU",
     r"^\d{14}$": "a GTIN of exactly 14 digits",
     r"^[0-9a-f]{64}$": "a SHA-256 fingerprint (64 characters, 0-9 and a-f)",
+    r"^[0-9]{4}$": 'a notified body number of exactly four digits, as text ("0123")',
 }
 
 

@@ -50,8 +50,12 @@ SEVERITY = {
     "certificate_withdrawn": "block",
     "certificate_expired": "block",
     "certificate_expiring": "warn",
+    "certificate_restricted": "warn",
+    "certificate_too_long": "warn",
+    "certificate_body_unknown": "warn",
     "atmp_unauthorised": "block",
     "human_cosmetic_prohibited": "block",
+    "human_device_not_class_iii": "block",
     "human_source_review": "warn",
     "composition_undocumented": "warn",
     "missing_ifu": "warn",
@@ -63,6 +67,7 @@ SEVERITY = {
     "periorbital_not_approved": "block",
     "used_after_expiry": "block",
     "used_unreleased_lot": "block",
+    "used_after_reconstitution_window": "block",
 }
 
 DEVICE_CLASSES = ["device_i", "device_iia", "device_iib", "device_iii"]
