@@ -21,7 +21,6 @@ from PySide6.QtCore import QCoreApplication, Qt, QThreadPool
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -42,7 +41,7 @@ from exodesk.services.accounts.users import Permission
 from exodesk.services.audit.anchors import ANCHOR_BACKUP, record_anchor
 from exodesk.services.errors import ExoDeskError, NotPermitted
 from exodesk.ui.common.error_line import ErrorLine
-from exodesk.ui.common.file_dialogs import ask_open_file, start_folder
+from exodesk.ui.common.file_dialogs import ask_folder, ask_open_file
 from exodesk.ui.common.jobs import BackgroundRunner, wait_for_background_jobs
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
@@ -230,11 +229,9 @@ class BackupsPanel(QWidget):
         self.back_up_to(folder)
 
     def choose_folder(self) -> None:
-        name = QFileDialog.getExistingDirectory(
-            self, "Back up into which folder?", str(start_folder())
-        )
-        if name:
-            self.back_up_to(Path(name))
+        chosen = ask_folder(self, "Back up into which folder?")
+        if chosen is not None:
+            self.back_up_to(chosen)
 
     def back_up_to(self, dest: Path) -> None:
         """A checked copy into `dest` (a folder: the file is named with the date and time),

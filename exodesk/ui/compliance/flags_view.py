@@ -163,7 +163,8 @@ class FlagsView(QWidget):
         self.severity.currentIndexChanged.connect(self._refilter)
         self.rule.currentIndexChanged.connect(self._refilter)
         self.table.selectionModel().selectionChanged.connect(self._show_detail)
-        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        # Enter and double-click: a lot's or a treatment's card, else the record's view
+        self.table.activated.connect(lambda _index: self.open_selected())
         self.open_button.clicked.connect(self.open_selected)
 
     def reload(self) -> None:

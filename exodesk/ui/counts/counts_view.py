@@ -48,6 +48,7 @@ from exodesk.ui.counts.counting import CountingWidget
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_slow_write, run_write
+from exodesk.ui.stock.record_cards import open_record_card
 
 ALL_LOCATIONS = "All locations"
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
@@ -322,6 +323,7 @@ class CountsView(QWidget):
         self.ctx = ctx
         self.model = CountListModel()
         self.counting: CountingWidget | None = None
+        self.lot_card: QDialog | None = None
         self._shown_id: int | None = None
         self._reloading = False
         self._build()
@@ -505,8 +507,19 @@ class CountsView(QWidget):
         self.placeholder.hide()
         self.counting = CountingWidget(source)
         self.counting.entered.connect(self._list_timer.start)
+        self.counting.table.activated.connect(self._open_lot_card)
         self.detail_layout.addWidget(self.counting)
         self.detail.setTitle(f"Lots of count {count_id}")
+
+    def _open_lot_card(self, _index: object = None) -> QDialog | None:
+        """Enter or double-click on a lot of a closed count opens the lot's card (in an open
+        count, Enter moves on to the next lot and a double-click edits the number)."""
+        counting = self.counting
+        row = counting.selected() if counting is not None else None
+        if counting is None or row is None or not counting.is_read_only():
+            return None
+        self.lot_card = open_record_card(self.ctx, "lot", row.key, self)
+        return self.lot_card
 
     def _update_buttons(self) -> None:
         summary = self.selected()

@@ -53,6 +53,7 @@ from exodesk.ui.shell.changes import FLAG_INPUTS, Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_slow_write
 from exodesk.ui.stock.receive_dialog import ReceiveDialog
+from exodesk.ui.stock.record_cards import open_record_card
 from exodesk.ui.stock.stock_view import StockView
 from exodesk.ui.treatments.recall_view import RecallView
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
@@ -413,6 +414,9 @@ class MainWindow(QMainWindow):
         self.nav.item(self._row_of("Flags")).setText(f"Flags ({len(self.flags)})")
 
     def open_record(self, kind: str, key: object) -> None:
+        """A lot or a treatment opens its card; anything else is shown in its view."""
+        if open_record_card(self.ctx, kind, key, self) is not None:
+            return
         name = OPENS_IN.get(kind)
         if name is None:
             return

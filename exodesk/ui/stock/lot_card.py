@@ -1,6 +1,6 @@
 """A lot's card: its receipt, every use, waste, adjustment, status change and transfer (void
 lines struck through, never counted in on hand), its counts, documents and open flags. From
-it: void the lot, void a line, open a treatment's card."""
+it: void or correct the lot, void or correct a line, open a treatment's card."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from exodesk.models.vocabulary import (
     short_label,
 )
 from exodesk.services.accounts.users import Permission
+from exodesk.services.stock.corrections import CORRECTABLE_KINDS
 from exodesk.services.stock.voiding import void_lot, void_movement
 from exodesk.services.treatments.cards import CountLineInfo, HistoryLine, LotCard, lot_card
 from exodesk.ui.common.table_models import Column, FlagTableModel, RowTableModel
@@ -42,6 +43,11 @@ from exodesk.ui.common.voids import (
 from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.stock.correcting import (
+    CORRECT_LINE_ACTION,
+    CORRECT_LOT_ACTION,
+    MovementCorrectionForm,
+)
 
 if TYPE_CHECKING:
     from exodesk.services.session import Session
@@ -87,6 +93,7 @@ class LotCardDialog(QDialog):
         self.product = product
         self.lot = lot
         self.child: QDialog | None = None
+        self.correction: MovementCorrectionForm | None = None
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -120,9 +127,17 @@ class LotCardDialog(QDialog):
         self.void_line_button = self.buttons.addButton(
             VOID_LINE_ACTION, QDialogButtonBox.ButtonRole.ActionRole
         )
+        self.correct_lot_button = self.buttons.addButton(
+            CORRECT_LOT_ACTION, QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.correct_line_button = self.buttons.addButton(
+            CORRECT_LINE_ACTION, QDialogButtonBox.ButtonRole.ActionRole
+        )
         self.buttons.rejected.connect(self.reject)
         self.void_lot_button.clicked.connect(self.ask_void_lot)
         self.void_line_button.clicked.connect(self.ask_void_line)
+        self.correct_lot_button.clicked.connect(self.correct_lot)
+        self.correct_line_button.clicked.connect(self.correct_line)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)
@@ -130,7 +145,7 @@ class LotCardDialog(QDialog):
         self.history_table.activated.connect(self._activated)
         self.history_table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.popup_menu = install_context_menu(self.history_table, self.menu_entries)
-        self.resize(900, 560)
+        self.resize(980, 560)  # fits a 1024×768 screen
         self.reload()
 
     # -- showing -----------------------------------------------------------------------
@@ -179,11 +194,34 @@ class LotCardDialog(QDialog):
             )
         return line.kind in FILE_MOVEMENT_KINDS and self.ctx.may(Permission.VOID_STOCK)
 
+    def _may_correct_lot(self) -> bool:
+        return (
+            self.card.void is None
+            and self.ctx.may(Permission.VOID_STOCK)
+            and self.ctx.may(Permission.RECEIVE_STOCK)
+        )
+
+    def _may_correct_line(self, line: HistoryLine | None) -> bool:
+        if line is None or line.void is not None:
+            return False
+        if line.kind is MovementKind.RECEIPT:
+            return self._may_correct_lot()
+        if line.kind is MovementKind.USE:
+            return self._may_void_line(line) and self.ctx.may(Permission.RECORD_TREATMENT)
+        return (
+            line.kind in CORRECTABLE_KINDS
+            and self._may_void_line(line)
+            and self.ctx.may(Permission.ADJUST_STOCK)
+        )
+
     def _update_buttons(self) -> None:
         self.void_lot_button.setEnabled(
             self.card.void is None and self.ctx.may(Permission.VOID_STOCK)
         )
-        self.void_line_button.setEnabled(self._may_void_line(self.selected_line()))
+        line = self.selected_line()
+        self.void_line_button.setEnabled(self._may_void_line(line))
+        self.correct_lot_button.setEnabled(self._may_correct_lot())
+        self.correct_line_button.setEnabled(self._may_correct_line(line))
 
     def menu_entries(self) -> list[Entry]:
         line = self.selected_line()
@@ -195,6 +233,9 @@ class LotCardDialog(QDialog):
             entries.append(
                 (f"&Void {what} {line.ref}…", self.ask_void_line, self._may_void_line(line))
             )
+            entries.append(
+                (f"&Correct {what} {line.ref}…", self.correct_line, self._may_correct_line(line))
+            )
         entries.append(
             (
                 VOID_LOT_ACTION,
@@ -202,6 +243,7 @@ class LotCardDialog(QDialog):
                 self.card.void is None and self.ctx.may(Permission.VOID_STOCK),
             )
         )
+        entries.append((CORRECT_LOT_ACTION, self.correct_lot, self._may_correct_lot()))
         return entries
 
     # -- acting ------------------------------------------------------------------------
@@ -256,3 +298,39 @@ class LotCardDialog(QDialog):
             return void_movement(session, ref, reason=reason, today=ctx.today(), user=ctx.user)
 
         return self._ask(f"{phrase(line.kind)} {ref}", write)
+
+    # -- corrections -------------------------------------------------------------------
+
+    def correct_lot(self) -> QDialog:
+        """The receive dialog filled in from this lot; saving voids it and receives the
+        corrected delivery in its place."""
+        from exodesk.ui.stock.receive_dialog import ReceiveDialog
+
+        dialog = ReceiveDialog(self.ctx, self, correcting=(self.product, self.lot))
+        dialog.accepted.connect(self.reload)
+        self.child = dialog
+        dialog.open()
+        return dialog
+
+    def correct_line(self) -> QDialog | None:
+        """The selected line's own dialog, filled in: a receipt's is the lot's, a use's the
+        treatment's, a waste, status change or move its dialog."""
+        line = self.selected_line()
+        if line is None or not self._may_correct_line(line):
+            return None
+        if line.kind is MovementKind.RECEIPT:
+            return self.correct_lot()
+        dialog: QDialog
+        if line.kind is MovementKind.USE:
+            from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
+
+            assert line.ref is not None
+            dialog = TreatmentDialog(self.ctx, self, correcting=line.treatment or line.ref)
+        else:
+            assert line.ref is not None
+            self.correction = MovementCorrectionForm(self.ctx, line.ref, self)
+            dialog = self.correction.dialog
+        dialog.accepted.connect(self.reload)
+        self.child = dialog
+        dialog.open()
+        return dialog

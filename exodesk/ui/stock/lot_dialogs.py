@@ -4,6 +4,7 @@ for a reason, which the audit trail keeps."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.models.enums import LotStatus, Role
+from exodesk.models.enums import LotStatus, MovementKind, Role
 from exodesk.models.vocabulary import (
     RELEASE_COA_MISSING,
     RELEASE_OVERRIDE,
@@ -29,6 +30,7 @@ from exodesk.models.vocabulary import (
     action,
     phrase,
 )
+from exodesk.services.stock.corrections import MovementDraft
 from exodesk.services.stock.lots import (
     LotLine,
     change_lot_status,
@@ -48,23 +50,26 @@ if TYPE_CHECKING:
 
 
 class _LotDialog(QDialog):
-    """Shared frame: what lot, a form, a reason, an error line, OK/Cancel."""
+    """Shared frame: what lot, a form, a reason, an error line, OK/Cancel. `correction`, when
+    set (`ui.stock.correcting`), writes instead of `write`: the old movement voided, this one
+    recorded in its place."""
 
     def __init__(self, ctx: AppContext, line: LotLine, title: str, parent: QWidget | None):
         super().__init__(parent)
         self.ctx = ctx
         self.line = line
         self.done_message = ""
+        self.correction: Callable[[Session], str] | None = None
         self.setWindowTitle(title)
         self.form = QFormLayout()
-        self.form.addRow(
-            "Lot:",
-            QLabel(
-                f"<b>{line.product}</b> lot <b>{line.lot}</b> — {line.on_hand} on hand, "
-                f"expires {line.expiry.isoformat()}"
-            ),
+        what = QLabel(
+            f"<b>{line.product}</b> lot <b>{line.lot}</b> — {line.on_hand} on hand, "
+            f"expires {line.expiry.isoformat()}"
         )
-        self.date = DateField(QDate(ctx.today()))
+        what.setWordWrap(True)
+        self.form.addRow("Lot:", what)
+        today = ctx.today()
+        self.date = DateField(QDate(today.year, today.month, today.day))
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.reason = QPlainTextEdit()
@@ -92,13 +97,23 @@ class _LotDialog(QDialog):
     def write(self, session: Session) -> str:
         raise NotImplementedError
 
+    def draft(self) -> MovementDraft:
+        """What the form holds, as the movement it records."""
+        raise NotImplementedError
+
     def day(self) -> dt.date:
         value = self.date.date().toPython()
         assert isinstance(value, dt.date)
         return value
 
     def _save(self) -> None:
-        run_write(self.ctx, self.write, Changes.STOCK, error_line=self.error, on_success=self._done)
+        run_write(
+            self.ctx,
+            self.correction or self.write,
+            Changes.STOCK,
+            error_line=self.error,
+            on_success=self._done,
+        )
 
     def _done(self, message: str) -> None:
         self.done_message = message
@@ -153,6 +168,15 @@ class LotStatusDialog(_LotDialog):
             else "Why? (kept in the audit trail)"
         )
 
+    def draft(self) -> MovementDraft:
+        return MovementDraft(
+            MovementKind.STATUS_CHANGE,
+            self.day(),
+            self.reason.toPlainText(),
+            status=enum_data(self.status, LotStatus),
+            without_coa=self.releasing_without_coa() and self.without_coa.isChecked(),
+        )
+
     def write(self, session: Session) -> str:
         status = enum_data(self.status, LotStatus)
         assert status is not None
@@ -178,6 +202,11 @@ class WasteDialog(_LotDialog):
         self.form.addRow(label, self.vials)
         self.add_common_rows()
         self.vials.setFocus()
+
+    def draft(self) -> MovementDraft:
+        return MovementDraft(
+            MovementKind.WASTE, self.day(), self.reason.toPlainText(), vials=self.vials.value()
+        )
 
     def write(self, session: Session) -> str:
         record_waste(
@@ -211,6 +240,14 @@ class TransferDialog(_LotDialog):
         self.form.addRow(label, self.location)
         self.add_common_rows()
         self.location.setFocus()
+
+    def draft(self) -> MovementDraft:
+        return MovementDraft(
+            MovementKind.TRANSFER,
+            self.day(),
+            self.reason.toPlainText(),
+            location=self.location.currentText() or None,
+        )
 
     def write(self, session: Session) -> str:
         target = self.location.currentText()

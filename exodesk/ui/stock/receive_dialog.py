@@ -28,6 +28,7 @@ from exodesk.models.enums import LotStatus
 from exodesk.models.vocabulary import description, label, phrase
 from exodesk.services.errors import ExoDeskError
 from exodesk.services.queries import location_names, product_names
+from exodesk.services.stock.corrections import LotCorrection, LotDraft
 from exodesk.services.stock.receiving import (
     GS,
     MAX_LOT_LENGTH,
@@ -49,6 +50,7 @@ from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
+from exodesk.ui.stock.correcting import CORRECT_SAME_LOT, LotCorrectionForm
 from exodesk.ui.stock.unknown_gtin import (
     NewProductDialog,
     UnknownGtinBox,
@@ -153,11 +155,21 @@ class _ScanGuard(QObject):
 
 
 class ReceiveDialog(QDialog):
-    """Scan the box (or fill in the fields), set the quantity, press Receive; repeat."""
+    """Scan the box (or fill in the fields), set the quantity, press Receive; repeat.
+    `correcting` (product, lot): the form is filled from that lot, and saving once voids it
+    and receives the form in its place (`corrected` holds the result)."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        correcting: tuple[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.correction: LotCorrectionForm | None = None
+        self.corrected: LotCorrection | None = None
         self.received: list[ReceiptResult] = []
         self._scan: Scan | None = None
         self._lot_ref: LotRef | None = None
@@ -168,6 +180,8 @@ class ReceiveDialog(QDialog):
         self._build()
         self._reload_choices()
         self._clear_for_next_box()
+        if correcting is not None:
+            self.correction = LotCorrectionForm(self, *correcting)
         self.ctx.bus.changed.connect(self._reload_choices)
         self.resize(980, 580)  # fits a 1024×768 screen
 
@@ -264,6 +278,7 @@ class ReceiveDialog(QDialog):
         box.addLayout(button_row)
         box.addStretch(1)
         session = QGroupBox("Received in this session")
+        self.session_box = session
         listing = QVBoxLayout(session)
         listing.addWidget(self.received_list, 1)
         listing.addWidget(self.tally)
@@ -324,7 +339,8 @@ class ReceiveDialog(QDialog):
             return
         product, lot = self._product(), self.lot_edit.text().strip()
         self._lot_ref = None
-        if product and lot:
+        correcting = self.correction is not None and self.correction.is_the_lot(product, lot)
+        if product and lot and not correcting:
             with self.ctx.db.read() as session:
                 self._lot_ref = find_lot(session, product, lot)
         ref = self._lot_ref
@@ -344,6 +360,9 @@ class ReceiveDialog(QDialog):
         self.error_label.clear()
         if ref is None:
             lot = self.lot_edit.text().strip()
+            if self.correction is not None and self.correction.is_the_lot(self._product(), lot):
+                self.lot_state.setText(CORRECT_SAME_LOT)
+                return
             self.lot_state.setText(
                 f"New lot {lot}: it is created when you receive it."
                 if lot and self._product()
@@ -451,6 +470,25 @@ class ReceiveDialog(QDialog):
         product, lot, quantity = self._product(), self.lot_edit.text(), self.quantity_spin.value()
         received, user = _pydate(self.received_edit.date()), self.ctx.user
         scanned = self._scan.gtin if self._scan is not None else None
+        correction = self.correction
+        if correction is not None:
+            draft = LotDraft(product, lot, expiry, quantity, location, status, received)
+            today = self.ctx.today()
+            run_write(
+                self.ctx,
+                lambda session: correction.write(
+                    session,
+                    draft,
+                    today=today,
+                    user=user,
+                    scanned_gtin=scanned,
+                    gtin_confirmed=gtin_confirmed,
+                ),
+                Changes.STOCK,
+                on_success=self._corrected,
+                on_failure=self._refused,
+            )
+            return
         run_write(
             self.ctx,
             lambda session: receive_delivery(
@@ -478,6 +516,26 @@ class ReceiveDialog(QDialog):
             return
         suffix = ". Nothing was recorded." if isinstance(refused, LotConflict) else ""
         self.error_label.show_problems(refused.problems, suffix=suffix)
+
+    def _corrected(self, result: LotCorrection) -> None:
+        self.corrected = result
+        self.accept()
+
+    def fill_from(self, draft: LotDraft) -> None:
+        """Fill the form with a stored delivery (to correct it)."""
+        self._filling = True
+        try:
+            self._choose(self.product_combo, draft.product)
+            self.lot_edit.setText(draft.lot)
+            self.expiry_edit.setDate(_qdate(draft.expiry))
+            self.quantity_spin.setValue(max(1, draft.quantity))
+            self.received_edit.setDate(_qdate(draft.received))
+        finally:
+            self._filling = False
+        self._new_location = draft.location
+        if draft.status is not None:
+            self._new_status = draft.status
+        self._refresh_lot_state()
 
     def _received(self, result: ReceiptResult) -> None:
         self.received.append(result)

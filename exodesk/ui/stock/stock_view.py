@@ -20,6 +20,7 @@ from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -62,8 +63,10 @@ from exodesk.ui.common.voids import Entry, ReasonDialog, install_context_menu, v
 from exodesk.ui.common.widgets import enum_data, read_only_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.stock.correcting import CORRECT_LOT_ACTION, CORRECT_STOCK_DONE
 from exodesk.ui.stock.lot_card import LotCardDialog
 from exodesk.ui.stock.lot_dialogs import LotStatusDialog, TransferDialog, WasteDialog
+from exodesk.ui.stock.receive_dialog import ReceiveDialog
 
 if TYPE_CHECKING:
     from exodesk.services.session import Session
@@ -328,7 +331,7 @@ class StockView(QWidget):
         self.model.modelReset.connect(self._after_reset)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.card: LotCardDialog | None = None
-        self.child: ReasonDialog | None = None
+        self.child: QDialog | None = None
         self.table.activated.connect(self._open_card)
         self.table.setToolTip(
             "Double-click a lot, or press Enter, to open its card; right-click (or the Menu "
@@ -498,6 +501,13 @@ class StockView(QWidget):
             (self.status_button.text(), self._change_status, adjust),
             (self.waste_button.text(), self._record_waste, adjust and line.on_hand > 0),
             (self.move_button.text(), self._move, adjust),
+            (
+                CORRECT_LOT_ACTION,
+                self.correct_selected,
+                live
+                and self.ctx.may(Permission.VOID_STOCK)
+                and self.ctx.may(Permission.RECEIVE_STOCK),
+            ),
             (VOID_LOT_MENU, self.void_selected, live and self.ctx.may(Permission.VOID_STOCK)),
         ]
 
@@ -532,6 +542,24 @@ class StockView(QWidget):
         self.child = dialog
         dialog.open()
         return dialog
+
+    def correct_selected(self) -> QDialog | None:
+        """The receive dialog filled in from the selected lot; saving voids the lot and
+        receives the corrected delivery in its place."""
+        line = self.selected()
+        if line is None or line.void:
+            return None
+        dialog = ReceiveDialog(self.ctx, self, correcting=(line.product, line.lot))
+        dialog.accepted.connect(lambda: self._lot_corrected(dialog))
+        self.child = dialog
+        dialog.open()
+        return dialog
+
+    def _lot_corrected(self, dialog: ReceiveDialog) -> None:
+        done = dialog.corrected
+        if done is not None:
+            new = f"{done.received.product} / {done.received.lot}"
+            self.status_message.emit(CORRECT_STOCK_DONE.format(old=done.voided, new=new))
 
     def _run_dialog(self, dialog: LotStatusDialog | WasteDialog | TransferDialog) -> None:
         if dialog.exec():  # it wrote and announced the change

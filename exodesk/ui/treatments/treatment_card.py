@@ -23,6 +23,7 @@ from exodesk.models.vocabulary import (
     CORRECT_ACTION,
     OPEN_LOT_CARD,
     OVERRIDDEN,
+    OVERRIDDEN_FLAG,
     TREATMENT_CARD_TITLE,
     VOID_ACTION,
     VOID_COUNTS,
@@ -61,6 +62,7 @@ class TreatmentCardDialog(QDialog):
         self.form = QFormLayout()
         self.flags = QListWidget()
         self.flags.setMaximumHeight(120)
+        self.flags.setWordWrap(True)  # a finding's whole message, no sideways scrolling
         self.void_label = QLabel()
         self.void_label.setWordWrap(True)
         self.void_button = QPushButton(VOID_ACTION)
@@ -112,10 +114,9 @@ class TreatmentCardDialog(QDialog):
             ),
         ]
         if card.override_reason:
-            rules = ", ".join(rule_title(r) for r in card.override_rules) or "—"
             rows += [
-                ("override_by", card.override_by or card.recorded_by or card.practitioner),
-                ("override_rules", rules),
+                ("override_by", f"{overridden_by(card)}, {override_when(card)}"),
+                ("override_rules", "\n".join(override_rules(card))),
                 ("override_reason", card.override_reason),
             ]
         for field, value in rows:
@@ -165,6 +166,30 @@ class TreatmentCardDialog(QDialog):
         from exodesk.ui.stock.lot_card import LotCardDialog
 
         LotCardDialog(self.ctx, self.card.product, self.card.lot, self).open()
+
+
+def overridden_by(card: TreatmentCard) -> str:
+    return card.override_by or card.recorded_by or card.practitioner
+
+
+def override_when(card: TreatmentCard) -> str:
+    """When the block findings were overridden: when the treatment was recorded."""
+    return f"{card.recorded_at:%Y-%m-%d %H:%M} UTC"
+
+
+def override_rules(card: TreatmentCard) -> list[str]:
+    """The rules overridden, by their plain titles."""
+    return [rule_title(r) for r in card.override_rules] or ["—"]
+
+
+def override_text(card: TreatmentCard) -> str:
+    """Who overrode which rules, when and why, in one line ("" when nothing was)."""
+    if not card.override_reason:
+        return ""
+    said = OVERRIDDEN_FLAG.format(
+        by=overridden_by(card), when=f" on {override_when(card)}", reason=card.override_reason
+    )
+    return f"{said} · {_words('override_rules')} {'; '.join(override_rules(card))}"
 
 
 def may_change(ctx: AppContext, card: TreatmentCard) -> bool:

@@ -31,6 +31,7 @@ from exodesk.models.vocabulary import (
     short_label_for,
 )
 from exodesk.services.accounts.users import Permission
+from exodesk.services.treatments.cards import treatment_card
 from exodesk.services.treatments.corrections import may_void_treatment
 from exodesk.services.treatments.recording import TreatmentRow, count_treatments, list_treatments
 from exodesk.ui.common import severity
@@ -40,7 +41,11 @@ from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.stock.lot_card import LotCardDialog
-from exodesk.ui.treatments.treatment_card import TreatmentCardDialog, void_treatment_dialog
+from exodesk.ui.treatments.treatment_card import (
+    TreatmentCardDialog,
+    override_text,
+    void_treatment_dialog,
+)
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
 
 SEARCH_DELAY_MS = 250
@@ -102,6 +107,10 @@ class TreatmentsView(QWidget):
         self.new_button = QPushButton("&New treatment…")
         self.new_button.setToolTip("Record a treatment (the compliance rules are checked)")
         self.count = QLabel()
+        self.override_line = QLabel()  # the selected treatment's override: who, what, when, why
+        self.override_line.setWordWrap(True)
+        self.override_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.override_line.hide()
         self.open_button = QPushButton(OPEN_CARD)
         self.void_button = QPushButton(VOID_ACTION)
         self.correct_button = QPushButton(CORRECT_ACTION)
@@ -130,6 +139,7 @@ class TreatmentsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.override_line)
         layout.addLayout(actions)
 
         self._search_timer = QTimer(self)
@@ -231,6 +241,16 @@ class TreatmentsView(QWidget):
         self.open_button.setEnabled(row is not None)
         self.void_button.setEnabled(may)
         self.correct_button.setEnabled(may and self.ctx.may(Permission.RECORD_TREATMENT))
+        self._show_override(row)
+
+    def _show_override(self, row: TreatmentRow | None) -> None:
+        """Who overrode the selected treatment's block findings, which rules, when and why."""
+        text = ""
+        if row is not None and row.overridden:
+            with self.ctx.db.read() as session:
+                text = override_text(treatment_card(session, row.ref, self.ctx.today()))
+        self.override_line.setText(text)
+        self.override_line.setVisible(bool(text))
 
     def menu_entries(self) -> list[Entry]:
         row = self.selected_row()
