@@ -6,6 +6,7 @@ from exodesk.cli import (
     accounts,
     audit,
     backups,
+    bodies,
     compliance,
     counts,
     demo,
@@ -15,13 +16,20 @@ from exodesk.cli import (
 )
 from exodesk.cli.registry import Command, Group
 
-GROUPS: tuple[Group, ...] = (counts.GROUP, voiding.GROUP, audit.GROUP, accounts.GROUP)
+GROUPS: tuple[Group, ...] = (
+    counts.GROUP,
+    voiding.GROUP,
+    audit.GROUP,
+    accounts.GROUP,
+    bodies.GROUP,
+)
 
 COMMANDS: tuple[Command, ...] = (
     *interchange.COMMANDS,
     *compliance.COMMANDS,
     *stock.COMMANDS,
     *demo.COMMANDS,
+    *bodies.COMMANDS,
     *voiding.COMMANDS,
     *counts.COMMANDS,
     *backups.COMMANDS,

@@ -15,8 +15,12 @@ missing_certificate           Verdexa PhytoExo Serum (class IIa, no CE certifica
 certificate_withdrawn         Lactiva Exo Repair Serum (its only certificate was withdrawn)
 certificate_expired           PlaceLux Exo Lyo (certificate expired 40 days ago)
 certificate_expiring          Hairexo Scalp Booster (certificate expires in 45 days)
+certificate_restricted        Hairexo Scalp Booster (its one valid certificate is restricted)
+certificate_too_long          Lumenor Exo Booster (a certificate running six years)
+certificate_body_unknown      Lumenor Exo Booster (notified body 2931 is in no register)
 atmp_unauthorised             Regenexa MSC-EV (MHRA authorisation lapsed 60 days ago)
 human_cosmetic_prohibited     Hanul Stem Glow Serum (MSC-derived, sold as a cosmetic)
+human_device_not_class_iii    PlaceLux (placenta, class IIa), AutoPlate (platelets, class I)
 human_source_review           Celvia MSC-Exo Lyo 50, PlaceLux Exo Lyo (human source, device)
 composition_undocumented      Hairexo (conditioned media), Rosalis (not documented)
 missing_ifu                   Rosalis Callus Exosome Cream
@@ -28,7 +32,13 @@ route_outside_intended_use    VIOLATIONS below: a topical cream and a scalp prod
 periorbital_not_approved      VIOLATIONS: PlaceLux used under the eyes
 used_after_expiry             VIOLATIONS: Celvia CV-1170A used 4 days after expiry
 used_unreleased_lot           VIOLATIONS: a lot used in quarantine, a lot used after recall
+used_after_reconstitution_    VIOLATIONS: a Celvia vial opened one morning and used the
+window                        next (24 h 45 min later; its window is 24 hours)
 ============================  ==============================================================
+
+The demo clinic has added the (made-up) notified bodies of its suppliers' certificates to
+its register (`bodies`); Lumenor's body it has not. Treatments of lyophilised products record
+the time given and when the vial was reconstituted.
 
 Pure data (the vocabularies aside): no Qt, no database.
 """
@@ -122,8 +132,20 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     P("VRD", "Verda Centella Exosome Cream", "Verda Lab Co., Ltd.", "KR", "0880984600136",
       "plant", "cream", "cosmetic", (TOPICAL,), False,
       ("EU", "KR", "UK"), True, None),
+    P("LUM", "Lumenor Exo Booster", "Lumenor Cosmeceuticals Ltd.", "KR", "0880990100141",
+      "plant", "lyophilised", "device_iib", (TOPICAL,), False,
+      ("EU", "KR", "UK"), True, 8),
 )
 # fmt: on
+
+# The clinic's own rows of the register of notified bodies: its suppliers' (made-up) bodies
+# BODIES: number, name, country, designated under the MDR, UK approved
+BODIES = (
+    ("0591", "Certimed Italia S.r.l.", "IT", True, False),
+    ("2841", "Nordcert Notified Body Oy", "FI", True, False),
+    ("2874", "Baltic Conformity Services UAB", "LT", True, False),
+    ("2913", "Alpine Medical Certification AG", "AT", True, False),
+)
 
 # The clinic stopped using these products this many days before today (relative offset):
 # PlaceLux when its certificate expired, Lactiva on its recall, Regenexa when the
@@ -143,6 +165,8 @@ class DocSpec:
     expires: int | None  # days relative to today; None never expires
     products: tuple[str, ...]  # product keys
     status: str = "issued"
+    body_number: str | None = None  # None: the issuer's four digits stand for it
+    verified: tuple[int, str] | None = None  # checked against the register: (day, by whom)
 
 
 D = DocSpec
@@ -151,14 +175,18 @@ ALPINE = "Alpine Medical Certification AG, notified body 2913"
 CERTIMED = "Certimed Italia S.r.l., notified body 0591"
 BALTIC = "Baltic Conformity Services UAB, notified body 2874"
 NORDCERT = "Nordcert Notified Body Oy, notified body 2841"
+HOLLIS = "Hollis Conformity Assessment Ltd, notified body 2931"
 MHRA = "Medicines and Healthcare products Regulatory Agency (MHRA)"
 # fmt: off
 DOCUMENTS: tuple[DocSpec, ...] = (
     # kind, number, issuer, issued, expires, product keys[, status]
     # CE certificates: valid for years, superseded, expiring soon, expired, withdrawn
-    D("ce_certificate", "CE 2913-MDR-04417", ALPINE, -420, 3 * YEAR + 40, ("CEL",)),
+    D("ce_certificate", "CE 2913-MDR-04417", ALPINE, -420, 3 * YEAR + 40, ("CEL",),
+      body_number="2913", verified=(-30, HART)),
     D("ce_certificate", "CE 2913-MDD-01982", ALPINE, -5 * YEAR, -415, ("CEL",)),
-    D("ce_certificate", "CE 0591-MDR-7731", CERTIMED, -5 * YEAR + 45, 45, ("HXO",)),
+    D("ce_certificate", "CE 0591-MDR-7731", CERTIMED, -5 * YEAR + 45, 45, ("HXO",),
+      "restricted"),
+    D("ce_certificate", "CE 2931-MDR-1188", HOLLIS, -200, 6 * YEAR - 200, ("LUM",)),
     D("ce_certificate", "CE 2874-MDD-2209", BALTIC, -4 * YEAR - 40, -40, ("PLX",)),
     D("ce_certificate", "CE 2841-MDR-0356", NORDCERT, -2 * YEAR, 2 * YEAR, ("LAC",),
       "withdrawn"),
@@ -179,6 +207,7 @@ DOCUMENTS: tuple[DocSpec, ...] = (
     D("ifu", "Hanul SGS leaflet KR-2", "Hanul Cosmetics Co., Ltd.", -2 * YEAR, None, ("HNL",)),
     D("ifu", "IFU RGX-EV-UK-1", "Regenexa Therapeutics S.L.", -2 * YEAR, None, ("RGX",)),
     D("ifu", "Verda usage guide v3", "Verda Lab Co., Ltd.", -YEAR - 30, None, ("VRD",)),
+    D("ifu", "IFU LUM-EB-02", "Lumenor Cosmeceuticals Ltd.", -200, None, ("LUM",)),
     # Korean registrations
     D("mfds_registration", "MFDS 21-4417", MFDS, -4 * YEAR, None, ("CEL",)),
     D("mfds_registration", "MFDS 20-1186", MFDS, -5 * YEAR, None, ("HXO",)),
@@ -215,7 +244,7 @@ LOTS: tuple[LotSpec, ...] = (
     # product, code, received, expiry, quantity, location[, status, coa, keep]
     L("CEL", "CV-1170A", -400, -20, 30, FRIDGE_A, keep=3),  # expired, still in stock
     L("CEL", "CV-3012B", -300, 35, 30, FRIDGE_A, keep=3),  # expires within 60 days
-    L("CEL", "CV-4208A", -210, 300, 25, FRIDGE_A),
+    L("CEL", "CV-4208A", -210, 300, 26, FRIDGE_A),  # one vial for the late use below
     L("CEL", "CV-5118C", -120, 420, 25, ROOM),
     L("CEL", "CV-5907A", -45, 520, 20, FRIDGE_A),
     L("CEL", "CV-6233B", -6, 600, 20, FRIDGE_A, "quarantine", coa=False),  # awaiting CoA
@@ -355,6 +384,7 @@ class ViolationSpec:
     route: str
     zone: str
     practitioner: str
+    opened_minutes_before: int | None = None  # the vial was reconstituted this long before
 
 
 V = ViolationSpec
@@ -367,6 +397,7 @@ VIOLATIONS: tuple[ViolationSpec, ...] = (
     V(-90, "HXO", None, INTRADERMAL, "face", PARK),     # route_outside_intended_use
     V(-37, "LAC", "LB-1034", TOPICAL, "face", SHAH),    # used_unreleased_lot (recalled)
     V(-16, "CEL", "CV-1170A", INTRADERMAL, "face", HART),  # used_after_expiry
+    V(-1, "CEL", "CV-4208A", INTRADERMAL, "face", HART, 24 * 60 + 45),  # reconstitution window
 )
 # fmt: on
 
@@ -446,6 +477,7 @@ class _Treatment:
     route: str
     zone: str
     vials: int
+    opened_minutes_before: int | None = None
 
 
 @dataclass
@@ -540,6 +572,7 @@ def _violations(today: dt.date, lots: dict[str, _Lot], first_patient: int) -> li
                 spec.route,
                 spec.zone,
                 1,
+                spec.opened_minutes_before,
             )
         )
     return out
@@ -633,6 +666,7 @@ def _product_record(p: ProductSpec) -> dict[str, Any]:
         "markets": sorted(p.markets),
         "composition_documented": p.composition_documented,
         "reconstitution_hours": p.reconstitution_hours,
+        "reorder_level": None,
     }
 
 
@@ -648,6 +682,9 @@ def _document_records(today: dt.date, names: dict[str, str]) -> list[dict[str, A
             "lot": None,
             "status": d.status,
             "sha256": None,
+            "body_number": d.body_number,
+            "verified_on": _day(today, d.verified[0]) if d.verified else None,
+            "verified_by": d.verified[1] if d.verified else None,
         }
         for d in DOCUMENTS
     ]
@@ -670,6 +707,19 @@ def _document_records(today: dt.date, names: dict[str, str]) -> list[dict[str, A
     return docs
 
 
+def _given_at(t: _Treatment, number: int, product: ProductSpec) -> dict[str, str | None]:
+    """When a treatment was given (clinic hours, spread without the random generator, so the
+    rest of the demo stays as it was) and, for a vial with a window, when it was opened:
+    ten minutes before, or as long before as a violation says."""
+    minutes = 9 * 60 + (number * 47) % (8 * 60) // 5 * 5
+    given = dt.datetime.combine(t.day, dt.time(minutes // 60, minutes % 60))
+    opened = None
+    if product.reconstitution_hours is not None and product.form == "lyophilised":
+        before = dt.timedelta(minutes=t.opened_minutes_before or 10)
+        opened = (given - before).strftime("%Y-%m-%dT%H:%M")
+    return {"time": given.strftime("%H:%M"), "reconstituted": opened}
+
+
 def demo_document(today: dt.date) -> dict[str, Any]:
     """The demo clinic as an interchange document, with every date relative to `today`."""
     rng = random.Random(SEED)
@@ -684,6 +734,7 @@ def demo_document(today: dt.date) -> dict[str, Any]:
     for t in treatments:  # patients numbered in order of their first visit
         patient_refs.setdefault(t.patient, f"P-{len(patient_refs) + 1:04d}")
     product_of = {lot.code: names[lot.product] for lot in LOTS}
+    specs = {p.key: p for p in PRODUCTS}
 
     return {
         "format": FORMAT,
@@ -714,6 +765,7 @@ def demo_document(today: dt.date) -> dict[str, Any]:
                 "route": t.route,
                 "zone": t.zone,
                 "vials": t.vials,
+                **_given_at(t, number, specs[t.product]),
             }
             for number, t in enumerate(treatments, start=1)
         ],
@@ -732,5 +784,9 @@ def demo_document(today: dt.date) -> dict[str, Any]:
             for number, (day, lot, kind, quantity, reason, status, location) in enumerate(
                 _movement_rows(today, treatments), start=1
             )
+        ],
+        "bodies": [
+            {"number": n, "name": name, "country": c, "mdr": mdr, "uk_approved": uk}
+            for n, name, c, mdr, uk in BODIES
         ],
     }

@@ -654,8 +654,12 @@ def test_demo_shows_every_source_type_class_and_rule(cli: Cli) -> None:
         "certificate_withdrawn",
         "certificate_expired",
         "certificate_expiring",
+        "certificate_restricted",
+        "certificate_too_long",
+        "certificate_body_unknown",
         "atmp_unauthorised",
         "human_cosmetic_prohibited",
+        "human_device_not_class_iii",
         "human_source_review",
         "composition_undocumented",
         "missing_ifu",
@@ -667,6 +671,7 @@ def test_demo_shows_every_source_type_class_and_rule(cli: Cli) -> None:
         "periorbital_not_approved",
         "used_after_expiry",
         "used_unreleased_lot",
+        "used_after_reconstitution_window",
     }
 
 

@@ -32,6 +32,7 @@ from exodesk.ui.counts.counts_view import CloseCountDialog, StartCountDialog
 from exodesk.ui.counts.offline_count import OfflineCountWindow, open_offline_count
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.main_window import MainWindow
+from exodesk.ui.stock.lot_card import LotCardDialog
 from exodesk.ui.stock.lot_dialogs import LotStatusDialog
 from exodesk.ui.stock.receive_dialog import ReceiveDialog
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
@@ -44,7 +45,7 @@ CELVIA, CELVIA_GTIN = "Celvia MSC-Exo Lyo 50", "08809531000129"
 HAIREXO_GTIN = "08809533002176"
 VERDA = "Verda Centella Exosome Cream"
 NEW_LOT = "CV-7105A"
-NEXT_REF = "T-0207"  # the demo holds T-0001 .. T-0206
+NEXT_REF = "T-0208"  # the demo holds T-0001 .. T-0207
 FRIDGE_B = {"LB-0921": 6, "VX-5512": 6, "HX-0870": 16, "APL-0502": 10, "HX-1004": 40, "VX-5790": 10}
 
 
@@ -249,19 +250,21 @@ def test_the_dashboard_after_the_daily_backup(
     window.statusBar().showMessage(note, 15000)
     board = window.dashboard
     assert window.current_name() == "Dashboard"
-    assert "13" in board.tiles[next(iter(board.tiles))].text()  # 13 block flags
-    assert "13 BLOCK" in window.counts.text() and "13 WARN" in window.counts.text()
+    assert "16" in board.tiles[next(iter(board.tiles))].text()  # 16 block flags
+    assert "16 BLOCK" in window.counts.text() and "16 WARN" in window.counts.text()
     expiring = [board.expiring.item(i).text() for i in range(board.expiring.count())]
     assert any("lot CV-3012B — expires in 35 day(s)" in t for t in expiring)
     places = [board.locations.item(i).text() for i in range(board.locations.count())]
     assert "Fridge B: 6 lot(s), 88 vial(s)" in places
     shot(window, "dashboard", tmp_path)
 
-    # An item opens its detail: the expiring lot, in Stock.
+    # An item opens its detail: the expiring lot's card.
     item = next(board.expiring.item(i) for i in range(board.expiring.count()))
     board.expiring.setCurrentItem(item)
     board.expiring.itemActivated.emit(item)
-    assert window.current_name() == "Stock"
+    cards = [w for w in QApplication.topLevelWidgets() if isinstance(w, LotCardDialog)]
+    assert [c.isVisible() for c in cards] == [True]
+    cards[0].close()
     window.close()
 
 

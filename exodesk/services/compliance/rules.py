@@ -641,8 +641,8 @@ def certificate_flags(
                 "certificate_restricted",
                 name,
                 f"{name}: its CE certificate ({_numbers(valid)}) is restricted: the notified "
-                "body has narrowed what it covers. Check on the certificate, or in EUDAMED, that "
-                "it still covers this product as you use it before using it.",
+                "body has narrowed what it covers. Before using it, check on the certificate or "
+                "in EUDAMED that it still covers this product and the way you use it.",
             )
         )
     too_long = [

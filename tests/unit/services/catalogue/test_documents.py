@@ -91,7 +91,7 @@ def test_list_documents_shows_products_lot_validity_and_file_state(db: Database)
     by_number = {d.number: d for d in docs}
     assert by_number["CE 2841-MDR-0356"].validity == "withdrawn"
     assert by_number["CE 2874-MDD-2209"].validity == "expired"
-    assert by_number["CE 0591-MDR-7731"].validity == "expires in 45 days"
+    assert by_number["CE 0591-MDR-7731"].validity == "expires in 45 days, restricted"
     assert by_number["CE 2913-MDR-04417"].validity == "valid"
     assert by_number["CoA CV-1170A"].lot == "CV-1170A"
     assert by_number["CoA CV-1170A"].products == (CELVIA,)

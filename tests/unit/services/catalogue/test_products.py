@@ -81,7 +81,7 @@ NEW = ProductDetail(
 def test_list_products_gives_every_demo_product_with_flag_counts(db: Database) -> None:
     with db.read() as session:
         rows = list_products(session, TODAY)
-    assert len(rows) == 10
+    assert len(rows) == 11
     assert [r.name for r in rows] == sorted(r.name for r in rows)
     rosalis = next(r for r in rows if r.name == ROSALIS)
     assert rosalis.regulatory_class is RegulatoryClass.UNKNOWN

@@ -55,10 +55,12 @@ def test_certificates_never_checked_or_not_for_a_year_are_to_check(db: Database)
     with db.read() as session:
         board = dashboard(session, TODAY)
     numbers = {c.number: c.verified_on for c in board.certificates_to_check}
-    assert numbers == {"CE 0591-MDR-7731": None, "CE 2913-MDR-04417": None}
+    # CE 2913-MDR-04417 was checked 30 days ago; the restricted CE 0591 is still in force
+    assert numbers == {"CE 0591-MDR-7731": None, "CE 2931-MDR-1188": None}
     with db.write() as session:
         docs = {d.number: d for d in session.scalars(select(Document))}
         docs["CE 0591-MDR-7731"].verified_on = TODAY - dt.timedelta(days=365)  # a year: fine
+        docs["CE 2931-MDR-1188"].verified_on = TODAY - dt.timedelta(days=1)
         docs["CE 2913-MDR-04417"].verified_on = TODAY - dt.timedelta(days=366)  # over a year
     with db.read() as session:
         board = dashboard(session, TODAY)

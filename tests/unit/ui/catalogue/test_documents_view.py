@@ -70,7 +70,7 @@ def test_view_lists_the_demo_documents_with_validity(view: DocumentsView, tmp_pa
     assert _cell(view, ("ce_certificate", "CE 2841-MDR-0356"), COL.COL_VALIDITY) == "withdrawn"
     assert _cell(view, ("ce_certificate", "CE 2874-MDD-2209"), COL.COL_VALIDITY) == "expired"
     assert _cell(view, ("ce_certificate", "CE 0591-MDR-7731"), COL.COL_VALIDITY) == (
-        "expires in 45 days"
+        "expires in 45 days, restricted"
     )
     assert _cell(view, ("certificate_of_analysis", "CoA CV-1170A"), COL.COL_LOT) == "CV-1170A"
     assert _cell(view, ("ifu", "IFU APL-22"), COL.COL_FILE) == "no file"
@@ -212,11 +212,11 @@ def test_change_status_with_a_reason(view: DocumentsView, qtbot: QtBot, ctx: Any
 
 def test_filter_by_kind_and_search(view: DocumentsView, qtbot: QtBot) -> None:
     view.kind.setCurrentIndex(view.kind.findData("ce_certificate"))
-    assert view.proxy.rowCount() == 5
+    assert view.proxy.rowCount() == 6
     view.focus_search()
     qtbot.keyClicks(view.search, "notified body 2913")
     assert view.proxy.rowCount() == 2
-    assert view.counts.text().startswith("2 of 5 documents shown")
+    assert view.counts.text().startswith("2 of 6 documents shown")
     view.select(("ifu", "IFU APL-22"))  # hidden by both filters: they are cleared
     assert view.kind.currentIndex() == 0 and view.search.text() == ""
     assert view.current().key == ("ifu", "IFU APL-22")  # type: ignore[union-attr]

@@ -72,7 +72,7 @@ def _stored(ctx: Any, name: str) -> Any:
 def test_view_lists_the_catalogue_and_shows_the_first_product(
     view: ProductsView, tmp_path: Path
 ) -> None:
-    assert len(_names(view)) == 10
+    assert len(_names(view)) == 11
     assert _names(view) == sorted(_names(view))
     first = _names(view)[0]
     assert view.editor.heading.text() == first

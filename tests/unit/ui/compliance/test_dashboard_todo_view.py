@@ -94,7 +94,7 @@ def test_the_to_do_list_shows_lots_to_release_and_certificates_to_check(
     assert "Waiting for release (in quarantine): 2" in texts
     assert any("CV-6233B — 20 on hand" in t for t in texts)
     assert "Certificates to check with the issuer: 2" in texts
-    assert any("CE 2913-MDR-04417" in t and "never checked" in t for t in texts)
+    assert any("CE 2931-MDR-1188" in t and "never checked" in t for t in texts)
     assert "Running low (at or below the reorder level): none" in texts
     row = next(i for i, t in enumerate(texts) if "CV-6233B" in t)
     with qtbot.waitSignal(ctx.bus.open_requested) as opened:

@@ -21,7 +21,7 @@ from exodesk.ui.shell.context import AppContext
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
 
 VERDA = "Verda Centella Exosome Cream"
-NEXT_REF = "T-0207"
+NEXT_REF = "T-0208"
 REASON = "Patient allergic to the approved product; agreed with Dr Park"
 
 

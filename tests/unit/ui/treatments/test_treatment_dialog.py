@@ -26,7 +26,7 @@ CELVIA = "Celvia MSC-Exo Lyo 50"
 HAIREXO = "Hairexo Scalp Booster"
 ROSALIS = "Rosalis Callus Exosome Cream"
 PLACELUX = "PlaceLux Exo Lyo"
-NEXT_REF = "T-0207"  # the demo holds T-0001 .. T-0206
+NEXT_REF = "T-0208"  # the demo holds T-0001 .. T-0207
 
 
 def shot(widget: QWidget, tmp_path: Path, name: str) -> None:
@@ -202,17 +202,21 @@ def test_product_and_treatment_findings_are_listed_most_severe_first(
     fill(qtbot, dialog, "P-9003")
     choose(dialog.zone, "periorbital")
     texts = findings_text(dialog)
-    assert [t.split(":")[0] for t in texts] == ["BLOCK", "BLOCK", "WARN"]
+    assert [t.split(":")[0] for t in texts] == ["BLOCK", "BLOCK", "BLOCK", "WARN"]
     assert "CE certificate (CE 2874-MDD-2209) expired on 2026-10-13" in texts[0]
-    assert "periorbitally" in texts[1]
-    assert "human placenta material" in texts[2]
-    assert dialog.summary.text().startswith("2 block · 1 warn · 0 info.")
+    assert "declared a class IIa medical device" in texts[1]
+    assert "periorbitally" in texts[2]
+    assert "human placenta material" in texts[3]
+    assert dialog.summary.text().startswith("3 block · 1 warn · 0 info.")
     item = dialog.findings_list.item(0)
     assert not item.icon().isNull()
     assert item.background().color() == severity.BACKGROUND[Severity.BLOCK]
     shot(dialog, tmp_path, "treatment_dialog_findings.png")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert "2 block findings (Certificate expired, Under-eye use not approved)" in (
+    assert (
+        "3 block findings (Certificate expired, Human-derived device not class III, "
+        "Under-eye use not approved)"
+    ) in (
         dialog.error.text()
     )
     tick(qtbot, dialog.override)
@@ -228,7 +232,7 @@ def test_warnings_are_shown_but_do_not_stop_saving(
     choose(dialog.route, "subdermal_scalp")
     choose(dialog.zone, "scalp")
     dialog.vials.setValue(2)
-    assert [t.split(":")[0] for t in findings_text(dialog)] == ["WARN", "WARN"]
+    assert [t.split(":")[0] for t in findings_text(dialog)] == ["WARN", "WARN", "WARN"]
     assert not dialog.override.isEnabled()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted

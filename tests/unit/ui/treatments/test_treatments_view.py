@@ -21,7 +21,7 @@ from exodesk.ui.shell.context import AppContext
 from exodesk.ui.treatments.treatments_view import TreatmentsView, TreatmentTableModel
 
 TODAY = dt.date(2026, 11, 22)
-DEMO_TREATMENTS = 206
+DEMO_TREATMENTS = 207
 
 
 @pytest.fixture
@@ -173,7 +173,7 @@ def test_new_treatment_records_and_selects_it(
     qtbot.keyClicks(line, "Nurse Priya Shah")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted
-    assert view.selected_ref() == "T-0207"
+    assert view.selected_ref() == "T-0208"
     assert view.model.index(0, 3).data() == "P-8000"
 
 
