@@ -43,7 +43,7 @@ from exodesk.services.audit.log import (
 )
 from exodesk.services.audit.verify import Verification, verify_trail
 from exodesk.ui.common import severity
-from exodesk.ui.common.date_field import DateField
+from exodesk.ui.common.date_field import DateField, qdate
 from exodesk.ui.common.file_dialogs import ask_save_file
 from exodesk.ui.common.icons import Icon, icon
 from exodesk.ui.common.jobs import BackgroundRunner
@@ -337,8 +337,8 @@ class AuditView(QWidget):
             self.record.setCurrentIndex(max(self.record.findData(record), 0))
             self.user.setCurrentIndex(max(self.user.findData(user), 0))
             self.key.setText(key)
-            self.since.setDate(NO_DATE if since is None else QDate(since))
-            self.until.setDate(NO_DATE if until is None else QDate(until))
+            self.since.setDate(NO_DATE if since is None else qdate(since))
+            self.until.setDate(NO_DATE if until is None else qdate(until))
         finally:
             self._filling = False
         self.reload()

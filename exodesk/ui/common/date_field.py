@@ -18,6 +18,11 @@ _DAY_FIRST = re.compile(r"\s*([0-9]{1,2})[./]([0-9]{1,2})[./]([0-9]{4})\s*")
 _TYPING = re.compile(r"[0-9./\- ]*")
 
 
+def qdate(day: dt.date) -> QDate:
+    """A Python day as Qt's."""
+    return QDate(day.year, day.month, day.day)
+
+
 def typed_day(text: str) -> dt.date | None:
     """The day `text` names (YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY), None if none."""
     iso, day_first = _ISO.fullmatch(text), _DAY_FIRST.fullmatch(text)
@@ -37,7 +42,7 @@ class DateField(QDateEdit):
         self.setDisplayFormat(DISPLAY_FORMAT)
         self.setCalendarPopup(True)
         if date is not None:
-            self.setDate(date if isinstance(date, QDate) else QDate(date))
+            self.setDate(date if isinstance(date, QDate) else qdate(date))
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
         """Tab moves to the next field, never to the next section of the date."""
@@ -47,7 +52,7 @@ class DateField(QDateEdit):
         if self.specialValueText() and text == self.specialValueText():
             return QValidator.State.Acceptable, text, pos
         day = typed_day(text)
-        if day is not None and self.minimumDate() <= QDate(day) <= self.maximumDate():
+        if day is not None and self.minimumDate() <= qdate(day) <= self.maximumDate():
             return QValidator.State.Acceptable, text, pos
         if _TYPING.fullmatch(text):
             return QValidator.State.Intermediate, text, pos
@@ -57,4 +62,4 @@ class DateField(QDateEdit):
         day = typed_day(text)
         if day is None:
             return self.dateTime()
-        return QDateTime(QDate(day), QTime(0, 0))
+        return QDateTime(qdate(day), QTime(0, 0))
