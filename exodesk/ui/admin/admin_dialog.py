@@ -1,4 +1,5 @@
-"""The Administration window: accounts, the clinic's settings and backups, one tab each.
+"""The Administration window: accounts, the clinic's settings, the register of notified
+bodies and backups, one tab each.
 Only an admin opens it (the window's Administration menu); if someone who is not one signs
 in at the lock screen meanwhile, it closes (the services would refuse them anyway)."""
 
@@ -10,13 +11,15 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout
 from exodesk.services.accounts.users import Permission
 from exodesk.ui.admin.accounts_panel import AccountsPanel
 from exodesk.ui.admin.backups_panel import BackupsPanel
+from exodesk.ui.admin.bodies_panel import BodiesPanel
 from exodesk.ui.admin.clinic_settings import ClinicSettingsPanel
 from exodesk.ui.shell.context import AppContext
 
-TABS = ("Accounts", "Clinic", "Backups")
+TABS = ("Accounts", "Clinic", "Notified bodies", "Backups")
 TAB_NEEDS = {
     "Accounts": Permission.MANAGE_USERS,
     "Clinic": Permission.EDIT_SETTINGS,
+    "Notified bodies": Permission.EDIT_REGISTER,
     "Backups": Permission.RESTORE,
 }
 
@@ -28,9 +31,11 @@ class AdministrationDialog(QDialog):
         self.setWindowTitle("Administration — ExoDesk")
         self.accounts = AccountsPanel(ctx)
         self.clinic = ClinicSettingsPanel(ctx)
+        self.bodies = BodiesPanel(ctx)
         self.backups = BackupsPanel(ctx)
         self.tabs = QTabWidget()
-        for name, panel in zip(TABS, (self.accounts, self.clinic, self.backups), strict=True):
+        panels = (self.accounts, self.clinic, self.bodies, self.backups)
+        for name, panel in zip(TABS, panels, strict=True):
             self.tabs.addTab(panel, name)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -38,15 +43,19 @@ class AdministrationDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self.resize(900, 600)
+        self._enable_tabs()
         self.show_tab(tab)
         ctx.bus.user_changed.connect(self._user_changed)
 
     def show_tab(self, name: str) -> None:
         self.tabs.setCurrentIndex(TABS.index(name))
 
-    def _user_changed(self) -> None:
+    def _enable_tabs(self) -> None:
         for index, name in enumerate(TABS):
             self.tabs.setTabEnabled(index, self.ctx.may(TAB_NEEDS[name]))
+
+    def _user_changed(self) -> None:
+        self._enable_tabs()
         if not any(self.ctx.may(p) for p in TAB_NEEDS.values()) and not self.backups.busy:
             self.reject()
 

@@ -37,14 +37,23 @@ from exodesk.services.catalogue.documents import (
 from exodesk.services.catalogue.products import lots_by_product
 from exodesk.services.errors import ExoDeskError
 from exodesk.services.queries import product_names
+from exodesk.services.register.bodies import named_body_number, register_bodies
+from exodesk.services.register.shipped import shipped_register
+from exodesk.ui.catalogue.body_words import body_words
 from exodesk.ui.common.date_field import DateField
-from exodesk.ui.common.error_line import ErrorLine, mark_label
+from exodesk.ui.common.error_line import ERROR_STYLE, ErrorLine, mark_label
 from exodesk.ui.common.file_dialogs import ask_open_file
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
 
 FILE_FILTER = "PDF or image (" + " ".join(f"*{s}" for s in FILE_TYPES) + ");;All files (*)"
+WARNING_STYLE = "color: #8a5300;"
+# The change a status is most often followed by (preselected in the status dialog).
+NEXT_STATUS = {
+    DocumentStatus.SUSPENDED: DocumentStatus.REINSTATED,
+    DocumentStatus.WITHDRAWN: DocumentStatus.ISSUED,
+}
 
 
 def _day(day: QDate) -> dt.date:
@@ -64,6 +73,8 @@ class DocumentDialog(QDialog):
         with ctx.db.read() as session:
             names = product_names(session)
             self._lots = lots_by_product(session)
+            self._bodies = register_bodies(session)
+        self._as_of = shipped_register().as_of
 
         self.kind = QComboBox()
         for kind, words in choices(DocumentKind):
@@ -75,7 +86,19 @@ class DocumentDialog(QDialog):
         self.number.setPlaceholderText("As printed, e.g. CE 2913-MDR-04417")
         self.issuer = QLineEdit()
         self.issuer.setPlaceholderText("Notified body, manufacturer or authority")
-        today = QDate(self.ctx.today())
+        self.body_number = QLineEdit()
+        self.body_number.setMaxLength(8)
+        self.body_number.setMaximumWidth(200)
+        self.body_number.setPlaceholderText("taken from the issuer")
+        self.body_number.setToolTip(
+            "The notified body's four digits, printed beside the CE mark. Leave empty to take "
+            "them from the issuer."
+        )
+        self.body_hint = QLabel()
+        self.body_hint.setWordWrap(True)
+        self.body_hint.setTextFormat(Qt.TextFormat.PlainText)
+        day = self.ctx.today()
+        today = QDate(day.year, day.month, day.day)
         self.has_issued = QCheckBox("&Issued on")
         self.has_issued.setChecked(True)
         self.issued = DateField(today)
@@ -122,6 +145,8 @@ class DocumentDialog(QDialog):
         form.addRow("", self.kind_hint)
         row("number", "&Number", self.number)
         row("issuer", "Iss&uer", self.issuer)
+        row("body_number", "Notified &body number", self.body_number)
+        form.addRow("", self.body_hint)
         form.addRow(self.has_issued, self.issued)
         form.addRow(self.has_expires, self.expires)
         row("products", "&Products covered", self.products)
@@ -139,11 +164,14 @@ class DocumentDialog(QDialog):
         self.register_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.register_button.setText("&Register")
         self.register_button.setDefault(True)
+        self.form = form
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
+        self.body_number.textChanged.connect(self._show_body)
+        self.issuer.textChanged.connect(self._show_body)
         self.buttons.accepted.connect(self.register)
         self.buttons.rejected.connect(self.reject)
         self.browse.clicked.connect(self.choose_file)
@@ -183,9 +211,38 @@ class DocumentDialog(QDialog):
             if item.checkState() == Qt.CheckState.Checked
         ]
 
+    def is_certificate(self) -> bool:
+        return DocumentKind(self.kind.currentData()) is DocumentKind.CE_CERTIFICATE
+
+    def body_ok(self) -> bool:
+        """Whether the body number typed is empty or four digits."""
+        text = self.body_number.displayText().strip()
+        return not text or (len(text) == 4 and text.isascii() and text.isdigit())
+
+    def _show_body(self) -> None:
+        """The body's name from the register as the number or the issuer is typed."""
+        if not self.body_ok():
+            self.body_hint.setText(
+                "A notified body number is exactly four digits, e.g. 0123 (leave it empty to "
+                "take the digits from the issuer)."
+            )
+            self.body_hint.setStyleSheet(ERROR_STYLE)
+            return
+        typed = self.body_number.displayText().strip()
+        number = named_body_number(typed or None, self.issuer.displayText())
+        text, known = body_words(
+            number, self._bodies, self._as_of, from_issuer=bool(number and not typed)
+        )
+        self.body_hint.setText(text if known else f"Warning: {text}")
+        self.body_hint.setStyleSheet("" if known else WARNING_STYLE)
+
     def _kind_changed(self) -> None:
         kind = DocumentKind(self.kind.currentData())
         self.kind_hint.setText(description(kind))
+        certificate = kind is DocumentKind.CE_CERTIFICATE
+        self.form.setRowVisible(self.body_number, certificate)
+        self.form.setRowVisible(self.body_hint, certificate)
+        self._show_body()
         if kind is DocumentKind.CERTIFICATE_OF_ANALYSIS and self.lot.currentIndex() == 0:
             if self.lot.count() > 1:
                 self.lot.setCurrentIndex(1)
@@ -216,6 +273,9 @@ class DocumentDialog(QDialog):
             products=tuple(self.checked_products()),
             lot=self.lot.currentData(),
             status=DocumentStatus(self.status.currentData()),
+            body_number=(self.body_number.displayText().strip() or None)
+            if self.is_certificate()
+            else None,
         )
 
     def file_path(self) -> Path | None:
@@ -256,7 +316,8 @@ class DocumentDialog(QDialog):
 
 
 class StatusDialog(QDialog):
-    """Record that a document was suspended, withdrawn or reissued, and why."""
+    """Record that a document was restricted, suspended, reinstated, withdrawn or reissued,
+    and why."""
 
     def __init__(
         self, ctx: AppContext, detail: DocumentDetail, parent: QWidget | None = None
@@ -272,7 +333,10 @@ class StatusDialog(QDialog):
         self.status = QComboBox()
         for status, words in choices(DocumentStatus):
             self.status.addItem(words, status.value)
-        other = next(s for s in DocumentStatus if s is not detail.status)
+            self.status.setItemData(
+                self.status.count() - 1, description(status), Qt.ItemDataRole.ToolTipRole
+            )
+        other = NEXT_STATUS.get(detail.status, DocumentStatus.SUSPENDED)
         self.status.setCurrentIndex(self.status.findData(other.value))
         self.reason = QPlainTextEdit()
         self.reason.setPlaceholderText("Why, e.g. 'withdrawn by the notified body on …'")

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from exodesk.models.enums import DocumentKind, FileState, Severity
 from exodesk.models.vocabulary import choices, description, label, phrase, short_label
+from exodesk.services.accounts.users import Permission
+from exodesk.services.catalogue.checks import CHECKED_KINDS
 from exodesk.services.catalogue.documents import (
     DocumentDetail,
     DocumentKey,
@@ -32,11 +34,16 @@ from exodesk.services.catalogue.documents import (
     list_documents,
     stored_path,
 )
+from exodesk.services.register.bodies import register_bodies
+from exodesk.services.register.shipped import Body, shipped_register
+from exodesk.ui.catalogue.body_words import body_words
 from exodesk.ui.catalogue.document_dialog import FILE_FILTER, DocumentDialog, StatusDialog
+from exodesk.ui.catalogue.record_check_dialog import RecordCheckDialog, last_checked
 from exodesk.ui.common import severity
 from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.common.file_dialogs import ask_open_file
 from exodesk.ui.common.table_models import SORT_ROLE, Column, RowTableModel
+from exodesk.ui.common.voids import Entry, install_context_menu
 from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
@@ -120,7 +127,8 @@ class DocumentsView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.dialog: DocumentDialog | StatusDialog | None = None
+        self.dialog: DocumentDialog | StatusDialog | RecordCheckDialog | None = None
+        self._bodies: dict[str, Body] = {}
         # How a stored file is opened; tests replace it to avoid launching a viewer.
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self._current: DocumentKey | None = None
@@ -143,7 +151,14 @@ class DocumentsView(QWidget):
         self.open_button = QPushButton("&Open file")
         self.open_button.setToolTip("Open the selected document's stored file")
         self.status_button = QPushButton("Change &status…")
-        self.status_button.setToolTip("Record that the document was suspended or withdrawn")
+        self.status_button.setToolTip(
+            "Record that the document was restricted, suspended, reinstated or withdrawn"
+        )
+        self.check_button = QPushButton("Record a &check…")
+        self.check_button.setToolTip(
+            "Record that the certificate or authorisation was looked up in NANDO, EUDAMED, "
+            "with the notified body or the MHRA"
+        )
         top = QHBoxLayout()
         top.addWidget(kind_label)
         top.addWidget(self.kind)
@@ -173,7 +188,7 @@ class DocumentsView(QWidget):
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.info.setMinimumHeight(self.info.fontMetrics().lineSpacing() * 4 + 4)
+        self.info.setMinimumHeight(self.info.fontMetrics().lineSpacing() * 5 + 4)
         self.info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.error = ErrorLine()
         self.counts = QLabel()
@@ -181,7 +196,10 @@ class DocumentsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.info)
+        below = QHBoxLayout()
+        below.addWidget(self.info, 1)
+        below.addWidget(self.check_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(below)
         layout.addWidget(self.error)
         layout.addWidget(self.counts)
 
@@ -191,6 +209,9 @@ class DocumentsView(QWidget):
         self.attach_button.clicked.connect(self.attach_file_dialog)
         self.open_button.clicked.connect(self.open_file)
         self.status_button.clicked.connect(self.change_status)
+        self.check_button.clicked.connect(self.record_check)
+        self.popup_menu = install_context_menu(self.table, self.menu_entries)
+        ctx.bus.user_changed.connect(self._show_current)  # what the new user may do
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.doubleClicked.connect(lambda _: self.open_file())
         self.reload()
@@ -207,6 +228,7 @@ class DocumentsView(QWidget):
                 store=self.ctx.document_store,
                 kind=None if kind is None else DocumentKind(kind),
             )
+            self._bodies = register_bodies(session)
         self.model.set_rows(rows)
         self._highlight(self._current)
         self._show_current()
@@ -293,6 +315,42 @@ class DocumentsView(QWidget):
         dialog.open()
         return dialog
 
+    def may_record_check(self, detail: DocumentDetail | None) -> bool:
+        return (
+            detail is not None
+            and detail.kind in CHECKED_KINDS
+            and self.ctx.may(Permission.RECORD_CHECK)
+        )
+
+    def record_check(self) -> RecordCheckDialog | None:
+        """Open "Record a check…" for the selected certificate or authorisation."""
+        detail = self.current()
+        if detail is None or not self.may_record_check(detail):
+            return None
+        dialog = RecordCheckDialog(self.ctx, detail, self)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def menu_entries(self) -> list[Entry]:
+        detail = self.current()
+        if detail is None:
+            return []
+        edits = self.ctx.may(Permission.EDIT_CATALOGUE)
+        return [
+            ("Open file", self.open_file, detail.stored_file is not None),
+            ("Attach file…", self.attach_file_dialog, edits),
+            ("Change status…", self.change_status, edits),
+            ("Record a check…", self.record_check, self.may_record_check(detail)),
+        ]
+
+    def body_text(self, detail: DocumentDetail) -> str:
+        """The notified body a certificate names, in words ("" for other documents)."""
+        if detail.kind is not DocumentKind.CE_CERTIFICATE:
+            return ""
+        text, known = body_words(detail.body, self._bodies, shipped_register().as_of)
+        return f"Notified body: {text}" if known else f"Warning: {text}"
+
     # -- internals ----------------------------------------------------------------------------
 
     def _fail(self, message: str) -> None:
@@ -349,6 +407,7 @@ class DocumentsView(QWidget):
         has = detail is not None
         self.attach_button.setEnabled(has)
         self.status_button.setEnabled(has)
+        self.check_button.setEnabled(self.may_record_check(detail))
         self.open_button.setEnabled(has and detail is not None and detail.stored_file is not None)
         self.info.setToolTip("")
         if detail is None:
@@ -370,12 +429,16 @@ class DocumentsView(QWidget):
             sev = file_severity(detail.file_state)
             if sev is not None:
                 lines.append(f"<b>{short_label(sev)}:</b> {description(detail.file_state)}")
-        checked = detail.verified_on
-        lines.append(
-            "Never checked with the issuer or a register"
-            if checked is None
-            else f"Last checked with the issuer on {checked.isoformat()}"
-        )
+        body = self.body_text(detail)
+        if body:
+            known = not body.startswith("Warning: ")
+            lines.append(html.escape(body) if known else f"<b>{html.escape(body)}</b>")
+        if detail.kind in CHECKED_KINDS:
+            lines.append(
+                f"{html.escape(last_checked(detail))} with the issuer or a register"
+                if detail.verified_on is not None
+                else "Never checked with the issuer or a register: use Record a check…"
+            )
         self.info.setText("<br>".join(lines))
 
     def _size_columns(self) -> None:

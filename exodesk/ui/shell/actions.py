@@ -25,6 +25,7 @@ class ActionId(Enum):
     ACCOUNTS = auto()
     CLINIC_SETTINGS = auto()
     BACKUPS = auto()
+    NOTIFIED_BODIES = auto()
     LOCK = auto()
     SWITCH_USER = auto()
 
@@ -87,6 +88,12 @@ SPECS: dict[ActionId, ActionSpec] = {
     ),
     ActionId.BACKUPS: ActionSpec(
         "&Backups…", None, "Back up now, see the copies kept, restore one", Icon.EXPORT
+    ),
+    ActionId.NOTIFIED_BODIES: ActionSpec(
+        "&Notified bodies…",
+        None,
+        "The register of notified bodies: the clinic's additions and corrections",
+        Icon.INFO,
     ),
     ActionId.LOCK: ActionSpec(
         "&Lock now", "Ctrl+Shift+L", "Cover the window until a password is typed", Icon.LOCK

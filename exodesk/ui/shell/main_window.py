@@ -90,15 +90,18 @@ ADMIN_NEEDS = {
     ActionId.ACCOUNTS: Permission.MANAGE_USERS,
     ActionId.CLINIC_SETTINGS: Permission.EDIT_SETTINGS,
     ActionId.BACKUPS: Permission.RESTORE,
+    ActionId.NOTIFIED_BODIES: Permission.EDIT_REGISTER,
 }
 ADMIN_TAB_NEEDS = {
     "Accounts": Permission.MANAGE_USERS,
     "Clinic": Permission.EDIT_SETTINGS,
     "Backups": Permission.RESTORE,
+    "Notified bodies": Permission.EDIT_REGISTER,
 }
 ADMIN_ITEMS = (
     ActionId.ACCOUNTS,
     ActionId.CLINIC_SETTINGS,
+    ActionId.NOTIFIED_BODIES,
     ActionId.BACKUPS,
     None,
     ActionId.LOCK,
@@ -217,6 +220,9 @@ class MainWindow(QMainWindow):
         a[ActionId.ACCOUNTS].triggered.connect(lambda: self.administration("Accounts"))
         a[ActionId.CLINIC_SETTINGS].triggered.connect(lambda: self.administration("Clinic"))
         a[ActionId.BACKUPS].triggered.connect(lambda: self.administration("Backups"))
+        a[ActionId.NOTIFIED_BODIES].triggered.connect(
+            lambda: self.administration("Notified bodies")
+        )
         a[ActionId.LOCK].triggered.connect(lambda: self.lock_now("now"))
         a[ActionId.SWITCH_USER].triggered.connect(lambda: self.lock_now("switch"))
 

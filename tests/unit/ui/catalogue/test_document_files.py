@@ -42,7 +42,7 @@ def test_the_attachments_own_name_is_kept_and_shown(qtbot: QtBot, ctx: Any, tmp_
     detail = view.current()
     assert detail is not None and detail.file_name == "Celvia CE certificate 2026.pdf"
     assert "Celvia CE certificate 2026.pdf, stored as" in view.info.text()
-    assert "Never checked with the issuer" in view.info.text()
+    assert "with the issuer or a register" in view.info.text()  # when it was last checked
 
 
 def test_a_failed_open_file_says_so(qtbot: QtBot, ctx: Any, tmp_path: Path) -> None:

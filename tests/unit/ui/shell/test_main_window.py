@@ -46,7 +46,7 @@ def _wait_idle(qtbot: QtBot, win: MainWindow) -> None:
 def test_status_bar_shows_database_clinic_and_flag_counts(window: MainWindow) -> None:
     assert str(window.ctx.db.display_name) in window.database_label.text()
     assert window.clinic_label.text().endswith("(UK)")
-    assert "13 BLOCK" in window.counts.text() and "13 WARN" in window.counts.text()
+    assert "16 BLOCK" in window.counts.text() and "16 WARN" in window.counts.text()
     assert window.nav.item(5).text() == f"Flags ({len(window.flags)})"
 
 
