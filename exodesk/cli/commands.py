@@ -11,6 +11,7 @@ from exodesk.cli import (
     counts,
     demo,
     interchange,
+    sheets,
     stock,
     voiding,
 )
@@ -26,6 +27,7 @@ GROUPS: tuple[Group, ...] = (
 
 COMMANDS: tuple[Command, ...] = (
     *interchange.COMMANDS,
+    *sheets.COMMANDS,
     *compliance.COMMANDS,
     *stock.COMMANDS,
     *demo.COMMANDS,
