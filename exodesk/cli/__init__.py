@@ -76,8 +76,8 @@ def _run_on_database(command: Command, target: str | None, args: argparse.Namesp
     finally:
         commits.stop()
         db.close()
-        if code != EXIT_OK and not commits.seen:
-            discard_if_created(db)  # a failed command leaves no new database behind
+        if (code != EXIT_OK and not commits.seen) or getattr(args, "dry_run", False):
+            discard_if_created(db)  # a failed command or a dry run leaves no new database
     return code
 
 
