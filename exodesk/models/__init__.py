@@ -20,7 +20,7 @@ from exodesk.models.enums import (
 )
 from exodesk.models.facts import ACCOUNTS_SINCE, DATABASE_ID, DatabaseFact
 from exodesk.models.people import AuditEvent, User
-from exodesk.models.stock import Lot, Movement, Treatment
+from exodesk.models.stock import Lot, Movement, OpenVial, Treatment
 
 __all__ = [
     "ACCOUNTS_SINCE",
@@ -40,6 +40,7 @@ __all__ = [
     "Movement",
     "MovementKind",
     "NotifiedBody",
+    "OpenVial",
     "Product",
     "RegulatoryClass",
     "Role",

@@ -97,6 +97,13 @@ class LotStatus(StrEnum):
     DESTROYED = "destroyed"
 
 
+class VialOutcome(StrEnum):
+    """How an open vial was closed."""
+
+    USED = "used"  # by a treatment
+    DISCARDED = "discarded"  # its window passed, or it was spoilt: recorded as waste
+
+
 class MovementKind(StrEnum):
     """Ledger rows. The interchange file's `movements` carry the last four kinds;
     receipts come from `lots` and uses from `treatments`."""
@@ -152,6 +159,7 @@ class RecordKind(StrEnum):
     USER = "user"
     DATABASE = "database"
     BODY = "body"  # a row of the clinic's register of notified bodies
+    OPEN_VIAL = "open_vial"  # a vial reconstituted, then used or discarded
 
 
 class FileState(StrEnum):

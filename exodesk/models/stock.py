@@ -1,4 +1,4 @@
-"""Lots, the stock movement ledger and treatments."""
+"""Lots, the stock movement ledger, treatments and open (reconstituted) vials."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exodesk.models.base import Base, EnumText, StringList, Voidable
-from exodesk.models.enums import LotStatus, MovementKind, Route, Zone
+from exodesk.models.enums import LotStatus, MovementKind, Route, VialOutcome, Zone
 
 
 class Lot(Voidable, Base):
@@ -66,5 +66,25 @@ class Movement(Voidable, Base):
     treatment_id: Mapped[int | None] = mapped_column(
         ForeignKey("treatment.id", ondelete="CASCADE"), unique=True
     )
+    recorded_at: Mapped[dt.datetime]
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class OpenVial(Base):
+    """A vial reconstituted and not yet used up or discarded: usable only within its product's
+    `reconstitution_hours`. Times are local clinic time, as on the vial's label."""
+
+    __tablename__ = "open_vial"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(100), unique=True)  # V-0001, on the vial's label
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), index=True)
+    reconstituted_at: Mapped[dt.datetime]
+    reconstituted_by: Mapped[str] = mapped_column(String(200))
+    closed_at: Mapped[dt.datetime | None]  # used up or discarded; None: still open
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[VialOutcome | None] = mapped_column(EnumText(VialOutcome))
+    treatment_id: Mapped[int | None] = mapped_column(ForeignKey("treatment.id"))
+    movement_id: Mapped[int | None] = mapped_column(ForeignKey("movement.id"))  # the waste
     recorded_at: Mapped[dt.datetime]
     recorded_by: Mapped[str | None] = mapped_column(String(200))

@@ -31,6 +31,7 @@ from exodesk.models.enums import (
     Route,
     Severity,
     SourceType,
+    VialOutcome,
     Zone,
 )
 
@@ -184,6 +185,10 @@ VOCABULARIES: dict[type[StrEnum], Mapping[StrEnum, Words]] = {
         ),
         DocumentStatus.WITHDRAWN: Words("Withdrawn", phrase="withdrawn"),
     },
+    VialOutcome: {
+        VialOutcome.USED: Words("Used", phrase="used"),
+        VialOutcome.DISCARDED: Words("Discarded", phrase="discarded"),
+    },
     CheckedAt: {
         CheckedAt.NANDO: Words(
             "NANDO", description="the European Commission's register", phrase="in NANDO"
@@ -255,6 +260,7 @@ VOCABULARIES: dict[type[StrEnum], Mapping[StrEnum, Words]] = {
         RecordKind.USER: Words("User account"),
         RecordKind.DATABASE: Words("Database"),
         RecordKind.BODY: Words("Notified body"),
+        RecordKind.OPEN_VIAL: Words("Open vial"),
     },
     FileState: {
         FileState.NONE: Words(
@@ -607,6 +613,12 @@ FIELD_LABELS: dict[str, str] = {
     "override_reason": "reason for overriding",
     "override_rules": "rules overridden",
     "override_by": "overridden by",
+    "time": "time given",
+    "reconstituted": "reconstituted at",
+    "reconstitution_hours": "reconstitution window (hours)",
+    "vial": "open vial",
+    "uk_approved": "UK approved",
+    "mdr": "designated under the MDR",
 }
 
 # Which vocabulary a stored field's values come from: (record, field), or (None, field) for
@@ -658,6 +670,38 @@ CORRECT_DONE = "{old} is void; the corrected treatment is {new}."
 LOT_CARD_TITLE = "Lot {lot} of {product}"
 TREATMENT_CARD_TITLE = "Treatment {ref}"
 NOT_YOURS = "only {practitioner}, who gave it, or an admin can void or correct this treatment"
+# Correcting a lot or a stock movement (the lot card, the Stock list, the receive dialog).
+CORRECT_LOT_ACTION = "Co&rrect the lot…"
+CORRECT_LINE_ACTION = "Correct this l&ine…"
+CORRECT_LOT_TITLE = "Correct lot {lot} of {product}"
+CORRECT_MOVEMENT_TITLE = "Correct {what} {ref}"
+CORRECT_STOCK_DONE = "{old} is void; the corrected record is {new}."
+CORRECT_SAME_LOT = (
+    "This is the lot being corrected: saving corrects it in place (its uses stay with it, and "
+    "the audit trail keeps what it said before). To change its product or number, change them "
+    "here: the lot is then voided and the delivery received again."
+)
+CORRECT_LOT_SAVE = "Save the co&rrection"
+CORRECT_IN_PLACE_DONE = "Lot {lot} of {product} corrected: {changes}."
+CORRECT_IN_PLACE_TIP = "Correct this lot in place; every change is kept in the audit trail"
+CORRECT_VOID_TIP = "Void the lot and receive this delivery in its place"
+CORRECT_LOCATION_ROW = "L&ocation on receipt:"  # the receive dialog's rows, correcting
+CORRECT_STATUS_ROW = "S&tatus on receipt:"
+# A lot's fields as a correction in place names them ("expiry 2027-06-30 → 2027-07-31").
+CORRECTED_LOT_FIELDS = {
+    "expiry": "expiry",
+    "received": "received on",
+    "quantity": "vials received",
+    "location": "location on receipt",
+    "status": "status on receipt",
+}
+# Labels for a lot: from its card, and for each box as it is received.
+PRINT_LABEL_ACTION = "&Print label…"
+PRINT_LOT_LABELS = "Print a la&bel for each box received"
+PRINT_LOT_LABELS_TIP = (
+    "After each receipt, the label dialog opens for the lot (Enter prints it): a label with "
+    "the product, lot, expiry and a GS1 DataMatrix to stick on the box"
+)
 
 
 def value_words(record: str | None, field: str | None, value: object) -> str:

@@ -49,6 +49,7 @@ class Permission(StrEnum):
     EDIT_SETTINGS = "edit_settings"
     EDIT_REGISTER = "edit_register"  # the clinic's rows of the register of notified bodies
     RECORD_CHECK = "record_check"  # a certificate checked against its issuer or a register
+    OPEN_VIAL = "open_vial"  # reconstitute a vial, discard an open one
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -59,6 +60,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.OVERRIDE_BLOCK,
             Permission.VOID_OWN_TREATMENT,
             Permission.RECORD_CHECK,
+            Permission.OPEN_VIAL,
         }
     ),
     Role.STOCK_MANAGER: frozenset(
@@ -67,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADJUST_STOCK,
             Permission.COUNT_STOCK,
             Permission.VOID_STOCK,
+            Permission.OPEN_VIAL,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -91,6 +94,7 @@ DOING = {
     Permission.EDIT_SETTINGS: "changing the clinic's settings",
     Permission.EDIT_REGISTER: "changing the register of notified bodies",
     Permission.RECORD_CHECK: "recording a check of a certificate",
+    Permission.OPEN_VIAL: "reconstituting or discarding a vial",
 }
 
 

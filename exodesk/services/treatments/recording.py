@@ -39,10 +39,16 @@ from exodesk.services.catalogue.products import UnknownProduct
 from exodesk.services.compliance import rules
 from exodesk.services.compliance.rules import Flag
 from exodesk.services.errors import Conflict, InvalidInput, Problem
-from exodesk.services.interchange.schema import TreatmentIn, plain_message, reason_problem
+from exodesk.services.interchange.schema import (
+    FieldProblem,
+    TreatmentIn,
+    plain_message,
+    reason_problem,
+)
 from exodesk.services.search import contains_text
 from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
 from exodesk.services.stock.on_hand import stock_query
+from exodesk.services.stock.vials import close_used_vial
 
 REF_PREFIX = "T-"
 _NUMBERED_REF = re.compile(r"^T-(\d+)$")
@@ -70,6 +76,9 @@ class TreatmentDraft:
     route: str
     zone: str | None
     vials: int
+    time: dt.time | None = None  # when it was given, local clinic time
+    reconstituted: dt.datetime | None = None  # when its vial was reconstituted, local
+    vial: str | None = None  # the open vial it uses (V-0001), closed when it is recorded
 
 
 @dataclass(frozen=True)
@@ -271,7 +280,15 @@ def findings_for(session: Session, draft: TreatmentDraft, today: dt.date) -> lis
     lot = next((lot for lot in facts.lots if lot.code == draft.lot), None)
     if lot is None:
         return rules.evaluate(replace(facts, lots=[], treatments=[]), today)
-    treatment = rules.TreatmentFacts(next_treatment_ref(session), draft.date, lot.id, route, zone)
+    treatment = rules.TreatmentFacts(
+        next_treatment_ref(session),
+        draft.date,
+        lot.id,
+        route,
+        zone,
+        time=draft.time,
+        reconstituted=draft.reconstituted,
+    )
     return rules.flags_for_use(facts, treatment, today)
 
 
@@ -293,15 +310,29 @@ def validate_draft(draft: TreatmentDraft, ref: str) -> TreatmentIn:
                 "route": draft.route,
                 "zone": draft.zone,
                 "vials": draft.vials,
+                "time": f"{draft.time:%H:%M}" if draft.time is not None else None,
+                "reconstituted": (
+                    f"{draft.reconstituted:%Y-%m-%dT%H:%M}"
+                    if draft.reconstituted is not None
+                    else None
+                ),
             }
         )
     except ValidationError as exc:
         raise InvalidInput(
             [
-                Problem(field_words(str(e["loc"][0])), plain_message(e))
+                Problem(field_words(_field(e["loc"], e.get("ctx", {}))), plain_message(e))
                 for e in exc.errors(include_url=False)
             ]
         ) from None
+
+
+def _field(loc: tuple[int | str, ...], ctx: dict[str, Any]) -> str:
+    """The field an error is about: its place, or for a check across fields the one named."""
+    problem = ctx.get("error")
+    if isinstance(problem, FieldProblem):
+        return problem.field
+    return str(loc[0]) if loc else ""
 
 
 def _lot(session: Session, product: str, lot: str) -> Lot:
@@ -349,6 +380,8 @@ def record_treatment(
         record.route.value,
         record.zone.value if record.zone is not None else None,
         record.vials,
+        draft.time,
+        draft.reconstituted,
     )
     findings = findings_for(session, clean, today)
     ensure_not_overdrawn(session, lot.id, [Entry(record.date, -record.vials, ref)], lot=lot.code)
@@ -372,6 +405,8 @@ def record_treatment(
         route=record.route,
         zone=record.zone,
         vials=record.vials,
+        time=draft.time,
+        reconstituted=draft.reconstituted,
         override_reason=reason if blocks else None,
         override_by=(user or practitioner) if blocks else None,
         override_rules=rules_overridden if blocks else None,
@@ -404,6 +439,15 @@ def record_treatment(
             )
         )
     write_audit(session, changes, user=user, reason=reason if blocks else None, at=now)
+    if draft.vial is not None:
+        close_used_vial(
+            session,
+            draft.vial,
+            treatment_id=treatment.id,
+            treatment_ref=ref,
+            lot_id=lot.id,
+            user=user,
+        )
     return RecordedTreatment(ref, tuple(findings), tuple(rules_overridden))
 
 
