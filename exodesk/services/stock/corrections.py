@@ -5,7 +5,15 @@ The rules are voiding's (`voiding.py`): a stock manager or an admin (`VOID_STOCK
 corrected only once every treatment and movement of it is void. Writing the corrected record
 needs what writing it needs anyway (`RECEIVE_STOCK`, `ADJUST_STOCK`). The audit trail links
 the two as a treatment's correction does: the void says "(corrected by …)", the new record
-"corrects …"."""
+"corrects …".
+
+A lot whose product and number are right (its expiry, quantity, received date, location or
+status is wrong) cannot be voided and received again: a void lot keeps its number. It is
+corrected in place (`correct_lot_in_place`): the lot keeps its identity and every field
+changed is one audit event with its old and new value, so the trail still says what the lot
+said before. The events are those the audit replay reads for a lot ("quantity" as total
+received, "expiry", "status", "location"; "received" is kept for people), so `audit verify`
+still agrees with the tables."""
 
 from __future__ import annotations
 
@@ -26,11 +34,12 @@ from exodesk.models import (
     Treatment,
 )
 from exodesk.models.enums import FILE_MOVEMENT_KINDS
-from exodesk.models.vocabulary import phrase
+from exodesk.models.vocabulary import CORRECTED_LOT_FIELDS, field_label, phrase, value_words
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, write_audit
-from exodesk.services.errors import InvalidInput, Problem
+from exodesk.services.errors import Conflict, InvalidInput, Problem
 from exodesk.services.refs import next_movement_ref
+from exodesk.services.stock.ledger import Entry, Overdraw, first_overdraw
 from exodesk.services.stock.lots import (
     LotLine,
     change_lot_status,
@@ -38,7 +47,11 @@ from exodesk.services.stock.lots import (
     record_waste,
     transfer_lot,
 )
-from exodesk.services.stock.receiving import ReceiptResult, receive_delivery
+from exodesk.services.stock.receiving import (
+    MAX_QUANTITY,
+    ReceiptResult,
+    receive_delivery,
+)
 from exodesk.services.stock.voiding import (
     UNKNOWN_USER,
     AlreadyVoid,
@@ -172,7 +185,8 @@ def correct_lot(
 ) -> LotCorrection:
     """Void lot `lot` of `product` (refused while treatments or movements of it count) and
     receive `draft` in its place. A void lot keeps its product and lot number, so the
-    corrected delivery must name another lot (or another product)."""
+    corrected delivery must name another lot (or another product); a lot whose product and
+    number are right is corrected in place (`correct_lot_in_place`)."""
     require(session, user, Permission.VOID_STOCK)
     require(session, user, Permission.RECEIVE_STOCK)
     why = void_reason(reason)
@@ -183,8 +197,8 @@ def correct_lot(
                 Problem(
                     "lot",
                     f"a void lot keeps its number: the corrected delivery cannot be lot {lot} "
-                    f"of {product} again. Correct the lot number or the product; for a wrong "
-                    "count of vials, count the lot instead",
+                    f"of {product} again. To correct its expiry, vials, received date, location "
+                    "or status, correct the lot in place",
                 )
             ]
         )
@@ -217,6 +231,249 @@ def correct_lot(
         reason=f"corrects {old_key}: {why}",
     )
     return LotCorrection(old_key, received)
+
+
+# -- correcting a lot in place (its product and number are right) -----------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a lot corrected in place: its audit event's field, old and new value."""
+
+    field: str  # "expiry", "received", "quantity" (total received), "location", "status"
+    old: str | int | None
+    new: str | int | None
+
+    @property
+    def text(self) -> str:
+        """'expiry 2027-06-30 → 2027-07-31', in the vocabulary's words."""
+        words = CORRECTED_LOT_FIELDS.get(self.field, field_label(self.field))
+        old, new = (value_words("lot", self.field, v) for v in (self.old, self.new))
+        return f"{words} {old} → {new}"
+
+
+@dataclass(frozen=True)
+class LotCorrectedInPlace:
+    lot: str  # "product / lot"
+    changes: tuple[FieldChange, ...]
+
+    @property
+    def text(self) -> str:
+        return "; ".join(c.text for c in self.changes)
+
+
+class LotMovedSince(Conflict):
+    """The lot was moved after it was received: where it was received is history now."""
+
+    def __init__(self, product: str, lot: str, refs: list[str]) -> None:
+        super().__init__(
+            f"lot {lot} of {product} was moved after it was received ({', '.join(refs)}): a "
+            "correction changes only where it was received. To say where it is now, record a "
+            "move (Move…)"
+        )
+        self.product, self.lot, self.refs = product, lot, refs
+
+
+class LotStatusChangedSince(Conflict):
+    """The lot's status was changed after it was received: its status on receipt stays."""
+
+    def __init__(self, product: str, lot: str, refs: list[str]) -> None:
+        super().__init__(
+            f"lot {lot} of {product} had its status changed after it was received "
+            f"({', '.join(refs)}): a correction changes only its status on receipt. Record a "
+            "status change, or correct that one"
+        )
+        self.product, self.lot, self.refs = product, lot, refs
+
+
+class ReceiptBelowUses(Conflict):
+    """Fewer vials received (or received later) than the lot's uses and movements take."""
+
+    def __init__(self, lot: str, received: int, overdraw: Overdraw) -> None:
+        super().__init__(
+            f"with {received} vial(s) received on these dates, lot {lot} would go below zero "
+            f"on {overdraw.entry.date.isoformat()} (stock on hand would be {overdraw.balance}): "
+            "its uses and movements take more. Void or correct those first"
+        )
+        self.lot, self.received, self.overdraw = lot, received, overdraw
+
+
+def _refs(session: Session, lot: Lot, kind: MovementKind) -> list[str]:
+    return [
+        ref or phrase(kind)
+        for ref in session.scalars(
+            select(Movement.ref)
+            .where(Movement.lot_id == lot.id, Movement.kind == kind, Movement.void_on.is_(None))
+            .order_by(Movement.date, Movement.id)
+        )
+    ]
+
+
+def _check_in_place(session: Session, draft: LotDraft, today: dt.date) -> None:
+    problems: list[Problem] = []
+    quantity = draft.quantity
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        problems.append(Problem("quantity", f"at least 1 vial was received (got {quantity})"))
+    elif quantity > MAX_QUANTITY:
+        problems.append(
+            Problem("quantity", f"at most {MAX_QUANTITY} vials in one delivery; check the number")
+        )
+    if draft.received > today:
+        problems.append(Problem("received", "a delivery cannot have been received after today"))
+    if draft.expiry < draft.received:
+        problems.append(
+            Problem(
+                "expiry",
+                f"expiry {draft.expiry.isoformat()} is before the lot was received on "
+                f"{draft.received.isoformat()}",
+            )
+        )
+    if draft.status is LotStatus.DESTROYED:
+        problems.append(Problem("status", "a delivery cannot be received as destroyed"))
+    if (
+        draft.location is not None
+        and session.scalar(select(Location.id).where(Location.name == draft.location)) is None
+    ):
+        problems.append(
+            Problem("location", f"there is no storage location named {draft.location!r}")
+        )
+    if problems:
+        raise InvalidInput(problems)
+
+
+def correct_lot_in_place(
+    session: Session,
+    product: str,
+    lot: str,
+    draft: LotDraft,
+    *,
+    reason: str,
+    today: dt.date,
+    user: str | None,
+) -> LotCorrectedInPlace:
+    """Correct lot `lot` of `product` where its product and number are right: its expiry,
+    received date, vials received (its receipt's quantity; the last receipt's when it was
+    received more than once), location on receipt (refused once it was moved) and status on
+    receipt (refused once its status was changed). The lot keeps its identity and its uses;
+    each field changed writes one audit event with its old and new value, all in the caller's
+    transaction, with `reason`. `draft.location` None: no location; `draft.status` None: as
+    on file."""
+    require(session, user, Permission.VOID_STOCK)
+    why = void_reason(reason)
+    if (draft.product.strip(), draft.lot.strip()) != (product, lot):
+        raise InvalidInput(
+            [
+                Problem(
+                    "lot",
+                    "a correction in place keeps the lot's product and number; to change "
+                    "them, correct the lot (it is voided and the delivery received again)",
+                )
+            ]
+        )
+    found = _lot(session, product, lot)
+    if found.void_on is not None:
+        raise AlreadyVoid(f"lot {lot} of {product}")
+    _check_in_place(session, draft, today)
+    old = lot_draft(session, product, lot)
+    receipts = list(
+        session.scalars(
+            select(Movement)
+            .where(
+                Movement.lot_id == found.id,
+                Movement.kind == MovementKind.RECEIPT,
+                Movement.void_on.is_(None),
+            )
+            .order_by(Movement.date, Movement.id)
+        )
+    )
+    changes: list[FieldChange] = []
+    if draft.expiry != found.expiry:
+        changes.append(FieldChange("expiry", found.expiry.isoformat(), draft.expiry.isoformat()))
+        found.expiry = draft.expiry
+    ledger_changed = False
+    if draft.received != old.received:
+        again = [r.date for r in receipts[1:] if r.date < draft.received]
+        if again:
+            raise InvalidInput(
+                [
+                    Problem(
+                        "received",
+                        f"lot {lot} was received again on {again[0].isoformat()}: it cannot "
+                        "have been first received after that",
+                    )
+                ]
+            )
+        changes.append(
+            FieldChange("received", old.received.isoformat(), draft.received.isoformat())
+        )
+        found.received = draft.received
+        if receipts:
+            receipts[0].date = draft.received
+        ledger_changed = True
+    if draft.quantity != old.quantity:
+        if not receipts:
+            raise InvalidInput([Problem("quantity", f"lot {lot} has no receipt to correct")])
+        last = receipts[-1]
+        quantity = last.quantity + draft.quantity - old.quantity
+        if quantity < 1:
+            raise InvalidInput(
+                [
+                    Problem(
+                        "quantity",
+                        f"lot {lot} was received in {len(receipts)} deliveries; the last, of "
+                        f"{last.quantity} vial(s), cannot take {old.quantity - draft.quantity} "
+                        "fewer. Correct the delivery in the lot's history instead",
+                    )
+                ]
+            )
+        changes.append(FieldChange("quantity", old.quantity, draft.quantity))
+        last.quantity = quantity
+        ledger_changed = True
+    if ledger_changed:
+        session.flush()
+        ledger = [
+            Entry(day, quantity, kind.value)
+            for day, quantity, kind in session.execute(
+                select(Movement.date, Movement.quantity, Movement.kind).where(
+                    Movement.lot_id == found.id,
+                    Movement.quantity != 0,
+                    Movement.void_on.is_(None),
+                )
+            )
+        ]
+        overdraw = first_overdraw(ledger)
+        if overdraw is not None:
+            raise ReceiptBelowUses(lot, draft.quantity, overdraw)
+    location = draft.location or None
+    if location != old.location:
+        moved = _refs(session, found, MovementKind.TRANSFER)
+        if moved:
+            raise LotMovedSince(product, lot, moved)
+        changes.append(FieldChange("location", old.location, location))
+        found.location_id = (
+            None
+            if location is None
+            else session.scalar(select(Location.id).where(Location.name == location))
+        )
+    if draft.status is not None and draft.status is not found.initial_status:
+        changed = _refs(session, found, MovementKind.STATUS_CHANGE)
+        if changed:
+            raise LotStatusChangedSince(product, lot, changed)
+        changes.append(FieldChange("status", found.initial_status.value, draft.status.value))
+        found.initial_status = draft.status
+    if not changes:
+        raise InvalidInput(
+            [Problem("", f"nothing to correct: the form says what lot {lot} says already")]
+        )
+    session.flush()
+    key = _key(product, lot)
+    write_audit(
+        session,
+        [Change("lot", key, AuditAction.UPDATE, c.field, c.old, c.new) for c in changes],
+        user=user,
+        reason=f"corrected in place: {why}",
+    )
+    return LotCorrectedInPlace(key, tuple(changes))
 
 
 def _movement(session: Session, ref: str) -> Movement:

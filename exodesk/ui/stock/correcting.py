@@ -1,7 +1,9 @@
 """Correcting a lot or a stock movement in the window: the record's own dialog (the receive
 dialog for a lot; the waste, status or move dialog for a movement) filled in from the stored
 record, a line asking what was wrong, and Save voids the old record and writes the new one in
-one transaction (`services.stock.corrections`)."""
+one transaction (`services.stock.corrections`). A lot whose product and number stay is
+corrected in place instead: it keeps its uses, and each field changed is kept in the audit
+trail."""
 
 from __future__ import annotations
 
@@ -12,12 +14,27 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from exodesk.models.enums import MovementKind
-from exodesk.models.vocabulary import CORRECT_REASON, phrase
+from exodesk.models.vocabulary import (
+    CORRECT_IN_PLACE_TIP,
+    CORRECT_LINE_ACTION,
+    CORRECT_LOCATION_ROW,
+    CORRECT_LOT_ACTION,
+    CORRECT_LOT_SAVE,
+    CORRECT_LOT_TITLE,
+    CORRECT_MOVEMENT_TITLE,
+    CORRECT_REASON,
+    CORRECT_STATUS_ROW,
+    CORRECT_STOCK_DONE,
+    CORRECT_VOID_TIP,
+    phrase,
+)
 from exodesk.services.queries import location_names
 from exodesk.services.stock.corrections import (
+    LotCorrectedInPlace,
     LotCorrection,
     LotDraft,
     correct_lot,
+    correct_lot_in_place,
     correct_movement,
     lot_draft,
     lot_still_used,
@@ -30,17 +47,14 @@ if TYPE_CHECKING:
     from exodesk.services.session import Session
     from exodesk.ui.stock.receive_dialog import ReceiveDialog
 
-# The words of stock corrections (beside the vocabulary's CORRECT_ACTION, CORRECT_REASON).
-CORRECT_LOT_ACTION = "Co&rrect the lot…"
-CORRECT_LINE_ACTION = "Correct this l&ine…"
-CORRECT_LOT_TITLE = "Correct lot {lot} of {product}"
-CORRECT_MOVEMENT_TITLE = "Correct {what} {ref}"
-CORRECT_STOCK_DONE = "{old} is void; the corrected record is {new}."
-CORRECT_SAME_LOT = (
-    "This is the lot being corrected. A void lot keeps its number: correct the lot number or "
-    "the product."
-)
-CORRECT_LOT_SAVE = "Save the co&rrection"
+# The vocabulary's labels the lot card and the Stock list take from here.
+__all__ = [
+    "CORRECT_LINE_ACTION",
+    "CORRECT_LOT_ACTION",
+    "CORRECT_STOCK_DONE",
+    "LotCorrectionForm",
+    "MovementCorrectionForm",
+]
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -56,8 +70,9 @@ def _reason_row(what: str, example: str) -> tuple[QLabel, QLineEdit]:
 
 
 class LotCorrectionForm:
-    """The part of a ReceiveDialog that corrects lot `lot` of `product`: one delivery,
-    saved once, in place of the lot voided."""
+    """The part of a ReceiveDialog that corrects lot `lot` of `product`, saved once: in place
+    while the form keeps its product and number, else as one delivery in place of the lot
+    voided."""
 
     def __init__(self, dialog: ReceiveDialog, product: str, lot: str) -> None:
         self.product, self.lot = product, lot
@@ -72,19 +87,28 @@ class LotCorrectionForm:
         if isinstance(layout, QVBoxLayout):
             layout.insertLayout(0, form)
         dialog.session_box.hide()
+        dialog.print_labels.hide()
+        dialog.row_labels[dialog.location_combo].setText(CORRECT_LOCATION_ROW)
+        dialog.row_labels[dialog.status_combo].setText(CORRECT_STATUS_ROW)
         dialog.receive_button.setText(CORRECT_LOT_SAVE)
-        dialog.receive_button.setToolTip("Void the lot and receive this delivery in its place")
         QWidget.setTabOrder(self.reason, dialog.scan_edit)
         dialog.correction = self  # before filling: the lot corrected is no lot to join
         dialog.fill_from(self.old)
-        if self.refusal is not None:
-            dialog.error_label.show_text(f"Error: {self.refusal}.")
-            dialog.receive_button.setEnabled(False)
         self.reason.setFocus()
 
     def is_the_lot(self, product: str, lot: str) -> bool:
-        """Whether the form names the lot being corrected (it is not a lot to join)."""
+        """Whether the form names the lot being corrected (it is not a lot to join): saving
+        then corrects it in place."""
         return (product, lot.strip()) == (self.product, self.lot)
+
+    def show_state(self, dialog: ReceiveDialog, in_place: bool) -> None:
+        """In place, the lot's uses stay with it; another product or number voids the lot,
+        which its uses refuse (the refusal shown, Save disabled)."""
+        dialog.receive_button.setToolTip(CORRECT_IN_PLACE_TIP if in_place else CORRECT_VOID_TIP)
+        refused = not in_place and self.refusal is not None
+        dialog.receive_button.setEnabled(not refused)
+        if refused:
+            dialog.error_label.show_text(f"Error: {self.refusal}.")
 
     def write(
         self,
@@ -95,7 +119,17 @@ class LotCorrectionForm:
         user: str,
         scanned_gtin: str | None,
         gtin_confirmed: bool,
-    ) -> LotCorrection:
+    ) -> LotCorrection | LotCorrectedInPlace:
+        if self.is_the_lot(draft.product, draft.lot):
+            return correct_lot_in_place(
+                session,
+                self.product,
+                self.lot,
+                draft,
+                reason=self.reason.text(),
+                today=today,
+                user=user,
+            )
         return correct_lot(
             session,
             self.product,

@@ -1,6 +1,7 @@
 """A lot's card: its receipt, every use, waste, adjustment, status change and transfer (void
 lines struck through, never counted in on hand), its counts, documents and open flags. From
-it: void or correct the lot, void or correct a line, open a treatment's card."""
+it: void or correct the lot, void or correct a line, open a treatment's card, print the lot's
+label."""
 
 from __future__ import annotations
 
@@ -19,8 +20,12 @@ from PySide6.QtWidgets import (
 
 from exodesk.models.enums import FILE_MOVEMENT_KINDS, MovementKind
 from exodesk.models.vocabulary import (
+    CORRECT_IN_PLACE_DONE,
+    CORRECT_LINE_ACTION,
+    CORRECT_LOT_ACTION,
     LOT_CARD_TITLE,
     OPEN_TREATMENT_CARD,
+    PRINT_LABEL_ACTION,
     VOID,
     VOID_LINE_ACTION,
     VOID_LOT_ACTION,
@@ -29,6 +34,8 @@ from exodesk.models.vocabulary import (
     short_label,
 )
 from exodesk.services.accounts.users import Permission
+from exodesk.services.catalogue.products import get_product
+from exodesk.services.labels import LotLabel
 from exodesk.services.stock.corrections import CORRECTABLE_KINDS
 from exodesk.services.stock.voiding import void_lot, void_movement
 from exodesk.services.treatments.cards import CountLineInfo, HistoryLine, LotCard, lot_card
@@ -41,16 +48,14 @@ from exodesk.ui.common.voids import (
     void_text,
 )
 from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.labels.print_label import print_lot_label
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
-from exodesk.ui.stock.correcting import (
-    CORRECT_LINE_ACTION,
-    CORRECT_LOT_ACTION,
-    MovementCorrectionForm,
-)
+from exodesk.ui.stock.correcting import MovementCorrectionForm
 
 if TYPE_CHECKING:
     from exodesk.services.session import Session
+    from exodesk.ui.stock.receive_dialog import ReceiveDialog
     from exodesk.ui.treatments.treatment_card import TreatmentCardDialog
 
 
@@ -97,6 +102,10 @@ class LotCardDialog(QDialog):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.notice = QLabel()  # what the last correction in place changed
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.hide()
         self.history = HistoryModel()
         self.history_table = read_only_table(self.history, self.fontMetrics().height() + 10)
         self.history_table.setToolTip(
@@ -133,13 +142,18 @@ class LotCardDialog(QDialog):
         self.correct_line_button = self.buttons.addButton(
             CORRECT_LINE_ACTION, QDialogButtonBox.ButtonRole.ActionRole
         )
+        self.print_label_button = self.buttons.addButton(
+            PRINT_LABEL_ACTION, QDialogButtonBox.ButtonRole.ActionRole
+        )
         self.buttons.rejected.connect(self.reject)
         self.void_lot_button.clicked.connect(self.ask_void_lot)
         self.void_line_button.clicked.connect(self.ask_void_line)
         self.correct_lot_button.clicked.connect(self.correct_lot)
         self.correct_line_button.clicked.connect(self.correct_line)
+        self.print_label_button.clicked.connect(self.print_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.buttons)
         self.history_table.activated.connect(self._activated)
@@ -222,6 +236,7 @@ class LotCardDialog(QDialog):
         self.void_line_button.setEnabled(self._may_void_line(line))
         self.correct_lot_button.setEnabled(self._may_correct_lot())
         self.correct_line_button.setEnabled(self._may_correct_line(line))
+        self.print_label_button.setEnabled(self.card.void is None)
 
     def menu_entries(self) -> list[Entry]:
         line = self.selected_line()
@@ -244,7 +259,19 @@ class LotCardDialog(QDialog):
             )
         )
         entries.append((CORRECT_LOT_ACTION, self.correct_lot, self._may_correct_lot()))
+        entries.append((PRINT_LABEL_ACTION, self.print_label, self.card.void is None))
         return entries
+
+    def lot_label(self) -> LotLabel:
+        """The lot's label as the card has it, with its product's GTIN."""
+        card = self.card
+        with self.ctx.db.read() as session:
+            gtin = get_product(session, card.product).gtin
+        return LotLabel(card.product, card.lot, card.expiry, card.received, gtin)
+
+    def print_label(self) -> None:
+        """The label dialog for this lot (a label for the box or the shelf)."""
+        print_lot_label(self, self.lot_label())
 
     # -- acting ------------------------------------------------------------------------
 
@@ -302,15 +329,24 @@ class LotCardDialog(QDialog):
     # -- corrections -------------------------------------------------------------------
 
     def correct_lot(self) -> QDialog:
-        """The receive dialog filled in from this lot; saving voids it and receives the
-        corrected delivery in its place."""
+        """The receive dialog filled in from this lot; saving corrects it in place while its
+        product and number stay, else voids it and receives the corrected delivery."""
         from exodesk.ui.stock.receive_dialog import ReceiveDialog
 
         dialog = ReceiveDialog(self.ctx, self, correcting=(self.product, self.lot))
-        dialog.accepted.connect(self.reload)
+        dialog.accepted.connect(lambda: self._lot_corrected(dialog))
         self.child = dialog
         dialog.open()
         return dialog
+
+    def _lot_corrected(self, dialog: ReceiveDialog) -> None:
+        self.reload()
+        done = dialog.corrected_in_place
+        if done is not None:
+            self.notice.setText(
+                CORRECT_IN_PLACE_DONE.format(lot=self.lot, product=self.product, changes=done.text)
+            )
+            self.notice.show()
 
     def correct_line(self) -> QDialog | None:
         """The selected line's own dialog, filled in: a receipt's is the lot's, a use's the

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -25,10 +26,19 @@ from PySide6.QtWidgets import (
 )
 
 from exodesk.models.enums import LotStatus
-from exodesk.models.vocabulary import description, label, phrase
+from exodesk.models.vocabulary import (
+    CORRECT_SAME_LOT,
+    PRINT_LOT_LABELS,
+    PRINT_LOT_LABELS_TIP,
+    description,
+    label,
+    phrase,
+)
+from exodesk.services.catalogue.products import get_product
 from exodesk.services.errors import ExoDeskError
+from exodesk.services.labels import LotLabel
 from exodesk.services.queries import location_names, product_names
-from exodesk.services.stock.corrections import LotCorrection, LotDraft
+from exodesk.services.stock.corrections import LotCorrectedInPlace, LotCorrection, LotDraft
 from exodesk.services.stock.receiving import (
     GS,
     MAX_LOT_LENGTH,
@@ -47,10 +57,11 @@ from exodesk.services.stock.receiving import (
 )
 from exodesk.ui.common.date_field import DateField
 from exodesk.ui.common.error_line import ErrorLine
+from exodesk.ui.labels.print_label import print_lot_label
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
-from exodesk.ui.stock.correcting import CORRECT_SAME_LOT, LotCorrectionForm
+from exodesk.ui.stock.correcting import LotCorrectionForm
 from exodesk.ui.stock.unknown_gtin import (
     NewProductDialog,
     UnknownGtinBox,
@@ -69,6 +80,7 @@ RECEIVED_AS = (
 )
 _RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _CONTROL = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier
+PRINT_LABELS_KEY = "receive/print_labels"  # QSettings: a label for each box received
 
 
 def _choice(status: LotStatus) -> str:
@@ -156,8 +168,9 @@ class _ScanGuard(QObject):
 
 class ReceiveDialog(QDialog):
     """Scan the box (or fill in the fields), set the quantity, press Receive; repeat.
-    `correcting` (product, lot): the form is filled from that lot, and saving once voids it
-    and receives the form in its place (`corrected` holds the result)."""
+    `correcting` (product, lot): the form is filled from that lot, and saving once corrects
+    it in place while its product and number stay (`corrected_in_place` holds the result),
+    else voids it and receives the form in its place (`corrected`)."""
 
     def __init__(
         self,
@@ -170,6 +183,7 @@ class ReceiveDialog(QDialog):
         self.ctx = ctx
         self.correction: LotCorrectionForm | None = None
         self.corrected: LotCorrection | None = None
+        self.corrected_in_place: LotCorrectedInPlace | None = None
         self.received: list[ReceiptResult] = []
         self._scan: Scan | None = None
         self._lot_ref: LotRef | None = None
@@ -219,6 +233,9 @@ class ReceiveDialog(QDialog):
         self.received_edit.setMaximumDate(_qdate(self.ctx.today()))
         self.lot_state = self._note_label()
         self.error_label = ErrorLine()
+        self.print_labels = QCheckBox(PRINT_LOT_LABELS)
+        self.print_labels.setToolTip(PRINT_LOT_LABELS_TIP)
+        self.print_labels.setChecked(QSettings().value(PRINT_LABELS_KEY, False, type=bool) is True)
         self.receive_button = QPushButton("&Receive")
         self.receive_button.setDefault(True)
         self.receive_button.setToolTip("Book this delivery into stock (Enter)")
@@ -249,8 +266,10 @@ class ReceiveDialog(QDialog):
         label = QLabel(text)
         label.setBuddy(field)
         form.addRow(label, field)
+        self.row_labels[field] = label
 
     def _lay_out(self) -> None:
+        self.row_labels: dict[QWidget, QLabel] = {}
         scan_label = QLabel("&Scan:")
         scan_label.setBuddy(self.scan_edit)
         scan_row = QHBoxLayout()
@@ -273,6 +292,7 @@ class ReceiveDialog(QDialog):
         box.addWidget(self.lot_state)
         box.addWidget(self.error_label)
         button_row = QHBoxLayout()
+        button_row.addWidget(self.print_labels)
         button_row.addStretch(1)
         button_row.addWidget(self.receive_button)
         box.addLayout(button_row)
@@ -297,6 +317,7 @@ class ReceiveDialog(QDialog):
             self.location_combo,
             self.status_combo,
             self.received_edit,
+            self.print_labels,
             self.receive_button,
             self.received_list,
             self.buttons,
@@ -313,6 +334,9 @@ class ReceiveDialog(QDialog):
         self.expiry_edit.dateChanged.connect(self._show_lot_state)
         self.location_combo.activated.connect(self._remember_location)
         self.status_combo.activated.connect(self._remember_status)
+        self.print_labels.toggled.connect(
+            lambda on: QSettings().setValue(PRINT_LABELS_KEY, bool(on))
+        )
         self.quantity_spin.installEventFilter(_ScanGuard(self.quantity_spin, self.scan_edit))
 
     # ----------------------------------------------------------------------------------------
@@ -358,11 +382,14 @@ class ReceiveDialog(QDialog):
         ref = self._lot_ref
         expiry = self._expiry()
         self.error_label.clear()
-        if ref is None:
-            lot = self.lot_edit.text().strip()
-            if self.correction is not None and self.correction.is_the_lot(self._product(), lot):
+        if self.correction is not None:
+            in_place = self.correction.is_the_lot(self._product(), self.lot_edit.text())
+            self.correction.show_state(self, in_place)
+            if in_place:
                 self.lot_state.setText(CORRECT_SAME_LOT)
                 return
+        if ref is None:
+            lot = self.lot_edit.text().strip()
             self.lot_state.setText(
                 f"New lot {lot}: it is created when you receive it."
                 if lot and self._product()
@@ -517,8 +544,11 @@ class ReceiveDialog(QDialog):
         suffix = ". Nothing was recorded." if isinstance(refused, LotConflict) else ""
         self.error_label.show_problems(refused.problems, suffix=suffix)
 
-    def _corrected(self, result: LotCorrection) -> None:
-        self.corrected = result
+    def _corrected(self, result: LotCorrection | LotCorrectedInPlace) -> None:
+        if isinstance(result, LotCorrectedInPlace):
+            self.corrected_in_place = result
+        else:
+            self.corrected = result
         self.accept()
 
     def fill_from(self, draft: LotDraft) -> None:
@@ -538,6 +568,7 @@ class ReceiveDialog(QDialog):
         self._refresh_lot_state()
 
     def _received(self, result: ReceiptResult) -> None:
+        scanned = self._scan.gtin if self._scan is not None else None
         self.received.append(result)
         self.received_list.addItem(receipt_line(result))
         self.received_list.scrollToBottom()
@@ -548,6 +579,17 @@ class ReceiveDialog(QDialog):
         )
         self._clear_for_next_box()
         self.scan_info.setText(f"{receipt_line(result)}. Scan the next box.")
+        if self.print_labels.isChecked():
+            self.print_label_for(result, scanned)
+
+    def print_label_for(self, result: ReceiptResult, scanned: str | None = None) -> None:
+        """The label dialog for the lot just received (Enter prints), with the product's GTIN
+        on file (else the one scanned); then the next box."""
+        with self.ctx.db.read() as session:
+            gtin = get_product(session, result.product).gtin or scanned
+        lot = LotLabel(result.product, result.lot, result.expiry, result.received, gtin)
+        print_lot_label(self, lot)
+        self.scan_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _clear_for_next_box(self) -> None:
         """The product, location, status and date stay for the next box; the rest is cleared."""

@@ -136,7 +136,7 @@ def test_locations_and_products_are_listed_by_name(db: Database) -> None:
     with db.read() as session:
         assert location_names(session) == ["Fridge A", "Fridge B", "Treatment room fridge"]
         names = product_names(session)
-    assert names == sorted(names) and len(names) == 10 and CELVIA in names
+    assert names == sorted(names) and len(names) == 11 and CELVIA in names
 
 
 # --------------------------------------------------------------------------------------------
