@@ -692,8 +692,8 @@ CORRECTED_LOT_FIELDS = {
     "expiry": "expiry",
     "received": "received on",
     "quantity": "vials received",
-    "location": "location on receipt",
-    "status": "status on receipt",
+    "initial_location": "location on receipt",
+    "initial_status": "status on receipt",
 }
 # Labels for a lot: from its card, and for each box as it is received.
 PRINT_LABEL_ACTION = "&Print label…"
@@ -728,3 +728,16 @@ UNKNOWN_GTIN_BY_HAND = "Pick the product by hand"
 RELEASE_COA_MISSING = (
     "No certificate of analysis on file for this lot: attach it in Documents before releasing."
 )
+
+# Importing a spreadsheet in the window (File › Import from spreadsheet…)
+SHEET_KINDS: dict[str, str] = {
+    "products": "Products",
+    "lots": "Lots (stock received)",
+    "treatments": "Treatments",
+    "documents": "Documents (certificates)",
+}
+SHEET_IGNORE_COLUMN = "— ignore this column —"
+SHEET_REQUIRED_FIELD = "{label} (required)"
+SHEET_DAY_FIRST = "&Day first: {day}"
+SHEET_MONTH_FIRST = "&Month first: {month}"
+EXPORT_FILTERS = "CSV (*.csv);;Excel workbook (*.xlsx)"

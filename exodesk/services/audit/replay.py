@@ -263,6 +263,10 @@ class Replay:
             lot.received += _number(event["new"]) - _number(event["old"])
         elif name == "expiry":
             lot.expiry = event["new"]
+        elif name == "initial_status":  # corrected in place: the status it was received in
+            lot.status = event["new"]
+        elif name == "initial_location":  # corrected in place, before any move
+            lot.location = event["new"]
         elif name in ("status", "location", "on_hand"):
             at = event["at"]
             day = at.date().isoformat() if isinstance(at, dt.datetime) else str(at)[:10]

@@ -12,7 +12,8 @@ status is wrong) cannot be voided and received again: a void lot keeps its numbe
 corrected in place (`correct_lot_in_place`): the lot keeps its identity and every field
 changed is one audit event with its old and new value, so the trail still says what the lot
 said before. The events are those the audit replay reads for a lot ("quantity" as total
-received, "expiry", "status", "location"; "received" is kept for people), so `audit verify`
+received, "expiry", "initial_status", "initial_location": what it was received as, not a
+change on the day of the correction; "received" is kept for people), so `audit verify`
 still agrees with the tables."""
 
 from __future__ import annotations
@@ -240,7 +241,8 @@ def correct_lot(
 class FieldChange:
     """One field of a lot corrected in place: its audit event's field, old and new value."""
 
-    field: str  # "expiry", "received", "quantity" (total received), "location", "status"
+    # "expiry", "received", "quantity" (total received), "initial_location", "initial_status"
+    field: str
     old: str | int | None
     new: str | int | None
 
@@ -449,7 +451,7 @@ def correct_lot_in_place(
         moved = _refs(session, found, MovementKind.TRANSFER)
         if moved:
             raise LotMovedSince(product, lot, moved)
-        changes.append(FieldChange("location", old.location, location))
+        changes.append(FieldChange("initial_location", old.location, location))
         found.location_id = (
             None
             if location is None
@@ -459,7 +461,9 @@ def correct_lot_in_place(
         changed = _refs(session, found, MovementKind.STATUS_CHANGE)
         if changed:
             raise LotStatusChangedSince(product, lot, changed)
-        changes.append(FieldChange("status", found.initial_status.value, draft.status.value))
+        changes.append(
+            FieldChange("initial_status", found.initial_status.value, draft.status.value)
+        )
         found.initial_status = draft.status
     if not changes:
         raise InvalidInput(
