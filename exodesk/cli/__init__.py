@@ -1,6 +1,10 @@
 """The command line of shared/INTERCHANGE.md, on the same services as the GUI: one registry
 of commands (`commands.py`), one module per group of commands, and one place that turns
-failures into messages and exit codes (`failures.py`)."""
+failures into messages and exit codes (`failures.py`).
+
+It imports lazily: the registry names each command's runner without importing it, so
+`exodesk --help`, `--version` and `COMMAND --help` load no database layer, services or Qt,
+and a command imports only what it runs on (tests/cli/test_lazy_startup.py)."""
 
 from __future__ import annotations
 
@@ -8,15 +12,16 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from exodesk.cli.acting import sign_in
 from exodesk.cli.commands import COMMANDS, GROUPS
 from exodesk.cli.failures import EXIT_FAILED, EXIT_OK, CommitWatch, crashed, fail, report
 from exodesk.cli.parser import COMMAND, build_parser
-from exodesk.cli.registry import Command
 from exodesk.cli.terminal import safe_output
-from exodesk.db import ReadOnlyDatabase, discard_if_created, open_database, read_only_refusal
-from exodesk.ui.shell.window_check import window_problem
+
+if TYPE_CHECKING:
+    from exodesk.cli.registry import Command
 
 __all__ = ["main", "main_entry"]
 
@@ -34,6 +39,8 @@ def _main(argv: Sequence[str] | None) -> int:
     target: str | None = getattr(args, "db", None)
     command: Command | None = getattr(args, COMMAND, None)
     if command is None:
+        from exodesk.ui.shell.window_check import window_problem
+
         problem = window_problem()  # before Qt loads: a missing library would abort it
         if problem is not None:
             return fail(EXIT_FAILED, problem)
@@ -45,15 +52,18 @@ def _main(argv: Sequence[str] | None) -> int:
             return crashed(exc)
     if command.run_on_target is not None:
         try:
-            return command.run_on_target(target, args)
+            return command.target_runner()(target, args)
         except Exception as exc:
             return report(exc, command, args, target or "the database")
     return _run_on_database(command, target, args)
 
 
 def _run_on_database(command: Command, target: str | None, args: argparse.Namespace) -> int:
-    assert command.run is not None
+    from exodesk.db import ReadOnlyDatabase, discard_if_created, open_database, read_only_refusal
+
     try:
+        run = command.runner()
+        nothing_to_do = command.nothing_to_do_check()
         db = open_database(target)
     except Exception as exc:
         return report(exc, command, args, target or "the database")
@@ -62,7 +72,7 @@ def _run_on_database(command: Command, target: str | None, args: argparse.Namesp
     code = EXIT_FAILED
     commits = CommitWatch(db.engine)  # the command's own writes (a sign-in writes too)
     try:
-        if command.nothing_to_do is not None and command.nothing_to_do(db, args):
+        if nothing_to_do is not None and nothing_to_do(db, args):
             code = EXIT_OK  # decided before signing in: nothing to sign in for
         else:
             if command.writes and db.read_only:  # before signing in: a sign-in writes too
@@ -70,7 +80,7 @@ def _run_on_database(command: Command, target: str | None, args: argparse.Namesp
             if command.writes:
                 args.signed_in = sign_in(db, args)
             commits.start()
-            code = command.run(db, args)
+            code = run(db, args)
     except Exception as exc:
         code = report(exc, command, args, db.display_name, committed=commits.seen)
     finally:

@@ -6,28 +6,9 @@ import argparse
 
 from exodesk.cli.acting import acting_user, new_password
 from exodesk.cli.failures import EXIT_OK
-from exodesk.cli.registry import Command, Group
 from exodesk.db import Database
-from exodesk.models.enums import Role
 from exodesk.services.accounts import users
 from exodesk.textable import format_table
-
-GROUP = Group("user", "user accounts: add, list, passwd, deactivate (roles decide who may write)")
-REFUSAL = "nothing was written"
-
-
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name")
-    parser.add_argument("--role", required=True, choices=[r.value for r in Role])
-
-
-def _name(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name")
-
-
-def _deactivate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name")
-    parser.add_argument("--reason", default="", help="why (kept in the audit trail)")
 
 
 def run_add(db: Database, args: argparse.Namespace) -> int:
@@ -76,34 +57,3 @@ def run_deactivate(db: Database, args: argparse.Namespace) -> int:
         users.deactivate(session, args.name, by=acting_user(args), reason=args.reason)
     print(f"Deactivated the account {args.name}; it can no longer sign in.")
     return EXIT_OK
-
-
-COMMANDS = (
-    Command(
-        ("user", "add"),
-        "add an account (the first must be an admin); its password comes from "
-        "$EXODESK_NEW_PASSWORD (or $EXODESK_PASSWORD for the first account) or is asked twice",
-        _add_arguments,
-        run=run_add,
-        writes=True,
-        refusal=REFUSAL,
-    ),
-    Command(("user", "list"), "every account and its role", run=run_list, refusal=REFUSAL),
-    Command(
-        ("user", "passwd"),
-        "change a password (your own, or anyone's as an admin); the new one comes from "
-        "$EXODESK_NEW_PASSWORD or is asked twice",
-        _name,
-        run=run_passwd,
-        writes=True,
-        refusal=REFUSAL,
-    ),
-    Command(
-        ("user", "deactivate"),
-        "stop an account signing in (it stays on record)",
-        _deactivate_arguments,
-        run=run_deactivate,
-        writes=True,
-        refusal=REFUSAL,
-    ),
-)

@@ -8,10 +8,12 @@ import argparse
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from exodesk.cli.failures import EXIT_INVALID, Failure
-from exodesk.db import Database
-from exodesk.services.accounts import throttle, users
+
+if TYPE_CHECKING:
+    from exodesk.db import Database
 
 
 def _login_name() -> str:
@@ -64,6 +66,8 @@ def sign_in(db: Database, args: argparse.Namespace) -> str | None:
     (single-user). users.NobodyCanSignIn when it has had them but none is active now; a
     wrong password raises users.WrongPassword (after writing it to the trail), an unknown
     name users.NoActiveAccount, too many of either lately throttle.TooManyTries."""
+    from exodesk.services.accounts import throttle, users  # password hashing: only here
+
     with db.read() as session:
         if not users.accounts_exist(session):
             return None

@@ -5,25 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from exodesk.cli.failures import EXIT_FAILED, EXIT_OK
-from exodesk.cli.registry import Command, Group
 from exodesk.db import Database
 from exodesk.services.audit.verify import verify_trail
-
-GROUP = Group("audit", "the audit trail")
-
-
-def verify_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--backup",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="also check that this backup's audit trail is part of the database's (repeatable)",
-    )
 
 
 def run_verify(db: Database, args: argparse.Namespace) -> int:
@@ -50,13 +35,3 @@ def run_verify(db: Database, args: argparse.Namespace) -> int:
     for finding in (f for f in result.findings if f.serious):
         print(f"exodesk: audit trail: {finding.text}.", file=sys.stderr)
     return EXIT_FAILED
-
-
-COMMANDS = (
-    Command(
-        ("audit", "verify"),
-        "check the audit trail: its hash chain, its guards, the tables against it, and its anchors",
-        arguments=verify_arguments,
-        run=run_verify,
-    ),
-)

@@ -9,7 +9,6 @@ from pathlib import Path
 from exodesk.backup import backup
 from exodesk.cli.acting import acting_user, sign_in
 from exodesk.cli.failures import EXIT_DATABASE, EXIT_INVALID, EXIT_OK, Failure, warn_if
-from exodesk.cli.registry import Command
 from exodesk.db import (
     Database,
     open_database,
@@ -21,14 +20,6 @@ from exodesk.restore import Current, restore_database
 from exodesk.services.accounts import users
 from exodesk.services.audit.anchors import ANCHOR_BACKUP, record_anchor
 from exodesk.settings import document_store
-
-
-def _backup_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dest", type=Path, help="backup file, or a folder for a time-stamped file")
-
-
-def _restore_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", type=Path)
 
 
 def _database_file(db: Database) -> Path:
@@ -94,17 +85,3 @@ def run_restore(target: str | None, args: argparse.Namespace) -> int:
         print(f"The previous file was set aside as {restored.set_aside}.")
     warn_if(restored.warning)
     return EXIT_OK
-
-
-COMMANDS = (
-    Command(
-        ("backup",), "copy the database safely, even in use", _backup_arguments, run=run_backup
-    ),
-    Command(
-        ("restore",),
-        "replace the database with a checked backup (an admin; the current file is kept aside)",
-        _restore_arguments,
-        run_on_target=run_restore,
-        refusal="nothing was replaced",
-    ),
-)

@@ -9,14 +9,11 @@ from pathlib import Path
 from exodesk.cli.acting import acting_user
 from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure
 from exodesk.cli.options import print_json
-from exodesk.cli.registry import Command, Group
 from exodesk.db import Database
 from exodesk.services.register.bodies import BODY_FIELDS, register_bodies
 from exodesk.services.register.csv_import import MAX_BYTES, import_bodies_csv
 from exodesk.services.register.shipped import shipped_register
 from exodesk.textable import format_table
-
-GROUP = Group("bodies", "the register of notified bodies; `bodies import FILE` adds to it")
 
 
 def _yes(flag: bool) -> str:
@@ -52,10 +49,6 @@ def run_bodies(db: Database, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _import_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="CSV: number,name,country,mdr,uk_approved")
-
-
 def run_bodies_import(db: Database, args: argparse.Namespace) -> int:
     path: Path = args.file
     try:
@@ -70,17 +63,3 @@ def run_bodies_import(db: Database, args: argparse.Namespace) -> int:
         f"{updated} updated."
     )
     return EXIT_OK
-
-
-COMMANDS = (
-    Command(("bodies",), "the register of notified bodies", run=run_bodies, as_json=True),
-    Command(
-        ("bodies", "import"),
-        "add or correct rows of the register from a CSV",
-        _import_arguments,
-        run=run_bodies_import,
-        writes=True,
-        refusal="nothing was imported",
-        lists_problems=True,
-    ),
-)

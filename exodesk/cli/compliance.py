@@ -8,7 +8,6 @@ import argparse
 
 from exodesk.cli.failures import EXIT_OK
 from exodesk.cli.options import print_json, today
-from exodesk.cli.registry import Command
 from exodesk.db import Database
 from exodesk.models.enums import Severity
 from exodesk.models.vocabulary import OVERRIDDEN, rule_title, short_label
@@ -17,14 +16,6 @@ from exodesk.textable import format_table
 
 EXIT_OPEN_FLAGS = 4
 FAIL_ON = {"block": (Severity.BLOCK,), "warn": (Severity.BLOCK, Severity.WARN)}
-
-
-def check_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--fail-on",
-        choices=sorted(FAIL_ON),
-        help="exit 4 when a flag of this severity or worse is open (not overridden)",
-    )
 
 
 def _exit_code(flags: list[rules.Flag], fail_on: str | None) -> int:
@@ -73,15 +64,3 @@ def _details(flag: rules.Flag) -> str:
     if flag.overridden is not None:
         text += f" Overridden by {flag.overridden.by}: {flag.overridden.reason}"
     return text
-
-
-COMMANDS = (
-    Command(
-        ("check",),
-        "every compliance flag",
-        arguments=check_arguments,
-        run=run_check,
-        dated=True,
-        as_json=True,
-    ),
-)

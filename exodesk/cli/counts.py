@@ -17,39 +17,12 @@ from exodesk.cli.failures import (
     warn_if,
 )
 from exodesk.cli.options import print_json, today
-from exodesk.cli.registry import Command, Group
 from exodesk.db import Database
 from exodesk.files import write_atomically
 from exodesk.services.audit.anchors import ANCHOR_COUNT_REPORT, record_anchor
 from exodesk.services.counts import counts
 from exodesk.services.counts.sheet import format_sheet, parse_sheet, read_sheet_text
 from exodesk.textable import format_table
-
-GROUP = Group("count", "stock counts: start, sheet, enter, close, report")
-
-
-def _start_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--location", metavar="NAME", help="count one location (default: all)")
-
-
-def _id_and_file(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("id", type=int)
-    parser.add_argument("file", type=Path)
-
-
-def _close_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("id", type=int)
-    parser.add_argument("--reason", required=True, help="why the stock is adjusted (kept)")
-    parser.add_argument(
-        "--report",
-        type=Path,
-        metavar="FILE",
-        help="also write the count report as CSV (as `count report` does) once it is closed",
-    )
-
-
-def _sheet_file(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path)
 
 
 def run_start(db: Database, args: argparse.Namespace) -> int:
@@ -164,38 +137,3 @@ def run_offline(target: str | None, args: argparse.Namespace) -> int:
     from exodesk.app import run_offline_count  # Qt only when the window is wanted
 
     return run_offline_count(args.file)
-
-
-COMMANDS = (
-    Command(
-        ("count", "start"), "open a count", _start_arguments, run=run_start, writes=True, dated=True
-    ),
-    Command(("count", "sheet"), "write the count sheet as CSV", _id_and_file, run=run_sheet),
-    Command(
-        ("count", "enter"),
-        "take the counts of a filled sheet",
-        _id_and_file,
-        run=run_enter,
-        writes=True,
-        refusal="nothing was entered",
-        lists_problems=True,
-    ),
-    Command(
-        ("count", "close"),
-        "reconcile, adjust stock and close",
-        _close_arguments,
-        run=run_close,
-        writes=True,
-        dated=True,
-        as_json=True,
-    ),
-    Command(("count", "report"), "write the count report as CSV", _id_and_file, run=run_report),
-)
-
-OFFLINE = Command(
-    ("count-sheet",),
-    "count offline from a sheet file alone (opens the counting window)",
-    _sheet_file,
-    run_on_target=run_offline,
-    shared_options=False,
-)

@@ -7,7 +7,6 @@ import argparse
 from exodesk.cli.acting import acting_user
 from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure
 from exodesk.cli.options import today
-from exodesk.cli.registry import Command
 from exodesk.db import Database
 from exodesk.demo.clinic import demo_document
 from exodesk.services.interchange.importer import import_document
@@ -15,13 +14,7 @@ from exodesk.services.interchange.schema import validate_interchange
 from exodesk.services.queries import database_is_empty
 
 
-def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--if-empty", action="store_true", help="do nothing (exit 0) if the database holds data"
-    )
-
-
-def _holds_data(db: Database, args: argparse.Namespace) -> bool:
+def holds_data(db: Database, args: argparse.Namespace) -> bool:
     """Whether the demo stays out (decided before signing in): with --if-empty, a database
     that holds data is no error; without it, it is."""
     with db.read() as session:
@@ -44,16 +37,3 @@ def run_demo(db: Database, args: argparse.Namespace) -> int:
         )
     print(f"Demo clinic created in {db.display_name}: {summary.total_added} records.")
     return EXIT_OK
-
-
-COMMANDS = (
-    Command(
-        ("demo",),
-        "fill an empty database with a demo",
-        _arguments,
-        run=run_demo,
-        writes=True,
-        dated=True,
-        nothing_to_do=_holds_data,
-    ),
-)

@@ -12,17 +12,15 @@ import datetime as dt
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-
-from exodesk.backup import BackupError
-from exodesk.cli.registry import Command
-from exodesk.db import DatabaseRefused, ReadOnlyDatabase, explain_operational_error
 from exodesk.files import DiskFull, disk_full_in, disk_full_message, temporary_beside
 from exodesk.services.errors import ExoDeskError, InvalidInput, NotPermitted, Problem
-from exodesk.settings import data_dir
+
+if TYPE_CHECKING:  # the database layer is imported only once a command runs on it
+    from sqlalchemy.engine import Connection, Engine
+
+    from exodesk.cli.registry import Command
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DATABASE = 0, 1, 2, 3
 MAX_ERRORS_SHOWN = 200
@@ -63,11 +61,15 @@ class CommitWatch:
             self.seen = True
 
     def start(self) -> None:
+        from sqlalchemy import event
+
         if not self._listening:
             event.listen(self._engine, "commit", self._on_commit)
             self._listening = True
 
     def stop(self) -> None:
+        from sqlalchemy import event
+
         if self._listening:
             event.remove(self._engine, "commit", self._on_commit)
             self._listening = False
@@ -108,6 +110,11 @@ def report(
     """Say what went wrong running `command` on `database` (its display name); the exit code.
     `committed`: the command had already committed a write, which stays: then no message
     says nothing was written, and a closed output pipe is not a failure at all."""
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    from exodesk.backup import BackupError
+    from exodesk.db import DatabaseRefused, ReadOnlyDatabase, explain_operational_error
+
     if isinstance(exc, BrokenPipeError):
         raise exc  # the reader went away (`| head`): main_entry stops quietly
     if committed:
@@ -187,6 +194,8 @@ def _list_problems(problems: tuple[Problem, ...], command: Command, file: Path) 
 
 
 def _log_crash(exc: BaseException) -> Path:
+    from exodesk.settings import data_dir
+
     log = data_dir() / "crash.log"
     try:
         log.parent.mkdir(parents=True, exist_ok=True)

@@ -8,16 +8,11 @@ from pathlib import Path
 
 from exodesk.cli.acting import acting_user
 from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure, check_writable, warn_if
-from exodesk.cli.registry import Command
 from exodesk.db import Database
 from exodesk.files import write_atomically
 from exodesk.services.audit.anchors import ANCHOR_EXPORT, record_anchor
 from exodesk.services.interchange.export import dumps, export_document
 from exodesk.services.interchange.importer import import_bytes
-
-
-def _import_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path)
 
 
 def run_import(db: Database, args: argparse.Namespace) -> int:
@@ -32,10 +27,6 @@ def run_import(db: Database, args: argparse.Namespace) -> int:
     already = sum(summary.unchanged.values())
     print(f"Imported {path.name}: {added or 'nothing new'}; {already} record(s) already present.")
     return EXIT_OK
-
-
-def _export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="file to write, or - for standard output")
 
 
 def run_export(db: Database, args: argparse.Namespace) -> int:
@@ -55,17 +46,3 @@ def run_export(db: Database, args: argparse.Namespace) -> int:
         raise Failure(EXIT_INVALID, f"{path}: cannot write the file ({exc.strerror})") from None
     print(f"Exported to {path}.", file=sys.stderr)
     return EXIT_OK
-
-
-COMMANDS = (
-    Command(
-        ("import",),
-        "validate a file, then add what is new",
-        _import_arguments,
-        run=run_import,
-        writes=True,
-        refusal="nothing was imported",
-        lists_problems=True,
-    ),
-    Command(("export",), "write the whole database as JSON", _export_arguments, run=run_export),
-)

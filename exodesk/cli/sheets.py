@@ -9,35 +9,12 @@ from pathlib import Path
 
 from exodesk.cli.acting import acting_user
 from exodesk.cli.failures import EXIT_OK, warn_if
-from exodesk.cli.registry import Command
 from exodesk.db import Database
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.sheets.dates import DayOrder
-from exodesk.services.sheets.fields import KINDS
 from exodesk.services.sheets.importing import SheetOptions, import_sheet, read_sheet
 
 MAX_LISTED = 50  # records a dry run lists one a line; the rest are counted
-
-
-def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help=".xlsx or .csv")
-    parser.add_argument("--kind", required=True, choices=KINDS, help="what each row is")
-    parser.add_argument(
-        "--map",
-        metavar="MAP",
-        help='JSON object {"header": "field"} (or a file holding one): which field a column gives',
-    )
-    parser.add_argument(
-        "--dates",
-        choices=[order.value for order in DayOrder],
-        help="how the sheet writes dates such as 03/04/2026",
-    )
-    parser.add_argument("--sheet", metavar="NAME", help="the workbook's sheet (default: the first)")
-    parser.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="check everything, say what would be added, write nothing",
-    )
 
 
 def run_import_sheet(db: Database, args: argparse.Namespace) -> int:
@@ -69,16 +46,3 @@ def run_import_sheet(db: Database, args: argparse.Namespace) -> int:
         print(f"  ... and {len(done.added) - MAX_LISTED} more")
     sys.stdout.flush()
     return EXIT_OK
-
-
-COMMANDS = (
-    Command(
-        ("import-sheet",),
-        "import a spreadsheet (.xlsx or .csv) of products, lots, treatments or documents",
-        _arguments,
-        run=run_import_sheet,
-        writes=True,
-        refusal="nothing was imported",
-        lists_problems=True,
-    ),
-)

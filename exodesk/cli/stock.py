@@ -6,7 +6,6 @@ import argparse
 
 from exodesk.cli.failures import EXIT_OK
 from exodesk.cli.options import print_json, today
-from exodesk.cli.registry import Command
 from exodesk.db import Database
 from exodesk.services.stock.on_hand import expiry_note, stock_on_hand
 from exodesk.services.treatments.trace import trace_lot
@@ -43,11 +42,6 @@ def run_stock(db: Database, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _trace_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("product")
-    parser.add_argument("lot")
-
-
 def run_trace(db: Database, args: argparse.Namespace) -> int:
     with db.read() as session:
         rows = trace_lot(session, args.product, args.lot)
@@ -68,11 +62,3 @@ def run_trace(db: Database, args: argparse.Namespace) -> int:
             )
         )
     return EXIT_OK
-
-
-COMMANDS = (
-    Command(("stock",), "stock on hand per lot", run=run_stock, dated=True, as_json=True),
-    Command(
-        ("trace",), "every treatment from a lot", _trace_arguments, run=run_trace, as_json=True
-    ),
-)
