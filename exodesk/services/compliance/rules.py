@@ -678,22 +678,18 @@ def _unknown_body(name: str, valid: list[DocumentFacts], register: Register) -> 
         numbers = ", ".join(sorted({c.body for c in unknown if c.body}))
         parts.append(
             f"its CE certificate ({_numbers(unknown)}) names notified body {numbers}, which is "
-            f"not in ExoDesk's register of notified bodies{as_of}"
+            f"not in ExoDesk's register of notified bodies{as_of}. Forged certificates exist, "
+            "some naming bodies that do not exist: look the body and the certificate up in "
+            "NANDO or EUDAMED, or ask the body itself; if the body was designated since, add "
+            "it to the register"
         )
     if unnamed:
         parts.append(
-            f"its CE certificate ({_numbers(unnamed)}) names no notified body number (four digits)"
+            f"its CE certificate ({_numbers(unnamed)}) names no notified body number. A "
+            "genuine CE certificate carries its notified body's four-digit number: enter it "
+            "from the certificate, and check the certificate in EUDAMED or with the body"
         )
-    return [
-        _flag(
-            "certificate_body_unknown",
-            name,
-            f"{name}: " + "; ".join(parts) + ". Forged certificates exist, some with numbers "
-            "that belong to no body. Look the body and the certificate up in NANDO or EUDAMED, "
-            "or ask the body itself; then enter its number, or add the body to the register if "
-            "it was designated since.",
-        )
-    ]
+    return [_flag("certificate_body_unknown", name, f"{name}: " + "; ".join(parts) + ".")]
 
 
 def lot_flags(
