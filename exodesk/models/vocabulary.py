@@ -741,3 +741,36 @@ SHEET_REQUIRED_FIELD = "{label} (required)"
 SHEET_DAY_FIRST = "&Day first: {day}"
 SHEET_MONTH_FIRST = "&Month first: {month}"
 EXPORT_FILTERS = "CSV (*.csv);;Excel workbook (*.xlsx)"
+
+# Open vials: reconstituting one, its time left, discarding it, closing the window with some
+RECONSTITUTE_ACTION = "Reconstitute a v&ial…"
+RECONSTITUTE_TITLE = "Reconstitute a vial"
+RECONSTITUTE_TIP = "Record a vial reconstituted (who, when) and print its label"
+RECONSTITUTE_NO_PRODUCT = (
+    "No product has a reconstitution window on file: enter the hours its instructions for use "
+    "allow in Products first."
+)
+RECONSTITUTE_NO_LOT = "No released, unexpired lot of this product has a closed vial on hand."
+RECONSTITUTE_PRINT = "Vial {ref} is open until {use_by}. Print its label now?"
+VIAL_STATE = {"open": "open", "last hour": "LAST HOUR", "expired": "WINDOW PASSED"}
+VIAL_LEFT = "{left} left (use by {use_by})"
+VIAL_PASSED = "window passed {late} ago (use by {use_by}): discard it"
+VIAL_USE = "&Use in a treatment…"
+VIAL_DISCARD = "&Discard…"
+VIAL_NONE = "Not from an open vial"
+OPEN_VIALS_HEADING = "Open vials (reconstituted)"
+DISCARD_VIAL_TITLE = "Discard open vial {ref}"
+DISCARD_VIAL_INTRO = (
+    "Discard {ref} ({product}, lot {lot}, reconstituted {at} by {by})? One vial of waste is "
+    "recorded on the lot, with your reason."
+)
+DISCARD_VIAL_REASON = "Why it is discarded (kept in the audit trail)"
+DISCARD_VIAL_BUTTON = "&Discard the vial"
+CLOSING_VIALS_TITLE = "Vials still open"
+CLOSING_VIALS = (
+    "{count} reconstituted vial(s) are still open:\n\n{vials}\n\nThey stay open when ExoDesk "
+    "closes. A vial whose window has passed must be discarded."
+)
+CLOSING_KEEP = "&Keep them open"
+CLOSING_DISCARD_EXPIRED = "Discard the &expired ones…"
+CLOSING_DISCARD_REASON = "reconstitution window passed"

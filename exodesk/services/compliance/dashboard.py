@@ -14,6 +14,7 @@ from exodesk.models.enums import IN_FORCE, DocumentKind, LotStatus, Severity
 from exodesk.models.vocabulary import missing_document
 from exodesk.services.compliance import rules
 from exodesk.services.stock.on_hand import StockRow, stock_on_hand
+from exodesk.services.stock.vials import VialRow, open_vials
 from exodesk.settings import LOT_EXPIRING_DAYS
 
 
@@ -68,8 +69,9 @@ class Dashboard:
     quarantined: list[StockRow] = field(default_factory=list)  # waiting for release
     certificates_to_check: list[CertificateToCheck] = field(default_factory=list)
     running_low: list[RunningLow] = field(default_factory=list)
-    # Open vials (reconstituted, within their window) come with the reconstitution issue:
-    # add `open_vials: list[...]` here and a section in the Dashboard's "To do" list.
+    # vials reconstituted and not yet used or discarded, the one to use first first (the
+    # window's time left is counted from the clock, not from `today`)
+    open_vials: list[VialRow] = field(default_factory=list)
 
 
 def certificates_to_check(session: Session, today: dt.date) -> list[CertificateToCheck]:
@@ -152,4 +154,5 @@ def dashboard(
         quarantined=[r for r in stock if r.status is LotStatus.QUARANTINE],
         certificates_to_check=certificates_to_check(session, today),
         running_low=running_low(session, stock, today),
+        open_vials=open_vials(session),
     )

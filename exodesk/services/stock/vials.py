@@ -67,6 +67,20 @@ def use_by(reconstituted: dt.datetime, hours: int, expiry: dt.date) -> dt.dateti
     return min(window_end, dt.datetime.combine(expiry, dt.time(23, 59)))
 
 
+def window_products(session: Session) -> dict[str, int]:
+    """The products with a reconstitution window on file (name: hours), by name: those a
+    vial of may be reconstituted."""
+    return {
+        name: hours
+        for name, hours in session.execute(
+            select(Product.name, Product.reconstitution_hours)
+            .where(Product.reconstitution_hours.is_not(None))
+            .order_by(Product.name)
+        )
+        if hours is not None
+    }
+
+
 def _next_ref(session: Session) -> str:
     highest = 0
     for ref in session.scalars(select(OpenVial.ref).where(OpenVial.ref.like(f"{REF_PREFIX}%"))):

@@ -48,7 +48,7 @@ from exodesk.services.interchange.schema import (
 from exodesk.services.search import contains_text
 from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
 from exodesk.services.stock.on_hand import stock_query
-from exodesk.services.stock.vials import close_used_vial
+from exodesk.services.stock.vials import close_used_vial, get_vial
 
 REF_PREFIX = "T-"
 _NUMBERED_REF = re.compile(r"^T-(\d+)$")
@@ -103,6 +103,8 @@ class TreatmentRow:
     override_reason: str | None = None
     void: bool = False  # entered in error: shown struck through, counted nowhere
     recorded_by: str | None = None
+    time: dt.time | None = None  # when it was given (local)
+    reconstituted: dt.datetime | None = None  # when its vial was reconstituted (local)
 
 
 @dataclass(frozen=True)
@@ -365,6 +367,8 @@ def record_treatment(
     written. Overriding needs OVERRIDE_BLOCK; the treatment keeps who overrode which rules
     and why (its `override`)."""
     require(session, user, Permission.RECORD_TREATMENT)
+    if draft.vial is not None and draft.reconstituted is None:  # the vial's label says when
+        draft = replace(draft, reconstituted=get_vial(session, draft.vial).reconstituted_at)
     ref = next_treatment_ref(session)
     record = validate_draft(draft, ref)
     practitioner = _practitioner(session, record.practitioner, user)
@@ -469,6 +473,8 @@ def _treatment_query(session: Session, search: str) -> Select[*tuple[Any, ...]]:
             Treatment.override_reason,
             Treatment.void_on,
             Treatment.recorded_by,
+            Treatment.time,
+            Treatment.reconstituted,
         )
         .join(Lot, Lot.id == Treatment.lot_id)
         .join(Product, Product.id == Lot.product_id)
@@ -517,6 +523,8 @@ def list_treatments(
             r.override_reason,
             void=r.void_on is not None,
             recorded_by=r.recorded_by,
+            time=r.time,
+            reconstituted=r.reconstituted,
         )
         for r in session.execute(query)
     ]

@@ -42,6 +42,7 @@ from exodesk.services.audit.log import (
     record_types,
 )
 from exodesk.services.audit.verify import Verification, verify_trail
+from exodesk.services.sheets.exports import audit_table
 from exodesk.ui.common import severity
 from exodesk.ui.common.date_field import DateField, qdate
 from exodesk.ui.common.file_dialogs import ask_save_file
@@ -50,6 +51,7 @@ from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.printing import html_table, report_html, save_pdf
 from exodesk.ui.common.table_models import Column, PagedRowTableModel
 from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.sheets.export import ask_table_file, is_workbook, write_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 
@@ -245,8 +247,10 @@ class AuditView(QWidget):
         chain_row.addWidget(self.chain_icon)
         chain_row.addWidget(self.chain_text)
         self.chain.hide()
-        self.csv_button = QPushButton("Export &CSV…")
-        self.csv_button.setToolTip("Every event the filter shows, as a CSV file")
+        self.csv_button = QPushButton("Export &CSV or Excel…")
+        self.csv_button.setToolTip(
+            "Every event the filter shows, as a CSV file or an Excel workbook"
+        )
         self.pdf_button = QPushButton("Save P&DF…")
         self.pdf_button.setToolTip(f"What the filter shows as a PDF report (up to {PDF_LIMIT})")
         actions = QHBoxLayout()
@@ -532,6 +536,12 @@ class AuditView(QWidget):
         write_atomically(path, events_csv(rows))
         return len(rows)
 
+    def export_xlsx(self, path: Path) -> int:
+        """Write every event the filter shows as an Excel workbook; returns how many."""
+        with self.ctx.db.read() as session:
+            table = audit_table(iter_events(session, self.current_filter()))
+        return write_table(path, table)
+
     def report(self) -> str:
         flt = self.current_filter()
         with self.ctx.db.read() as session:
@@ -587,9 +597,10 @@ class AuditView(QWidget):
         save_pdf(self.report(), path, landscape=True)
 
     def _ask_csv(self) -> None:
-        path = ask_save_file(self, "Export the audit trail", "audit-trail.csv", "CSV (*.csv)")
+        path = ask_table_file(self, "Export the audit trail", "audit-trail")
         if path is not None:
-            self._write(lambda: f"Exported {self.export_csv(path):,} events to {path}.", str(path))
+            export = self.export_xlsx if is_workbook(path) else self.export_csv
+            self._write(lambda: f"Exported {export(path):,} events to {path}.", str(path))
 
     def _ask_pdf(self) -> None:
         path = ask_save_file(self, "Save the audit report", "audit-trail.pdf", "PDF (*.pdf)")

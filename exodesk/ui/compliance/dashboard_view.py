@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -17,23 +17,46 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from exodesk.models.enums import Severity
-from exodesk.models.vocabulary import label, phrase, rule_title, short_label
+from exodesk.models.vocabulary import (
+    OPEN_VIALS_HEADING,
+    PRINT_LABEL_ACTION,
+    VIAL_DISCARD,
+    VIAL_STATE,
+    VIAL_USE,
+    label,
+    phrase,
+    rule_title,
+    short_label,
+)
 from exodesk.services.compliance.dashboard import Dashboard, dashboard
 from exodesk.services.compliance.rules import Flag
+from exodesk.services.stock.vials import VialRow
 from exodesk.ui.common import severity
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.compliance.flag_feed import FlagFeed
 from exodesk.ui.compliance.flags_view import FlagQuery, target_of
+from exodesk.ui.labels.print_label import print_vial_label
 from exodesk.ui.shell.changes import FLAG_INPUTS
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
+from exodesk.ui.treatments.vial_choice import (
+    STATE_SEVERITY,
+    DiscardVialDialog,
+    clinic_now,
+    vial_details,
+    vial_label,
+    vial_text,
+)
 
 TARGET = Qt.ItemDataRole.UserRole + 2
+VIAL_TICK_MS = 60_000  # the open vials' time left is redrawn each minute, from the clock
 
 
 class Tile(QLabel):
@@ -159,6 +182,14 @@ class DashboardView(QWidget):
 
         for widget in (self.top_flags, self.todo, self.expiring, self.missing, self.locations):
             widget.itemActivated.connect(self._open)
+
+        self.vial_items: dict[str, tuple[VialRow, QListWidgetItem]] = {}
+        self.vial_menu: QMenu | None = None
+        self.child: QWidget | None = None  # the dialog an open vial's item opened
+        self.vial_timer = QTimer(self)
+        self.vial_timer.setInterval(VIAL_TICK_MS)
+        self.vial_timer.timeout.connect(self.tick)
+        self.vial_timer.start()
 
     def reload(self) -> None:
         """Rebuild from the feed's next flags (now, if they are up to date)."""
@@ -302,9 +333,9 @@ class DashboardView(QWidget):
                     for r in data.running_low
                 ],
             ),
-            # Open vials (reconstituted, still usable) join here with the reconstitution issue.
         ]
         self.todo.clear()
+        self.vial_items = {}
         for heading, items in sections:
             head = QListWidgetItem(f"{heading}: {len(items) or 'none'}")
             font = head.font()
@@ -318,6 +349,75 @@ class DashboardView(QWidget):
                 if sev is not None:
                     item.setIcon(severity.icon(sev))
                 self.todo.addItem(item)
+        self._fill_vials(data.open_vials)
+
+    # -- open vials --------------------------------------------------------------------
+
+    def _fill_vials(self, vials: list[VialRow]) -> None:
+        """A section of its own at the top: the vial to use (or discard) first, first."""
+        head = QListWidgetItem(f"{OPEN_VIALS_HEADING}: {len(vials) or 'none'}")
+        font = head.font()
+        font.setBold(True)
+        head.setFont(font)
+        head.setFlags(Qt.ItemFlag.NoItemFlags | Qt.ItemFlag.ItemIsEnabled)
+        self.todo.insertItem(0, head)
+        for row_number, vial in enumerate(vials, start=1):
+            item = QListWidgetItem()
+            item.setData(TARGET, ("vial", vial.ref))
+            item.setToolTip(
+                f"{vial_details(vial)}.\nEnter or double-click: use it in a treatment, "
+                "discard it, print its label"
+            )
+            self.todo.insertItem(row_number, item)
+            self.vial_items[vial.ref] = (vial, item)
+        self.tick()
+
+    def tick(self) -> None:
+        """Redraw each open vial's time left from the clock (no database read)."""
+        now = clinic_now(self.ctx)
+        for vial, item in self.vial_items.values():
+            state = vial.state(now)
+            sev = STATE_SEVERITY.get(state)
+            prefix = f"{VIAL_STATE[state]} · " if sev is not None else ""
+            item.setText(prefix + vial_text(vial, now))
+            item.setIcon(severity.icon(sev) if sev is not None else severity.icon(Severity.INFO))
+            if sev is not None:
+                item.setBackground(QBrush(severity.BACKGROUND[sev]))
+                item.setForeground(QBrush(severity.TEXT_ON_BACKGROUND))
+            else:
+                item.setData(Qt.ItemDataRole.BackgroundRole, None)
+                item.setData(Qt.ItemDataRole.ForegroundRole, None)
+
+    def vial_actions(self, ref: str) -> list[tuple[str, object]]:
+        vial, _item = self.vial_items[ref]
+        return [
+            (VIAL_USE, lambda: self.use_vial(vial)),
+            (VIAL_DISCARD, lambda: self.discard_vial(vial)),
+            (PRINT_LABEL_ACTION, lambda: print_vial_label(self, vial_label(vial))),
+        ]
+
+    def offer_vial(self, ref: str) -> QMenu:
+        """What can be done with an open vial, as a menu by its item."""
+        menu = QMenu(self)
+        for text, call in self.vial_actions(ref):
+            menu.addAction(text).triggered.connect(call)
+        _vial, item = self.vial_items[ref]
+        rect = self.todo.visualItemRect(item)
+        self.vial_menu = menu
+        menu.popup(self.todo.viewport().mapToGlobal(rect.bottomLeft()))
+        return menu
+
+    def use_vial(self, vial: VialRow) -> TreatmentDialog:
+        dialog = TreatmentDialog(self.ctx, self, vial.product, vial=vial.ref)
+        self.child = dialog
+        dialog.open()
+        return dialog
+
+    def discard_vial(self, vial: VialRow) -> DiscardVialDialog:
+        dialog = DiscardVialDialog(self.ctx, vial, self)
+        self.child = dialog
+        dialog.open()
+        return dialog
 
     def _fill(
         self,
@@ -342,4 +442,7 @@ class DashboardView(QWidget):
         target = item.data(TARGET)
         if target:
             kind, key = target
+            if kind == "vial":
+                self.offer_vial(key)
+                return
             self.ctx.bus.open_requested.emit(kind, key)

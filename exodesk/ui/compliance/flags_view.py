@@ -7,14 +7,16 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -30,9 +32,11 @@ from exodesk.models.vocabulary import (
     short_label,
 )
 from exodesk.services.compliance.rules import RULES, Flag, open_counts
+from exodesk.services.sheets.exports import flags_table
 from exodesk.ui.common import severity
 from exodesk.ui.common.table_models import SORT_ROLE, FlagTableModel
 from exodesk.ui.common.widgets import enum_data, read_only_table
+from exodesk.ui.sheets.export import ask_table_file, write_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 
@@ -95,6 +99,7 @@ def target_of(flag: Flag) -> tuple[str, object]:
 class FlagsView(QWidget):
     title = "Flags"
     shows = Changes.NONE  # its flags come from the FlagFeed
+    status_message = Signal(str)
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -137,6 +142,10 @@ class FlagsView(QWidget):
         self.detail.setMinimumHeight(90)
         self.open_button = QPushButton("&Open what this is about")
         self.open_button.setEnabled(False)
+        self.export_button = QPushButton("E&xport CSV or Excel…")
+        self.export_button.setToolTip(
+            "The flags shown, in this order, as a CSV file or an Excel workbook"
+        )
         self.summary = QLabel()
         self.summary.setMinimumWidth(220)
         self.summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -146,6 +155,7 @@ class FlagsView(QWidget):
         detail_layout.addWidget(self.detail, 1)
         row = QHBoxLayout()
         row.addWidget(self.open_button)
+        row.addWidget(self.export_button)
         row.addStretch(1)
         row.addWidget(self.summary)
         detail_layout.addLayout(row)
@@ -166,6 +176,7 @@ class FlagsView(QWidget):
         # Enter and double-click: a lot's or a treatment's card, else the record's view
         self.table.activated.connect(lambda _index: self.open_selected())
         self.open_button.clicked.connect(self.open_selected)
+        self.export_button.clicked.connect(self._ask_export)
 
     def reload(self) -> None:
         """Flags arrive through set_flags (the window computes them once per change)."""
@@ -210,6 +221,30 @@ class FlagsView(QWidget):
         flag = self.selected()
         if flag is not None:
             self.ctx.bus.open_requested.emit(*target_of(flag))
+
+    def shown_flags(self) -> list[Flag]:
+        """The flags the filter shows, in the table's order."""
+        return [
+            self.model.row(self.proxy.mapToSource(self.proxy.index(i, 0)).row())
+            for i in range(self.proxy.rowCount())
+        ]
+
+    def export(self, path: Path) -> int:
+        """Write the flags shown, as .xlsx or CSV by the file's suffix; returns how many."""
+        return write_table(path, flags_table(self.shown_flags()))
+
+    def _ask_export(self) -> None:
+        path = ask_table_file(self, "Export the flags", f"flags-{self.ctx.today().isoformat()}")
+        if path is None:
+            return
+        try:
+            written = self.export(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Flags", f"Could not write {path}: {exc.strerror}")
+            return
+        said = f"Exported {written:,} flag(s) to {path}."
+        self.summary.setToolTip(said)
+        self.status_message.emit(said)
 
     def _refilter(self) -> None:
         self.proxy.set(

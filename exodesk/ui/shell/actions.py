@@ -8,17 +8,20 @@ from enum import Enum, auto
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from exodesk.models.vocabulary import RECONSTITUTE_ACTION, RECONSTITUTE_TIP
 from exodesk.ui.common.icons import Icon, icon
 
 
 class ActionId(Enum):
     IMPORT = auto()
+    IMPORT_SHEET = auto()
     EXPORT = auto()
     PRINT = auto()
     QUIT = auto()
     NEW = auto()
     RECEIVE = auto()
     RECORD_TREATMENT = auto()
+    RECONSTITUTE = auto()
     FIND = auto()
     REFRESH = auto()
     ABOUT = auto()
@@ -41,6 +44,12 @@ class ActionSpec:
 SPECS: dict[ActionId, ActionSpec] = {
     ActionId.IMPORT: ActionSpec(
         "&Import file…", "Ctrl+I", "Add records from an ExoDesk file", Icon.IMPORT
+    ),
+    ActionId.IMPORT_SHEET: ActionSpec(
+        "Import from &spreadsheet…",
+        "Ctrl+Shift+I",
+        "Add products, lots, treatments or documents from an .xlsx or .csv sheet",
+        Icon.IMPORT,
     ),
     ActionId.EXPORT: ActionSpec(
         "&Export file…",
@@ -69,6 +78,9 @@ SPECS: dict[ActionId, ActionSpec] = {
         "Ctrl+T",
         "Record a treatment, checked against the rules",
         Icon.RECORD_TREATMENT,
+    ),
+    ActionId.RECONSTITUTE: ActionSpec(
+        RECONSTITUTE_ACTION, "Ctrl+Shift+V", RECONSTITUTE_TIP, Icon.RECORD_TREATMENT
     ),
     ActionId.FIND: ActionSpec(
         "&Find", QKeySequence.StandardKey.Find, "Search in this view", Icon.FIND

@@ -48,6 +48,7 @@ from exodesk.ui.compliance.dashboard_view import DashboardView
 from exodesk.ui.compliance.flag_feed import FlagFeed
 from exodesk.ui.compliance.flags_view import FlagsView
 from exodesk.ui.counts.counts_view import CountsView
+from exodesk.ui.sheets.import_dialog import SheetImportDialog
 from exodesk.ui.shell.actions import SPECS, ActionId, make_action
 from exodesk.ui.shell.changes import FLAG_INPUTS, Changes
 from exodesk.ui.shell.context import AppContext
@@ -55,7 +56,9 @@ from exodesk.ui.shell.operations import run_slow_write
 from exodesk.ui.stock.receive_dialog import ReceiveDialog
 from exodesk.ui.stock.record_cards import open_record_card
 from exodesk.ui.stock.stock_view import StockView
+from exodesk.ui.treatments.closing_vials import ClosingVials
 from exodesk.ui.treatments.recall_view import RecallView
+from exodesk.ui.treatments.reconstitute_dialog import ReconstituteDialog
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
 from exodesk.ui.treatments.treatments_view import TreatmentsView
 
@@ -83,8 +86,10 @@ NAVIGATION = (
 # the views enable them by selection). The services refuse the rest anyway.
 ACTION_NEEDS = {
     ActionId.IMPORT: Permission.IMPORT,
+    ActionId.IMPORT_SHEET: Permission.IMPORT,
     ActionId.RECEIVE: Permission.RECEIVE_STOCK,
     ActionId.RECORD_TREATMENT: Permission.RECORD_TREATMENT,
+    ActionId.RECONSTITUTE: Permission.OPEN_VIAL,
 }
 ADMIN_NEEDS = {
     ActionId.ACCOUNTS: Permission.MANAGE_USERS,
@@ -116,6 +121,7 @@ BUTTON_NEEDS = (
     ("stock", "waste_button", Permission.ADJUST_STOCK),
     ("stock", "move_button", Permission.ADJUST_STOCK),
     ("treatments", "new_button", Permission.RECORD_TREATMENT),
+    ("treatments", "reconstitute_button", Permission.OPEN_VIAL),
     ("counts_view", "start_button", Permission.COUNT_STOCK),
     ("counts_view", "count_button", Permission.COUNT_STOCK),
     ("counts_view", "enter_button", Permission.COUNT_STOCK),
@@ -149,6 +155,7 @@ class MainWindow(QMainWindow):
         self.clinic_name = ""  # the window's title names it
         self.idle_lock: IdleLock | None = None  # set by app.py: Lock now and Switch user use it
         self.admin_dialog: AdministrationDialog | None = None
+        self.sheet_dialog: SheetImportDialog | None = None  # File › Import from spreadsheet…
 
         self.dashboard = DashboardView(ctx, self.flag_feed)
         self.stock = StockView(ctx)
@@ -195,7 +202,14 @@ class MainWindow(QMainWindow):
         self.flag_feed.failed.connect(self._flags_failed)
         ctx.bus.open_requested.connect(self.open_record)
         ctx.bus.user_changed.connect(self.apply_role)
-        for view in (self.stock, self.counts_view, self.audit, self.recall):
+        for view in (
+            self.stock,
+            self.counts_view,
+            self.audit,
+            self.recall,
+            self.treatments,
+            self.flag_view,
+        ):
             view.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
         self._restore_settings()
@@ -208,12 +222,14 @@ class MainWindow(QMainWindow):
         a = {i: make_action(i, self) for i in ActionId}
         self.actions_by_id = a
         a[ActionId.IMPORT].triggered.connect(self.import_file)
+        a[ActionId.IMPORT_SHEET].triggered.connect(self.import_sheet)
         a[ActionId.EXPORT].triggered.connect(self.export_file)
         a[ActionId.PRINT].triggered.connect(self.print_current)
         a[ActionId.QUIT].triggered.connect(self.close)
         a[ActionId.NEW].triggered.connect(self.new_record)
         a[ActionId.RECEIVE].triggered.connect(self.receive_delivery)
         a[ActionId.RECORD_TREATMENT].triggered.connect(self.record_treatment)
+        a[ActionId.RECONSTITUTE].triggered.connect(self.reconstitute_vial)
         a[ActionId.FIND].triggered.connect(self.find_in_view)
         a[ActionId.REFRESH].triggered.connect(self.refresh)
         a[ActionId.ABOUT].triggered.connect(self.about)
@@ -228,10 +244,18 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for i in (ActionId.IMPORT, ActionId.EXPORT, None, ActionId.PRINT, None, ActionId.QUIT):
+        for i in (
+            ActionId.IMPORT,
+            ActionId.IMPORT_SHEET,
+            ActionId.EXPORT,
+            None,
+            ActionId.PRINT,
+            None,
+            ActionId.QUIT,
+        ):
             file_menu.addSeparator() if i is None else file_menu.addAction(a[i])
         records = menu.addMenu("&Records")
-        for i in (ActionId.NEW, ActionId.RECEIVE, ActionId.RECORD_TREATMENT):
+        for i in (ActionId.NEW, ActionId.RECEIVE, ActionId.RECORD_TREATMENT, ActionId.RECONSTITUTE):
             records.addAction(a[i])
         view_menu = menu.addMenu("&View")
         view_menu.addAction(a[ActionId.FIND])
@@ -465,12 +489,38 @@ class MainWindow(QMainWindow):
             self.treatments.select(dialog.recorded.ref)
             self.statusBar().showMessage(f"Treatment {dialog.recorded.ref} recorded.", 10000)
 
+    def reconstitute_vial(self) -> None:
+        product = self.products.current_product() if self.current_name() == "Products" else None
+        dialog = ReconstituteDialog(self.ctx, self, product=product)
+        if dialog.exec() and dialog.opened is not None:
+            self.statusBar().showMessage(f"Vial {dialog.opened.ref} reconstituted.", 10000)
+
     def import_file(self) -> None:
         chosen = ask_open_file(
             self, "Import an ExoDesk file", "ExoDesk files (*.json);;All files (*)"
         )
         if chosen is not None:
             self.import_path(chosen)
+
+    def import_sheet(self) -> SheetImportDialog | None:
+        """File › Import from spreadsheet…: the import dialog, not modal (the window stays
+        usable while a sheet is read and checked)."""
+        if not self.ctx.may(Permission.IMPORT):
+            self.statusBar().showMessage(
+                f"{self.ctx.user} may not do this: {needs_text(Permission.IMPORT)}.", 8000
+            )
+            return None
+        dialog = self.sheet_dialog
+        if dialog is not None and (dialog.isVisible() or dialog.busy):
+            dialog.show()  # one at a time: the one open (or still importing) comes forward
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        if dialog is not None:
+            dialog.deleteLater()
+        self.sheet_dialog = SheetImportDialog(self.ctx, self)
+        self.sheet_dialog.show()
+        return self.sheet_dialog
 
     def import_path(self, path: Path) -> None:
         """Import `path` on a worker thread; the window stays live and says so meanwhile."""
@@ -615,6 +665,9 @@ class MainWindow(QMainWindow):
         self.move(max(x, available.left()), max(y, available.top()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not ClosingVials(self.ctx, self).may_close():  # vials still open: asked first
+            event.ignore()
+            return
         settings = self._settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())

@@ -43,6 +43,7 @@ from exodesk.models.vocabulary import (
 )
 from exodesk.services.accounts.users import Permission
 from exodesk.services.queries import location_names
+from exodesk.services.sheets.exports import stock_table
 from exodesk.services.stock.listing import PRINT_HEADER, stock_csv, stock_lines, stock_print_rows
 from exodesk.services.stock.lots import (
     SORT_KEYS,
@@ -54,13 +55,13 @@ from exodesk.services.stock.lots import (
 from exodesk.services.stock.on_hand import expiry_note
 from exodesk.services.stock.voiding import void_lot
 from exodesk.settings import LOT_EXPIRING_DAYS
-from exodesk.ui.common.file_dialogs import ask_save_file
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.printing import html_table, print_with_dialog, report_html
 from exodesk.ui.common.severity import BACKGROUND, TEXT_ON_BACKGROUND
 from exodesk.ui.common.table_models import SORT_ROLE
 from exodesk.ui.common.voids import Entry, ReasonDialog, install_context_menu, void_role_data
 from exodesk.ui.common.widgets import enum_data, read_only_table
+from exodesk.ui.sheets.export import ask_table_file, is_workbook, write_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.stock.correcting import CORRECT_LOT_ACTION, CORRECT_STOCK_DONE
@@ -295,8 +296,8 @@ class StockView(QWidget):
         self.waste_button = QPushButton("Record &waste…")
         self.move_button = QPushButton("&Move…")
         self.count_label = QLabel()
-        self.csv_button = QPushButton("Export CS&V…")
-        self.csv_button.setToolTip("Every lot the filter shows, as a CSV file")
+        self.csv_button = QPushButton("Export CS&V or Excel…")
+        self.csv_button.setToolTip("Every lot the filter shows, as CSV or an Excel workbook")
         self.print_button = QPushButton("&Print…")
         self.print_button.setToolTip("Every lot the filter shows, on paper or as a PDF")
         self.csv_button.clicked.connect(self._ask_csv)
@@ -394,6 +395,10 @@ class StockView(QWidget):
         write_atomically(path, stock_csv(lines, self.ctx.today()))
         return len(lines)
 
+    def export_xlsx(self, path: Path) -> int:
+        """Write the list as an Excel workbook (date cells, header frozen); how many lots."""
+        return write_table(path, stock_table(self.all_lines(), self.ctx.today()))
+
     def report(self) -> str:
         lines = self.all_lines()
         return report_html(
@@ -425,11 +430,11 @@ class StockView(QWidget):
         print_with_dialog(self.report(), self)
 
     def _ask_csv(self) -> None:
-        path = ask_save_file(self, "Export the stock list", "stock.csv", "CSV (*.csv)")
+        path = ask_table_file(self, "Export the stock list", "stock")
         if path is None:
             return
         try:
-            written = self.export_csv(path)
+            written = self.export_xlsx(path) if is_workbook(path) else self.export_csv(path)
         except OSError as exc:
             QMessageBox.warning(self, "Stock", f"Could not write {path}: {exc.strerror}")
             return

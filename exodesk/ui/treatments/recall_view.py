@@ -27,6 +27,7 @@ from exodesk.models.vocabulary import OPEN_CARD, phrase, short_label_for
 from exodesk.services.accounts.users import Permission, needs_text
 from exodesk.services.errors import ExoDeskError
 from exodesk.services.queries import lot_codes, product_names
+from exodesk.services.sheets.exports import recall_table
 from exodesk.services.stock.listing import LotStanding, lot_standing
 from exodesk.services.stock.lots import change_lot_status
 from exodesk.services.treatments.recall import patients, recall_csv
@@ -37,6 +38,7 @@ from exodesk.ui.common.printing import html_table, print_with_dialog, report_htm
 from exodesk.ui.common.table_models import Column, RowTableModel
 from exodesk.ui.common.voids import Entry, install_context_menu
 from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.sheets.export import ask_table_file, is_workbook, write_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
@@ -94,7 +96,10 @@ class RecallView(QWidget):
 
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.csv_button = QPushButton("Export &CSV…")
+        self.csv_button = QPushButton("Export &CSV or Excel…")
+        self.csv_button.setToolTip(
+            "Every treatment from the lot, as a CSV file or an Excel workbook"
+        )
         self.pdf_button = QPushButton("Save P&DF…")
         self.print_button = QPushButton("&Print…")
         self.standing = QLabel()  # the lot's status and what is left of it on the shelves
@@ -287,6 +292,10 @@ class RecallView(QWidget):
         assert self.current is not None
         write_atomically(path, recall_csv(*self.current, self.rows()))
 
+    def export_xlsx(self, path: Path) -> None:
+        assert self.current is not None
+        write_table(path, recall_table(*self.current, self.rows()))
+
     def report(self) -> str:
         assert self.current is not None
         product, lot = self.current
@@ -329,9 +338,10 @@ class RecallView(QWidget):
         return f"recall-{product}-{lot}{suffix}".replace(" ", "_").replace("/", "-")
 
     def _ask_csv(self) -> None:
-        path = ask_save_file(self, "Export recall list", self._default_name(".csv"), "CSV (*.csv)")
+        path = ask_table_file(self, "Export recall list", self._default_name(""))
         if path is not None:
-            self._write(lambda: self.export_csv(path), str(path))
+            export = self.export_xlsx if is_workbook(path) else self.export_csv
+            self._write(lambda: export(path), str(path))
 
     def _ask_pdf(self) -> None:
         path = ask_save_file(self, "Save recall report", self._default_name(".pdf"), "PDF (*.pdf)")

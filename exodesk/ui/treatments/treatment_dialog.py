@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -63,6 +64,8 @@ from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
 from exodesk.ui.treatments.correcting import CorrectionForm
+from exodesk.ui.treatments.vial_choice import TimeField, clinic_now
+from exodesk.ui.treatments.vial_fields import VialFields
 
 NO_USABLE_LOT = "No usable lot: all expired, unreleased or empty."
 MAX_VIALS = 1000
@@ -87,6 +90,7 @@ class TreatmentDialog(QDialog):
         product: str | None = None,
         *,
         correcting: str | None = None,  # a treatment's ref: fill the form, save a correction
+        vial: str | None = None,  # an open vial's ref: the treatment uses it
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -96,6 +100,10 @@ class TreatmentDialog(QDialog):
         self._build()
         self._load_choices(product)
         self.correction = CorrectionForm(self, correcting) if correcting is not None else None
+        if correcting is not None:
+            self.vials_box.fill_from_card(correcting)
+        if vial is not None:
+            self.vials_box.choose(vial)
         self.resize(860, 660)  # with its title bar, fits 1024×768 above a taskbar
         self._untouched = self._form_state()
 
@@ -130,6 +138,9 @@ class TreatmentDialog(QDialog):
         self.vials = QSpinBox()
         self.vials.setRange(1, MAX_VIALS)
         self.vials.setSuffix(" vial(s)")
+        self.time = TimeField()
+        self.time.set_time(clinic_now(self.ctx).time())
+        self.vials_box = VialFields(self)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -139,10 +150,14 @@ class TreatmentDialog(QDialog):
             ("P&ractitioner:", self.practitioner),
             ("D&ate:", self.date),
             ("Pro&duct:", self.product),
+            ("Open v&ial:", self.vials_box.vial),
             ("&Lot (first expiry first):", self.lot),
         ):
-            form.addRow(self._label(text, field), field)
+            row = self._day_and_time() if field is self.date else field
+            form.addRow(self._label(text, field), row)
         form.addRow("", self.lot_note)
+        form.addRow(self.vials_box.known, self.vials_box.when)
+        self.vials_box.form = form
         for text, field in (
             ("Ro&ute:", self.route),
             ("&Zone:", self.zone),
@@ -160,7 +175,7 @@ class TreatmentDialog(QDialog):
         self.findings_list.setSpacing(2)
         self.findings_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.findings_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.findings_list.setMinimumHeight(170)
+        self.findings_list.setMinimumHeight(120)
         findings_label = self._label("Fi&ndings for this treatment:", self.findings_list)
         box = QGroupBox("Compliance check")
         box_layout = QVBoxLayout(box)
@@ -208,12 +223,25 @@ class TreatmentDialog(QDialog):
 
         self.product.currentIndexChanged.connect(self._product_changed)
         self.date.dateChanged.connect(self._refill_lots)
+        self.time.timeChanged.connect(self._refresh_findings)
+        self.lot.currentIndexChanged.connect(self.vials_box.lot_changed)
         self.lot.currentIndexChanged.connect(self._refresh_findings)
         self.route.currentIndexChanged.connect(self._refresh_findings)
         self.zone.currentIndexChanged.connect(self._refresh_findings)
         self.override.toggled.connect(self._override_toggled)
         self.reason.textChanged.connect(self.error.clear)
         self.reason.textChanged.connect(self._check_reason)
+        self.vials_box.refill(self._product_name())
+
+    def _day_and_time(self) -> QWidget:
+        """The date, then the time given (now by default) on the same row."""
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.date, 1)
+        layout.addWidget(self._label("&Time given:", self.time))
+        layout.addWidget(self.time)
+        return row
 
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:
@@ -278,6 +306,9 @@ class TreatmentDialog(QDialog):
             route=str(self.route.currentData()),
             zone=str(self.zone.currentData()),
             vials=self.vials.value(),
+            time=self.time.value(),
+            reconstituted=self.vials_box.reconstituted(),
+            vial=self.vials_box.chosen(),
         )
 
     # -- reacting to edits -------------------------------------------------------------
@@ -291,6 +322,7 @@ class TreatmentDialog(QDialog):
             if routes and current not in routes:
                 self.route.setCurrentIndex(self.route.findData(routes[0]))
         self._refill_lots()
+        self.vials_box.refill(product)
 
     def _refill_lots(self) -> None:
         product = self._product_name()
@@ -383,7 +415,10 @@ class TreatmentDialog(QDialog):
             self.patient.text(),
             self.practitioner.currentText(),
             self._day(),
+            self.time.value(),
             self._product_name(),
+            self.vials_box.chosen(),
+            self.vials_box.reconstituted(),
             self._lot_code(),
             self.route.currentData(),
             self.zone.currentData(),

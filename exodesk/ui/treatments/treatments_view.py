@@ -5,9 +5,11 @@ the buttons offer what applies: open the card, the lot's card, void, correct."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,12 +28,15 @@ from exodesk.models.vocabulary import (
     CORRECT_ACTION,
     OPEN_CARD,
     OPEN_LOT_CARD,
+    RECONSTITUTE_ACTION,
+    RECONSTITUTE_TIP,
     VOID,
     VOID_ACTION,
     short_label,
     short_label_for,
 )
 from exodesk.services.accounts.users import Permission
+from exodesk.services.sheets.exports import treatments_table
 from exodesk.services.treatments.cards import treatment_card
 from exodesk.services.treatments.corrections import may_void_treatment
 from exodesk.services.treatments.recording import TreatmentRow, count_treatments, list_treatments
@@ -38,17 +44,32 @@ from exodesk.ui.common import severity
 from exodesk.ui.common.table_models import Column, PagedRowTableModel
 from exodesk.ui.common.voids import Entry, install_context_menu, void_role_data
 from exodesk.ui.common.widgets import read_only_table
+from exodesk.ui.sheets.export import ask_table_file, write_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.stock.lot_card import LotCardDialog
+from exodesk.ui.treatments.reconstitute_dialog import ReconstituteDialog
 from exodesk.ui.treatments.treatment_card import (
     TreatmentCardDialog,
     override_text,
     void_treatment_dialog,
 )
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
+from exodesk.ui.treatments.vial_choice import duration_words
 
 SEARCH_DELAY_MS = 250
+
+
+def vial_words(row: TreatmentRow) -> str:
+    """When the treatment's vial was reconstituted, and how long before it was given."""
+    at = row.reconstituted
+    if at is None:
+        return ""
+    text = f"{row.ref}: its vial was reconstituted at {at:%Y-%m-%d %H:%M}"
+    if row.time is not None:
+        given = dt.datetime.combine(row.date, row.time)
+        text += f", {duration_words(given - at)} before it was given at {row.time:%H:%M}"
+    return text + "."
 
 
 class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
@@ -69,7 +90,9 @@ class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
         Column[TreatmentRow]("Vials", lambda r: r.vials, align_right=True),
         Column[TreatmentRow]("Route", lambda r: short_label_for(Route, r.route)),
         Column[TreatmentRow]("Zone", lambda r: short_label_for(Zone, r.zone)),
+        Column[TreatmentRow]("Time", lambda r: f"{r.time:%H:%M}" if r.time else ""),
     )
+    COL_TIME = len(columns) - 1
 
     def row_of(self, ref: str) -> int | None:
         return next((i for i, r in enumerate(self._rows) if r.ref == ref), None)
@@ -77,6 +100,8 @@ class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
     def extra_data(self, record: TreatmentRow, column: int, role: int) -> Any:
         if record.void:
             return void_role_data(True, role, f"{VOID}: counted nowhere")
+        if column == self.COL_TIME and role == Qt.ItemDataRole.ToolTipRole:
+            return vial_words(record) or None
         if column != self.COL_OVERRIDDEN or not record.overridden:
             return None
         if role == Qt.ItemDataRole.DecorationRole:
@@ -92,6 +117,7 @@ class TreatmentTableModel(PagedRowTableModel[TreatmentRow]):
 
 class TreatmentsView(QWidget):
     shows = Changes.TREATMENTS | Changes.STOCK | Changes.PRODUCTS
+    status_message = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,14 +132,22 @@ class TreatmentsView(QWidget):
         search_label.setBuddy(self.search)
         self.new_button = QPushButton("&New treatment…")
         self.new_button.setToolTip("Record a treatment (the compliance rules are checked)")
+        self.reconstitute_button = QPushButton(RECONSTITUTE_ACTION)
+        self.reconstitute_button.setToolTip(RECONSTITUTE_TIP)
         self.count = QLabel()
         self.override_line = QLabel()  # the selected treatment's override: who, what, when, why
         self.override_line.setWordWrap(True)
         self.override_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.override_line.hide()
+        self.vial_line = QLabel()  # the selected treatment's vial: when it was reconstituted
+        self.vial_line.hide()
         self.open_button = QPushButton(OPEN_CARD)
         self.void_button = QPushButton(VOID_ACTION)
         self.correct_button = QPushButton(CORRECT_ACTION)
+        self.export_button = QPushButton("E&xport CSV or Excel…")
+        self.export_button.setToolTip(
+            "Every treatment the search shows, as a CSV file or an Excel workbook"
+        )
         self.card: TreatmentCardDialog | None = None
         self.child: QDialog | None = None
 
@@ -124,22 +158,28 @@ class TreatmentsView(QWidget):
         )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the last column (the time) stretches from its contents' width, not from the default
+        # 100 pixels: the table fits 1080 pixels without scrolling
+        header.setDefaultSectionSize(self.fontMetrics().horizontalAdvance("00:00") + 16)
         header.setStretchLastSection(True)
 
         top = QHBoxLayout()
         top.addWidget(search_label)
         top.addWidget(self.search, 1)
         top.addWidget(self.count)
+        top.addWidget(self.reconstitute_button)
         top.addWidget(self.new_button)
         actions = QHBoxLayout()
         actions.addWidget(self.open_button)
         actions.addWidget(self.void_button)
         actions.addWidget(self.correct_button)
         actions.addStretch(1)
+        actions.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.override_line)
+        layout.addWidget(self.vial_line)
         layout.addLayout(actions)
 
         self._search_timer = QTimer(self)
@@ -149,10 +189,12 @@ class TreatmentsView(QWidget):
         self.search.textChanged.connect(self._search_timer.start)
         self.search.returnPressed.connect(self.reload)
         self.new_button.clicked.connect(self.new_treatment)
+        self.reconstitute_button.clicked.connect(self.reconstitute)
         self.table.activated.connect(self._open_card)
         self.open_button.clicked.connect(self.open_card)
         self.void_button.clicked.connect(self.void_selected)
         self.correct_button.clicked.connect(self.correct_selected)
+        self.export_button.clicked.connect(self._ask_export)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.popup_menu = install_context_menu(self.table, self.menu_entries)
         self.reload()
@@ -178,6 +220,26 @@ class TreatmentsView(QWidget):
             if row is not None:
                 self.table.selectRow(row)
         self._update_buttons()
+
+    def export(self, path: Path) -> int:
+        """Write every treatment the search shows (newest first), as .xlsx or CSV by the
+        file's suffix; returns how many."""
+        with self.ctx.db.read() as session:
+            rows = list_treatments(session, search=self.search.text())
+        return write_table(path, treatments_table(rows))
+
+    def _ask_export(self) -> None:
+        path = ask_table_file(self, "Export the treatments", "treatments")
+        if path is None:
+            return
+        try:
+            written = self.export(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Treatments", f"Could not write {path}: {exc.strerror}")
+            return
+        said = f"Exported {written:,} treatment(s) to {path}."
+        self.count.setToolTip(said)
+        self.status_message.emit(said)
 
     def selected_ref(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -216,6 +278,14 @@ class TreatmentsView(QWidget):
         dialog.open()
         return dialog
 
+    def reconstitute(self) -> ReconstituteDialog:
+        """ "Reconstitute a vial…" (window-modal), on the selected treatment's product."""
+        row = self.selected_row()
+        dialog = ReconstituteDialog(self.ctx, self, product=row.product if row else None)
+        self.child = dialog
+        dialog.open()
+        return dialog
+
     def _recorded(self, dialog: TreatmentDialog) -> None:
         if dialog.recorded is not None:
             self.reload()  # it is newer than the rows loaded
@@ -242,6 +312,8 @@ class TreatmentsView(QWidget):
         self.void_button.setEnabled(may)
         self.correct_button.setEnabled(may and self.ctx.may(Permission.RECORD_TREATMENT))
         self._show_override(row)
+        self.vial_line.setText(vial_words(row) if row is not None else "")
+        self.vial_line.setVisible(bool(self.vial_line.text()))
 
     def _show_override(self, row: TreatmentRow | None) -> None:
         """Who overrode the selected treatment's block findings, which rules, when and why."""

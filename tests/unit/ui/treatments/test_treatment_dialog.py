@@ -293,10 +293,11 @@ def test_tab_walks_the_form_in_reading_order(qtbot: QtBot, ctx: AppContext) -> N
         if not order or order[-1] is not focused:
             order.append(focused)
         qtbot.keyClick(focused, Qt.Key.Key_Tab)
-    assert order[:12] == [
+    assert order[:13] == [
         dialog.patient,
         dialog.practitioner,
         dialog.date,
+        dialog.time,
         dialog.product,
         dialog.lot,
         dialog.route,
