@@ -190,4 +190,6 @@ def draft_of(session: Session, ref: str) -> TreatmentDraft:
         t.route.value,
         t.zone.value if t.zone is not None else None,
         t.vials,
+        time=t.time,
+        reconstituted=t.reconstituted,
     )

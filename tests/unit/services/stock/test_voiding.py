@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -168,6 +169,29 @@ def test_correcting_voids_the_old_and_writes_the_new_in_one_go(db: Database) -> 
         ).all()
         assert [(k, r) for k, r in links] == [("T-0003", "corrects T-0002: one vial, not two")]
     assert serious(check(db)) == []
+
+
+def test_a_correction_keeps_the_time_given_and_when_the_vial_was_reconstituted(
+    db: Database,
+) -> None:
+    with db.write() as s:
+        t = s.scalars(select(Treatment).where(Treatment.ref == "T-0002")).one()
+        t.time = dt.time(10, 40)
+        t.reconstituted = dt.datetime.combine(t.date, dt.time(10, 5))
+    with db.read() as s:
+        old = draft_of(s, "T-0002")
+    assert (old.time, old.reconstituted) == (
+        dt.time(10, 40),
+        dt.datetime.combine(old.date, dt.time(10, 5)),
+    )
+    with db.write() as s:
+        done = correct_treatment(
+            s, "T-0002", dataclasses.replace(old, vials=1), reason="one vial, not two",
+            today=TODAY, user=None,
+        )  # fmt: skip
+    with db.read() as s:
+        new = s.scalars(select(Treatment).where(Treatment.ref == done.recorded.ref)).one()
+        assert (new.time, new.reconstituted) == (old.time, old.reconstituted)
 
 
 def test_a_correction_that_fails_writes_nothing(db: Database) -> None:
