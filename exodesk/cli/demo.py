@@ -1,4 +1,5 @@
-"""`demo`: fill an empty database with the demo clinic."""
+"""`demo`: fill an empty database with the demo clinic; as of now (no --today), with three
+vials reconstituted in the last hours (one past its window, one in its last hour)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure
 from exodesk.cli.options import today
 from exodesk.db import Database
 from exodesk.demo.clinic import demo_document
+from exodesk.demo.vials import open_demo_vials
 from exodesk.services.interchange.importer import import_document
 from exodesk.services.interchange.schema import validate_interchange
 from exodesk.services.queries import database_is_empty
+from exodesk.services.stock.vials import local_now
 
 
 def holds_data(db: Database, args: argparse.Namespace) -> bool:
@@ -35,5 +38,10 @@ def run_demo(db: Database, args: argparse.Namespace) -> int:
         summary = import_document(
             session, document, user=acting_user(args), source="the demo clinic"
         )
-    print(f"Demo clinic created in {db.display_name}: {summary.total_added} records.")
+        # Open vials are about this moment: a demo of another day (--today) has none.
+        vials = [] if args.today else open_demo_vials(session, local_now(), user=acting_user(args))
+    print(
+        f"Demo clinic created in {db.display_name}: {summary.total_added} records"
+        + (f", {len(vials)} open vials." if vials else ".")
+    )
     return EXIT_OK
