@@ -32,7 +32,7 @@ def demo(db_path: Path) -> Database:
 
 def test_import_writes_one_audit_event_per_created_record(demo: Database) -> None:
     document = demo_document(TODAY)
-    sections = ("locations", "products", "documents", "lots", "treatments", "movements")
+    sections = ("locations", "products", "documents", "lots", "treatments", "movements", "bodies")
     expected = 1 + sum(len(document[s]) for s in sections)
     with demo.read() as session:
         events = session.scalars(select(AuditEvent)).all()

@@ -208,9 +208,21 @@ def test_the_role_table() -> None:
     table = {role: set(users.ROLE_PERMISSIONS[role]) for role in Role}
     assert table == {
         Role.ADMIN: set(P),
-        Role.PRACTITIONER: {P.RECORD_TREATMENT, P.OVERRIDE_BLOCK, P.VOID_OWN_TREATMENT},
-        Role.STOCK_MANAGER: {P.RECEIVE_STOCK, P.ADJUST_STOCK, P.COUNT_STOCK, P.VOID_STOCK},
-        Role.AUDITOR: {P.COUNT_STOCK, P.CLOSE_COUNT},
+        Role.PRACTITIONER: {
+            P.RECORD_TREATMENT,
+            P.OVERRIDE_BLOCK,
+            P.VOID_OWN_TREATMENT,
+            P.RECORD_CHECK,
+            P.OPEN_VIAL,
+        },
+        Role.STOCK_MANAGER: {
+            P.RECEIVE_STOCK,
+            P.ADJUST_STOCK,
+            P.COUNT_STOCK,
+            P.VOID_STOCK,
+            P.OPEN_VIAL,
+        },
+        Role.AUDITOR: {P.COUNT_STOCK, P.CLOSE_COUNT, P.RECORD_CHECK},
     }
     assert users.needs_text(P.CLOSE_COUNT) == "closing a count needs the auditor or admin role"
     assert users.needs_text(P.COUNT_STOCK).endswith("stock manager, auditor or admin role")
