@@ -30,6 +30,50 @@ def own_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+@pytest.fixture(scope="session")
+def empty_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new database as opening makes it (every migration applied, marked as ExoDesk's),
+    made once per test process, without the identity each database makes for itself."""
+    from exodesk.db import open_database
+    from exodesk.models import DATABASE_ID
+
+    path = tmp_path_factory.mktemp("empty-template") / "empty.sqlite"
+    open_database(str(path)).close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("DELETE FROM database_fact WHERE name = ?", (DATABASE_ID,))
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def new_databases_from_the_template(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a new, empty SQLite file in this process copies the template (SQLite's backup)
+    instead of replaying every migration: the same file, made in milliseconds, so the many
+    tests that start from an empty clinic stay fast. tests/migrations, and every command run as
+    a subprocess, migrate for real."""
+    if request.node.get_closest_marker("real_migrations") or "migrations" in request.path.parts:
+        return
+    import exodesk.db as opening
+
+    template = request.getfixturevalue("empty_database_template")
+    migrate = opening.upgrade
+
+    def upgrade(engine: Any) -> None:
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                if raw.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                    with contextlib.closing(sqlite3.connect(template)) as source:
+                        source.backup(raw)
+                    return
+        migrate(engine)
+
+    monkeypatch.setattr(opening, "upgrade", upgrade)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Path of a database file that does not exist yet (created on first use)."""
