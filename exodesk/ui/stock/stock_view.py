@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from exodesk.files import write_atomically
 from exodesk.models.enums import LotStatus
 from exodesk.models.vocabulary import (
+    CORRECT_IN_PLACE_DONE,
     OPEN_CARD,
     VOID,
     VOID_DONE,
@@ -565,6 +566,12 @@ class StockView(QWidget):
         if done is not None:
             new = f"{done.received.product} / {done.received.lot}"
             self.status_message.emit(CORRECT_STOCK_DONE.format(old=done.voided, new=new))
+        in_place = dialog.corrected_in_place
+        if in_place is not None:
+            product, _, lot = in_place.lot.partition(" / ")
+            self.status_message.emit(
+                CORRECT_IN_PLACE_DONE.format(lot=lot, product=product, changes=in_place.text)
+            )
 
     def _run_dialog(self, dialog: LotStatusDialog | WasteDialog | TransferDialog) -> None:
         if dialog.exec():  # it wrote and announced the change

@@ -108,6 +108,23 @@ def test_a_lot_is_corrected_from_the_stock_lists_menu(
     assert card.void is not None and "lot number typed wrong" in card.void.reason
 
 
+def test_a_lot_corrected_in_place_from_the_stock_list_says_what_changed(
+    stock: StockView, qtbot: QtBot, ctx: AppContext
+) -> None:
+    receive_typo(ctx)
+    stock.select((PRODUCT, "TYPO-001"))
+    qtbot.waitUntil(lambda: stock.selected() is not None, timeout=30_000)
+    dialog = stock.correct_selected()
+    assert isinstance(dialog, ReceiveDialog) and dialog.correction is not None
+    qtbot.waitExposed(dialog)
+    qtbot.keyClicks(dialog.correction.reason, "five vials in the box, not four")
+    dialog.quantity_spin.setValue(5)
+    with qtbot.waitSignal(stock.status_message) as said:
+        qtbot.mouseClick(dialog.receive_button, Qt.MouseButton.LeftButton)
+    assert said.args == [f"Lot TYPO-001 of {PRODUCT} corrected: vials received 4 → 5."]
+    assert on_hand(ctx)["TYPO-001"] == 5
+
+
 def test_a_used_lot_is_corrected_in_place_but_not_renumbered(
     qtbot: QtBot, ctx: AppContext, tmp_path: Path
 ) -> None:
