@@ -65,8 +65,10 @@ lint: $(TEST_STAMP)
 test: $(TEST_STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto
 
+# ExoDesk against the raw-sqlite3 baseline at 10,000 lots / 100,000 treatments (issue 15's
+# table, in Markdown); `make bench BENCH_ARGS=--large` for 100,000 / 1,000,000.
 bench: $(TEST_STAMP)
-	$(BIN)/python benchmarks/bench_cli.py
+	$(BIN)/python benchmarks/compare.py $(BENCH_ARGS)
 
 dist: $(DIST_STAMP)
 	rm -rf dist/exodesk build/pyinstaller
