@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -33,7 +34,7 @@ def own_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def empty_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new database as opening makes it (every migration applied, marked as ExoDesk's),
-    made once per test process, without the identity each database makes for itself."""
+    made once per test process, without the identity each database is given."""
     from exodesk.db import open_database
     from exodesk.models import DATABASE_ID
 
@@ -57,6 +58,7 @@ def new_databases_from_the_template(
     if request.node.get_closest_marker("real_migrations") or "migrations" in request.path.parts:
         return
     import exodesk.db as opening
+    from exodesk.models import DATABASE_ID
 
     template = request.getfixturevalue("empty_database_template")
     migrate = opening.upgrade
@@ -68,6 +70,11 @@ def new_databases_from_the_template(
                 if raw.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
                     with contextlib.closing(sqlite3.connect(template)) as source:
                         source.backup(raw)
+                    raw.execute(  # its own identity, as migration 0006 gives every database
+                        "INSERT INTO database_fact (name, value) VALUES (?, ?)",
+                        (DATABASE_ID, secrets.token_hex(16)),
+                    )
+                    raw.commit()
                     return
         migrate(engine)
 
