@@ -5,6 +5,7 @@ sheet, an interchange file or a command line that says an expiry is one of those
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
@@ -12,8 +13,33 @@ _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class NoSuchDay(ValueError):
-    """Written as YYYY-MM-DD, but no such day (`2026-02-30`, `2026-13-01`); the message says
-    what is wrong (`day is out of range for month`)."""
+    """Written as a day, but no such day (`2026-02-30`, `2026-13-01`); the message says what
+    is wrong in plain words (`February 2026 has 28 days`)."""
+
+
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def why_no_such_day(year: int, month: int, day: int) -> str:
+    """Why year-month-day is not a day of the calendar, in plain words."""
+    if not 1 <= year <= 9999:
+        return f"the year {year} is out of range"
+    if not 1 <= month <= 12:
+        return f"there is no month {month} (months run from 1 to 12)"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{MONTHS[month - 1]} {year} has {days} days"
+    return "no such day"
+
+
+def make_day(year: int, month: int, day: int) -> dt.date:
+    """The day, or NoSuchDay saying why there is none."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise NoSuchDay(why_no_such_day(year, month, day)) from None
 
 
 def iso_day(text: str) -> dt.date:
@@ -21,7 +47,4 @@ def iso_day(text: str) -> dt.date:
     shape, and its kind NoSuchDay for a day the calendar does not have."""
     if not _ISO_DAY.fullmatch(text):
         raise ValueError(f"not YYYY-MM-DD: {text!r}")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise NoSuchDay(str(exc)) from None
+    return make_day(int(text[:4]), int(text[5:7]), int(text[8:10]))

@@ -31,6 +31,18 @@ def own_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with the least work it allows for passwords made and checked in this process
+    (the real settings take 0.2 s a hash): the accounts behave the same, only faster. A test
+    about the real settings sets its own; commands run as subprocesses use the real ones."""
+    from argon2 import PasswordHasher
+
+    from exodesk.services.accounts import users
+
+    monkeypatch.setattr(users, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def empty_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new database as opening makes it (every migration applied, marked as ExoDesk's),

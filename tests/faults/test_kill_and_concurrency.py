@@ -26,7 +26,7 @@ from exodesk.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("kill_driver.py")
 # Where among the import's SQL statements the kills land, as fractions of them all.
-KILL_FRACTIONS = (0.25, 0.75, 1.0)
+KILL_FRACTIONS = (0.5, 1.0)
 
 
 def exodesk(*argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -69,9 +69,9 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
             sys.executable,
             str(ROOT / "benchmarks" / "generate.py"),
             "--lots",
-            "300",
+            "150",
             "--treatments",
-            "3000",
+            "1500",
             "--out",
             str(path),
             "--today",

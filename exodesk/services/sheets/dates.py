@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from enum import StrEnum
 
+from exodesk.dates import NoSuchDay, make_day
 from exodesk.services.sheets.cells import Cell
 
 
@@ -75,8 +76,8 @@ def _year(text: str) -> int:
 
 def _made(year: int, month: int, day: int, text: str) -> dt.date:
     try:
-        return dt.date(year, month, day)
-    except ValueError as exc:
+        return make_day(year, month, day)
+    except NoSuchDay as exc:
         raise NotADate(f"{text} is not a day of the calendar ({exc})") from None
 
 
