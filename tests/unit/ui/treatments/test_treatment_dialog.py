@@ -216,9 +216,7 @@ def test_product_and_treatment_findings_are_listed_most_severe_first(
     assert (
         "3 block findings (Certificate expired, Human-derived device not class III, "
         "Under-eye use not approved)"
-    ) in (
-        dialog.error.text()
-    )
+    ) in (dialog.error.text())
     tick(qtbot, dialog.override)
     qtbot.keyClicks(dialog.reason, "x")
     assert dialog.error.isHidden()  # a stale refusal goes once the user acts on it
