@@ -144,8 +144,7 @@ def test_a_bad_row_leaves_nothing_written(db: Database, tmp_path: Path) -> None:
         [PRODUCT, "L3", "2027-06-31", None, -1, None],
     )
     assert refused(db, path, "lots") == [  # as `import`: the file first, then references
-        "row 6, column C (Use by): 2027-06-31 is not a day of the calendar (day is out of "
-        "range for month)",
+        "row 6, column C (Use by): 2027-06-31 is not a day of the calendar (June 2027 has 30 days)",
         "row 6, column E (Qty): must be at least 0 (got -1)",
     ]
     del path
