@@ -139,7 +139,8 @@ def test_a_bad_row_leaves_nothing_written(run: Run, tmp_path: Path) -> None:
     path = lots_sheet(tmp_path, *GOOD, [PRODUCT, "L3", "2027-02-30", None, "many", None, None])
     assert run("import-sheet", str(path), "--kind", "lots") == 2
     assert run.err.splitlines()[1:] == [
-        "row 6, column C (Expiry): 2027-02-30 is not a day of the calendar (February 2027 has 28 days)",
+        "row 6, column C (Expiry): 2027-02-30 is not a day of the calendar "
+        "(February 2027 has 28 days)",
         'row 6, column E (Qty): "many" is not a whole number',
         f"exodesk: {path}: 2 error(s); nothing was imported",
     ]

@@ -177,7 +177,8 @@ def test_the_preview_marks_a_bad_row_and_nothing_is_written(
     assert model.data(model.index(0, 2), dialog_module.Qt.ItemDataRole.BackgroundRole) is None
     problems = [dialog.problem_list.item(i).text() for i in range(dialog.problem_list.count())]
     assert problems[:2] == [
-        "row 3, column C (Use by): 2027-02-30 is not a day of the calendar (February 2027 has 28 days)",
+        "row 3, column C (Use by): 2027-02-30 is not a day of the calendar "
+        "(February 2027 has 28 days)",
         'row 3, column E (Qty): "many" is not a whole number',
     ]
     assert "2 problem(s)" in dialog.preview_summary.text()
