@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
@@ -33,6 +30,9 @@ from exodesk.backup import (
 from exodesk.files import disk_full_message, folder_writable, sqlite_read_only_query
 from exodesk.services.audit.guards import put_back_guards
 from exodesk.settings import default_database_path
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(str(files("exodesk") / "migrations"))
 BUSY_TIMEOUT_MS = int(os.environ.get("EXODESK_BUSY_TIMEOUT_MS", "10000"))
@@ -223,24 +223,44 @@ def make_engine(target: str, read_only: str | None = None) -> Engine:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # Alembic only for migrating: opening needs none of it
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
+_REVISION = re.compile(r'^(revision|down_revision)\s*=\s*(?:"([0-9A-Za-z_]+)"|None)\s*$', re.M)
+
+
+@functools.cache
+def _migrations() -> dict[str, str | None]:
+    """Each migration's revision and the one it revises, read from the scripts' own
+    `revision = "…"` / `down_revision = "…"` lines: every command opens a database, and
+    importing Alembic to learn the newest revision would cost each a good part of a second
+    (tests/migrations checks this against Alembic's own reading)."""
+    graph: dict[str, str | None] = {}
+    for script in sorted((MIGRATIONS_DIR / "versions").glob("[0-9]*.py")):
+        found = {m[1]: m[2] or None for m in _REVISION.finditer(script.read_text("utf-8"))}
+        revision = found.get("revision")
+        if revision is not None:
+            graph[revision] = found.get("down_revision")
+    return graph
+
+
 @functools.cache
 def head_revision() -> str:
-    """The newest migration's id (read once: the scripts ship with the program)."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    """The newest migration's id: the one no other migration revises."""
+    graph = _migrations()
+    heads = set(graph) - {down for down in graph.values() if down is not None}
+    assert len(heads) == 1, f"the migrations have {len(heads)} heads: {sorted(heads)}"
+    return heads.pop()
 
 
 @functools.cache
 def our_revisions() -> frozenset[str]:
     """Every revision id of ExoDesk's migrations (exodesk/migrations/versions)."""
-    script = ScriptDirectory.from_config(alembic_config())
-    return frozenset(rev.revision for rev in script.walk_revisions())
+    return frozenset(_migrations())
 
 
 def _not_ours(where: str, why: str) -> DatabaseRefused:
@@ -258,7 +278,12 @@ def _schema_state(conn: Connection, where: str, application_id: int | None = Non
         return None
     if "alembic_version" not in tables:
         raise _not_ours(where, "it has tables ExoDesk did not make")
-    revision = MigrationContext.configure(conn).get_current_revision()
+    versions = [
+        str(row[0]) for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+    ]
+    if len(versions) > 1:
+        raise _not_ours(where, f"its alembic_version names {len(versions)} schema revisions")
+    revision = versions[0] if versions else None
     known = revision in our_revisions()
     if application_id == 0 and not known:
         # No ExoDesk mark and no revision of ours: another program that also uses Alembic.
@@ -387,6 +412,8 @@ def upgrade(engine: Engine) -> None:
     """Apply every migration not yet applied (batch mode needs foreign keys off in SQLite),
     and mark a SQLite file as ExoDesk's (`PRAGMA application_id`), in one transaction: a
     failure leaves the file as it was."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"

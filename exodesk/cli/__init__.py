@@ -9,6 +9,7 @@ and a command imports only what it runs on (tests/cli/test_lazy_startup.py)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
 __all__ = ["main", "main_entry"]
 
 
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    """Made once per process: parsing leaves it as it was, and a program that calls `main`
+    again and again (the tests, a script) need not build it each time."""
+    return build_parser(COMMANDS, GROUPS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     with safe_output():  # no control character from the data reaches the terminal
         return _main(argv)
@@ -33,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     try:
-        args = build_parser(COMMANDS, GROUPS).parse_args(argv)
+        args = _parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
     target: str | None = getattr(args, "db", None)

@@ -87,3 +87,14 @@ def test_an_older_database_is_upgraded_on_open_and_keeps_its_data(db_path: Path)
     assert exported["lots"][0]["quantity"] == 5
     assert (checked, broken) == (2, None)
     assert _diff(db_path) == []
+
+
+def test_the_revisions_read_from_the_scripts_are_alembics() -> None:
+    """Opening reads the newest revision from the scripts' own lines, without Alembic."""
+    from alembic.script import ScriptDirectory
+
+    from exodesk.db import alembic_config, head_revision, our_revisions
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert head_revision() == scripts.get_current_head()
+    assert our_revisions() == {rev.revision for rev in scripts.walk_revisions()}

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exodesk.models import AuditAction, NotifiedBody
 from exodesk.models.enums import RecordKind
-from exodesk.services.accounts.users import Permission, require
-from exodesk.services.audit.trail import Change, write_audit
 from exodesk.services.errors import NotFound
-from exodesk.services.interchange.schema import BodyIn
 from exodesk.services.register.shipped import Body, shipped_register
+
+if TYPE_CHECKING:
+    from exodesk.services.interchange.schema import BodyIn
 
 Rec = dict[str, Any]
 _FOUR_DIGITS = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
@@ -60,6 +60,10 @@ def save_bodies(
 ) -> tuple[int, int]:
     """Add or update the clinic's rows (a later row for the same number wins); an unchanged
     row is left alone. Returns (added, updated)."""
+    # Changing the register needs accounts and the trail; reading it (every `check`) does not.
+    from exodesk.services.accounts.users import Permission, require
+    from exodesk.services.audit.trail import Change, write_audit
+
     require(session, user, Permission.EDIT_REGISTER)
     latest = {row.number: row for row in rows}
     stored = {b.number: b for b in session.scalars(select(NotifiedBody))}
@@ -95,6 +99,9 @@ def save_bodies(
 def remove_body(session: Session, number: str, *, user: str | None) -> Body | None:
     """Remove the clinic's own row for `number`; the shipped row, if any, stands again and is
     returned."""
+    from exodesk.services.accounts.users import Permission, require
+    from exodesk.services.audit.trail import Change, write_audit
+
     require(session, user, Permission.EDIT_REGISTER)
     body = session.scalars(select(NotifiedBody).where(NotifiedBody.number == number)).first()
     if body is None:
