@@ -185,7 +185,14 @@ def close_after_a_while(window: QWidget) -> None:
     except ValueError:
         delay_ms = 0
     print(f"ExoDesk {__version__}: window shown; closing in {delay_ms / 1000:g} s", flush=True)
-    QTimer.singleShot(max(delay_ms, 0), window.close)
+
+    from exodesk.ui.treatments.closing_vials import UNATTENDED
+
+    def close_unattended() -> None:
+        window.setProperty(UNATTENDED, True)  # nobody is there to answer a question
+        window.close()
+
+    QTimer.singleShot(max(delay_ms, 0), close_unattended)
 
 
 def run_offline_count(path: Path) -> int:

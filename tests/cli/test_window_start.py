@@ -4,6 +4,7 @@ line), the window shown and closed after EXODESK_QUIT_AFTER, and nothing on stde
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -14,6 +15,8 @@ import pytest
 
 from exodesk import __version__
 from exodesk.cli import main
+from exodesk.db import open_database
+from exodesk.demo.vials import open_demo_vials
 
 PASSWORD = "window-start-password-1"
 
@@ -41,6 +44,11 @@ def run(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[s
 def clinic(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("EXODESK_NEW_PASSWORD", PASSWORD)
     assert main(["user", "add", "Window Admin", "--role", "admin", "--db", str(demo_db)]) == 0
+    db = open_database(str(demo_db))
+    with db.write() as session:  # open vials: a scripted close must not wait to be asked
+        opened = open_demo_vials(session, dt.datetime(2026, 11, 22, 12, 0), user="Window Admin")
+    db.close()
+    assert len(opened) == 3
     return demo_db
 
 

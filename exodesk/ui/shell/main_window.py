@@ -56,7 +56,7 @@ from exodesk.ui.shell.operations import run_slow_write
 from exodesk.ui.stock.receive_dialog import ReceiveDialog
 from exodesk.ui.stock.record_cards import open_record_card
 from exodesk.ui.stock.stock_view import StockView
-from exodesk.ui.treatments.closing_vials import ClosingVials
+from exodesk.ui.treatments.closing_vials import UNATTENDED, ClosingVials
 from exodesk.ui.treatments.recall_view import RecallView
 from exodesk.ui.treatments.reconstitute_dialog import ReconstituteDialog
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
@@ -665,7 +665,8 @@ class MainWindow(QMainWindow):
         self.move(max(x, available.left()), max(y, available.top()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not ClosingVials(self.ctx, self).may_close():  # vials still open: asked first
+        unattended = bool(self.property(UNATTENDED))
+        if not unattended and not ClosingVials(self.ctx, self).may_close():  # asked first
             event.ignore()
             return
         settings = self._settings()

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from exodesk.services.session import Session
 
 
+# A window closed by a script (EXODESK_QUIT_AFTER) carries this property: nobody is there to
+# answer, so the open vials stay open, as "Keep them open" would leave them.
+UNATTENDED = "exodesk_unattended"
+
+
 class ClosingVials:
     def __init__(self, ctx: AppContext, parent: QWidget) -> None:
         self.ctx, self.parent = ctx, parent
