@@ -77,20 +77,20 @@ def save_bodies(
             changes.append(Change(RecordKind.BODY, number, AuditAction.CREATE, new=rec))
             added += 1
             continue
-        for name in BODY_FIELDS[1:]:
-            if getattr(body, name) != rec[name]:
-                changes.append(
-                    Change(
-                        RecordKind.BODY,
-                        number,
-                        AuditAction.UPDATE,
-                        name,
-                        old=getattr(body, name),
-                        new=rec[name],
-                    )
+        differing = [name for name in BODY_FIELDS[1:] if getattr(body, name) != rec[name]]
+        for name in differing:
+            changes.append(
+                Change(
+                    RecordKind.BODY,
+                    number,
+                    AuditAction.UPDATE,
+                    name,
+                    getattr(body, name),
+                    rec[name],
                 )
-                setattr(body, name, rec[name])
-        updated += any(c.record_key == number and c.action is AuditAction.UPDATE for c in changes)
+            )
+            setattr(body, name, rec[name])
+        updated += bool(differing)
     session.flush()
     write_audit(session, changes, user=user, reason=reason)
     return added, updated

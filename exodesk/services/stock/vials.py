@@ -94,8 +94,10 @@ def _key(vial_ref: str, product: str, lot: str) -> str:
     return f"{vial_ref} ({product} / {lot})"
 
 
-def open_vials(session: Session, *, product: str | None = None) -> list[VialRow]:
-    """Every open vial, the one to use first (soonest window end) first."""
+def open_vials(
+    session: Session, *, product: str | None = None, ref: str | None = None
+) -> list[VialRow]:
+    """Every open vial (of `product`, or the one `ref` names), soonest window end first."""
     query = (
         select(OpenVial, Product.name, Product.gtin, Product.reconstitution_hours, Lot)
         .join(Lot, Lot.id == OpenVial.lot_id)
@@ -104,6 +106,8 @@ def open_vials(session: Session, *, product: str | None = None) -> list[VialRow]
     )
     if product is not None:
         query = query.where(Product.name == product)
+    if ref is not None:
+        query = query.where(OpenVial.ref == ref)
     rows = [
         VialRow(
             vial.ref,
@@ -122,10 +126,10 @@ def open_vials(session: Session, *, product: str | None = None) -> list[VialRow]
 
 
 def get_vial(session: Session, ref: str) -> VialRow:
-    found = next((r for r in open_vials(session) if r.ref == ref), None)
-    if found is None:
+    found = open_vials(session, ref=ref)
+    if not found:
         raise UnknownVial(ref)
-    return found
+    return found[0]
 
 
 def reconstitute_vial(
