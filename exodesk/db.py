@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from exodesk import file_check
 from exodesk.backup import (
     APPLICATION_ID,
     BackupError,
@@ -93,6 +94,32 @@ def explain_operational_error(exc: OperationalError, where: str = "the database"
     if "disk i/o" in text:
         return "the disk reported an error; nothing was written. Check the drive"
     return f"database error ({exc.orig}); nothing was written"
+
+
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+
+
+def damage_in(exc: BaseException) -> sqlite3.DatabaseError | None:
+    """The SQLite error saying the file is damaged (or no longer a database), if that is
+    what `exc` is or wraps."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, sqlite3.DatabaseError) and getattr(seen, "sqlite_errorcode", None) in (
+            SQLITE_CORRUPT,
+            SQLITE_NOTADB,
+        ):
+            return seen
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
+
+
+def damaged_message(where: str, exc: BaseException) -> str:
+    """A damaged file met in the middle of a command: what is said (exit 3)."""
+    message = (
+        f"{where}: the database file is damaged ({exc}); the command stopped and nothing "
+        "was written"
+    )
+    return _with_backup_hint(Path(where), message)
 
 
 def explain_database_error(exc: BaseException, where: str = "the database") -> str | None:
@@ -211,6 +238,14 @@ def make_engine(target: str, read_only: str | None = None) -> Engine:
         elif file_backed:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+    if path is not None:
+        damaged_file = path
+
+        @event.listens_for(engine, "handle_error")
+        def _on_error(context: Any) -> None:
+            if damage_in(context.original_exception) is not None:
+                file_check.found_damaged(damaged_file)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -352,13 +387,14 @@ def _read_only_checks(path: Path, flags: str | None = None) -> tuple[str | None,
     )
     try:
         with ro.connect() as conn:
-            problems = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check")]
-            if problems != ["ok"]:
-                raise DatabaseRefused(
-                    f"{path}: the database file is damaged ({'; '.join(problems[:3])})"
-                )
+            checked = not file_check.unchanged_since_noted(path)
+            if checked:
+                _quick_check(conn, path)
             application_id = int(conn.exec_driver_sql("PRAGMA application_id").scalar_one())
-            return _schema_state(conn, str(path), application_id), application_id
+            revision = _schema_state(conn, str(path), application_id)
+            if not checked and revision != head_revision():
+                _quick_check(conn, path)  # a migration only ever starts on a sound file
+            return revision, application_id
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", exc)
         if "not a database" in str(reason):
@@ -366,6 +402,19 @@ def _read_only_checks(path: Path, flags: str | None = None) -> tuple[str | None,
         raise DatabaseRefused(f"{path}: cannot be read as a database ({reason})") from exc
     finally:
         ro.dispose()
+
+
+def _quick_check(conn: Connection, path: Path) -> None:
+    try:
+        problems = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check")]
+    except SQLAlchemyError as exc:
+        damage = damage_in(exc)
+        if damage is None or damage.sqlite_errorcode != SQLITE_CORRUPT:
+            raise  # not a database at all: said as such below
+        problems = [str(damage)]
+    if problems != ["ok"]:
+        file_check.forget(path)
+        raise DatabaseRefused(f"{path}: the database file is damaged ({'; '.join(problems[:3])})")
 
 
 @dataclass
@@ -379,6 +428,7 @@ class Database:
     read_only: bool = False  # read-only media, or a file or folder this account cannot write
 
     def __post_init__(self) -> None:
+        self._file = sqlite_file(target_url(self.target))
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(exodesk_begin="IMMEDIATE"), expire_on_commit=False
@@ -403,9 +453,17 @@ class Database:
             raise ReadOnlyDatabase(read_only_refusal(self.display_name))
         with self._write.begin() as session:
             yield session
+        self.note_as_left()
+
+    def note_as_left(self) -> None:
+        """The file is as ExoDesk's own writes left it: the next open need not check it in
+        full (`file_check`). Never for a read-only file's absent writes: closing notes it."""
+        if self._file is not None:
+            file_check.note_as_left(self._file)
 
     def close(self) -> None:
         self.engine.dispose()
+        self.note_as_left()
 
 
 def upgrade(engine: Engine) -> None:

@@ -113,7 +113,13 @@ def report(
     from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
     from exodesk.backup import BackupError
-    from exodesk.db import DatabaseRefused, ReadOnlyDatabase, explain_operational_error
+    from exodesk.db import (
+        DatabaseRefused,
+        ReadOnlyDatabase,
+        damage_in,
+        damaged_message,
+        explain_operational_error,
+    )
 
     if isinstance(exc, BrokenPipeError):
         raise exc  # the reader went away (`| head`): main_entry stops quietly
@@ -135,6 +141,9 @@ def report(
         return fail(EXIT_DATABASE, str(exc))
     if isinstance(exc, DatabaseRefused):
         return fail(EXIT_DATABASE, f"cannot open the database: {exc}")
+    damage = damage_in(exc)
+    if damage is not None:
+        return fail(EXIT_DATABASE, damaged_message(database, damage))
     if isinstance(exc, OperationalError):
         said = explain_operational_error(exc, database)
         return fail(EXIT_DATABASE, said if database in said else f"{database}: {said}")
