@@ -10,12 +10,18 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QThreadPool,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 from sqlalchemy.exc import OperationalError
 
 from exodesk import __version__
-from exodesk.backup import BackupError, daily_backup
+from exodesk.backup import BackupError, BackupInfo, daily_backup, daily_backup_exists
 from exodesk.db import (
     Database,
     DatabaseRefused,
@@ -60,18 +66,55 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def take_daily_backup(db: Database) -> str | None:
-    """The first start of each day backs the database up (14 daily and 12 monthly kept);
-    never on read-only media, where the backups' folder cannot be written."""
+def _daily_backup_file(db: Database) -> Path | None:
+    """The file the first start of a day backs up; none on read-only media (where the
+    backups' folder cannot be written) or on a server."""
     path = sqlite_file(target_url(db.target))
-    if path is None or db.read_only:
+    return None if path is None or db.read_only else path
+
+
+def _backup_said(info: BackupInfo | None) -> str | None:
+    return None if info is None else f"Today's backup was saved to {info.path}."
+
+
+def take_daily_backup(db: Database) -> str | None:
+    """The first start of each day backs the database up (14 daily and 12 monthly kept),
+    here and now; what to say about it."""
+    path = _daily_backup_file(db)
+    if path is None:
         return None
     try:
-        info = daily_backup(path, dt.date.today(), store=document_store())
+        return _backup_said(daily_backup(path, dt.date.today(), store=document_store()))
     except BackupError as exc:
         QMessageBox.warning(None, APP_NAME, f"Today's backup could not be made: {exc}")
         return None
-    return None if info is None else f"Today's backup was saved to {info.path}."
+
+
+def start_daily_backup(window: QMainWindow, db: Database) -> None:
+    """The day's backup, off the UI thread once the window is shown: on a clinic group's
+    file the copy and its full check take many seconds, which the first window must not
+    wait for. Closing the window lets it finish first (`run_gui`)."""
+    path = _daily_backup_file(db)
+    if path is None or daily_backup_exists(path, dt.date.today()):
+        return
+    from exodesk.ui.common.jobs import BackgroundRunner
+
+    runner = BackgroundRunner(window)
+    window.statusBar().showMessage("Taking today's backup…")
+
+    def work() -> BackupInfo | None:
+        return daily_backup(path, dt.date.today(), store=document_store())
+
+    def done(result: object) -> None:
+        if isinstance(result, Exception):
+            window.statusBar().clearMessage()
+            QMessageBox.warning(window, APP_NAME, f"Today's backup could not be made: {result}")
+            return
+        said = _backup_said(result if isinstance(result, BackupInfo) else None)
+        if said:
+            window.statusBar().showMessage(said, 15000)
+
+    runner.start("daily backup", work, done)
 
 
 # Qt notices that say nothing wrong about ExoDesk: the offscreen platform (the smoke tests,
@@ -114,11 +157,8 @@ def run_gui(target: str | None) -> int:
 
     for warning in db.warnings:
         QMessageBox.warning(None, APP_NAME, warning)
-    backup_note = take_daily_backup(db)
     with db.read() as session:  # each start anchors the audit trail's head outside it
         anchor_warning = record_anchor(session, ANCHOR_WINDOW_START, where=db.display_name)
-    if anchor_warning:
-        backup_note = f"{backup_note or ''} {anchor_warning}".strip()
     from exodesk.ui.accounts.sign_in import IdleLock, sign_in_at_start
 
     try:
@@ -136,14 +176,16 @@ def run_gui(target: str | None) -> int:
     idle_lock = IdleLock(ctx, window)  # lock/idle_minutes without input: the lock screen
     window.idle_lock = idle_lock  # Administration › Lock now and Switch user
     window.show()
-    if backup_note:  # after show(): a status message set before it is drawn over the labels
-        window.statusBar().showMessage(backup_note, 15000)
+    if anchor_warning:  # after show(): a status message set before it is drawn over the labels
+        window.statusBar().showMessage(anchor_warning, 15000)
+    start_daily_backup(window, db)
     close_after_a_while(window)
     freeze_startup_objects()
     try:
         return app.exec()
     finally:
         idle_lock.stop()
+        QThreadPool.globalInstance().waitForDone()  # today's backup, if still being taken
         ctx.db.close()  # a restore from the window reopens it into ctx
         db.close()
 

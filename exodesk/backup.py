@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from exodesk import file_check
 from exodesk.files import (
     copy_atomically,
     move_into_place,
@@ -159,7 +160,11 @@ def backup(
             online_copy(db_file, tmp)
             if store is not None:
                 packed, missing = _pack_documents(tmp, store)
-            check_copy(tmp)
+            try:
+                check_copy(tmp)
+            except BackupError:
+                file_check.forget(db_file)  # the copy is the file: check it in full when opened
+                raise
             move_into_place(tmp, dest)
     except OSError as exc:
         raise BackupError(f"{dest}: cannot write the backup ({_reason(exc)})") from exc
@@ -200,11 +205,20 @@ def newest_copy(db_file: Path) -> Path | None:
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
+def _daily_copy(db_file: Path, today: dt.date) -> Path:
+    return backups_dir(db_file) / "daily" / f"{db_file.stem}-{today:%Y-%m-%d}.sqlite"
+
+
+def daily_backup_exists(db_file: Path, today: dt.date) -> bool:
+    return _daily_copy(db_file, today).exists()
+
+
 def daily_backup(db_file: Path, today: dt.date, *, store: Path | None = None) -> BackupInfo | None:
     """The first start of a day takes a daily copy (and the month's first, a monthly one);
-    keeps the newest 14 daily and 12 monthly copies. None if today's copy exists."""
+    keeps the newest 14 daily and 12 monthly copies. None if today's copy exists. The copy
+    is checked in full (`check_copy`): the daily full check of the file itself."""
     folder = backups_dir(db_file)
-    daily = folder / "daily" / f"{db_file.stem}-{today:%Y-%m-%d}.sqlite"
+    daily = _daily_copy(db_file, today)
     if daily.exists() or not db_file.exists():
         return None
     daily.parent.mkdir(parents=True, exist_ok=True)
