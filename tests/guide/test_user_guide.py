@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from background_loads import loaded
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
@@ -343,6 +344,7 @@ def test_record_a_compliant_treatment(
     handler.check()
 
     assert window.current_name() == "Treatments"
+    loaded(qtbot, window.treatments)
     assert window.treatments.selected_ref() == NEXT_REF
     row = window.treatments.model.row(window.treatments.model.row_of(NEXT_REF) or 0)
     assert (row.patient, row.product, row.lot, row.overridden) == (
@@ -387,6 +389,7 @@ def test_a_block_finding_needs_an_override_with_a_reason(
     handler.check()
 
     view = window.treatments
+    loaded(qtbot, view)
     assert window.current_name() == "Treatments" and view.selected_ref() == NEXT_REF
     index = view.model.row_of(NEXT_REF)
     assert index is not None

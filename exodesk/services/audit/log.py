@@ -70,8 +70,24 @@ class AuditRow:
         ]
 
 
-def _query(flt: AuditFilter) -> Select[Any]:
-    query = select(AuditEvent)
+# The columns of a listed event, read as plain rows (not ORM objects: a page is read on a
+# worker thread while the window paints, and plain rows hold the interpreter less)
+_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.at,
+    AuditEvent.user,
+    AuditEvent.action,
+    AuditEvent.record,
+    AuditEvent.record_key,
+    AuditEvent.field,
+    AuditEvent.old,
+    AuditEvent.new,
+    AuditEvent.reason,
+)
+
+
+def _query(flt: AuditFilter) -> Select[*tuple[Any, ...]]:
+    query = select(*_COLUMNS)
     if flt.record:
         query = query.where(AuditEvent.record == flt.record)
     if flt.key_contains.strip():
@@ -87,7 +103,7 @@ def _query(flt: AuditFilter) -> Select[Any]:
     return query
 
 
-def _row(e: AuditEvent) -> AuditRow:
+def _row(e: Any) -> AuditRow:
     return AuditRow(
         e.id,
         e.at,
@@ -110,7 +126,13 @@ def list_events(
     query = _query(flt)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
-    return [_row(e) for e in session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit))]
+    return [_row(e) for e in session.execute(query.order_by(AuditEvent.id.desc()).limit(limit))]
+
+
+def is_listed(session: Session, flt: AuditFilter, event_id: int) -> bool:
+    """Whether event `event_id` exists and `flt` selects it."""
+    query = _query(flt).with_only_columns(AuditEvent.id).where(AuditEvent.id == event_id)
+    return session.scalar(query) is not None
 
 
 def count_events(session: Session, flt: AuditFilter) -> int:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -331,6 +332,20 @@ def list_documents(
     if kind is not None:
         query = query.where(Document.kind == kind)
     return _details(session, list(session.scalars(query)), today, store)
+
+
+def details_of(
+    session: Session, doc_ids: Sequence[int], today: dt.date
+) -> list[tuple[int, DocumentDetail]]:
+    """These documents by id, in the order given (files not checked: "not checked"); ids
+    no longer stored are left out. One page of the Documents view."""
+    if not doc_ids:
+        return []
+    stored = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(doc_ids)))}
+    docs = [stored[i] for i in doc_ids if i in stored]
+    return [
+        (d.id, detail) for d, detail in zip(docs, _details(session, docs, today, None), strict=True)
+    ]
 
 
 def _document(session: Session, kind: DocumentKind | str, number: str) -> Document:

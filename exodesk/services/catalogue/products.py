@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from exodesk.models import (
     AuditAction,
+    Document,
+    DocumentKind,
     Form,
     Lot,
     Product,
     RegulatoryClass,
     Route,
-    Severity,
     SourceType,
 )
 from exodesk.services.accounts.users import Permission, require
@@ -134,11 +135,11 @@ def _product(session: Session, name: str) -> Product:
 
 def list_products(session: Session, today: dt.date | None = None) -> list[ProductRow]:
     """Every product by name; with `today`, each with its count of block and warn flags
-    (product- and lot-level, as flags_for_product gives them)."""
-    counts: dict[str, Counter[Severity]] = defaultdict(Counter)
+    (product- and lot-level, as flags_for_product gives them, counted in SQL)."""
     if today is not None:
-        for flag in rules.evaluate(rules.load_snapshot(session, with_treatments=False), today):
-            counts[flag.product][flag.severity] += 1
+        from exodesk.services.catalogue.listing import product_rows
+
+        return product_rows(session, today)
     return [
         ProductRow(
             p.name,
@@ -146,8 +147,6 @@ def list_products(session: Session, today: dt.date | None = None) -> list[Produc
             SourceType(p.source_type),
             RegulatoryClass(p.regulatory_class),
             p.gtin,
-            counts[p.name][Severity.BLOCK] if today is not None else None,
-            counts[p.name][Severity.WARN] if today is not None else None,
         )
         for p in session.scalars(select(Product).order_by(Product.name))
     ]
@@ -259,14 +258,25 @@ def save_product(
 
 def flags_for_product(session: Session, name: str, today: dt.date) -> list[Flag]:
     """The product's own flags and those of its lots, as of `today`, most severe first
-    (treatment flags are left to the treatment views)."""
-    snapshot = rules.load_snapshot(session, with_treatments=False)
-    product = next((p for p in snapshot.products if p.name == name), None)
-    if product is None:
+    (treatment flags are left to the treatment views). Only this product's facts are read:
+    it, the documents covering it, its lots and their certificates of analysis."""
+    product_id = session.scalar(select(Product.id).where(Product.name == name))
+    if product_id is None:
         raise UnknownProduct(name)
-    own = dataclasses.replace(
-        snapshot,
-        products=[product],
-        lots=[lot for lot in snapshot.lots if lot.product_id == product.id],
-    )
-    return rules.evaluate(own, today)
+    snapshot = rules.load_snapshot(session, with_treatments=False, product_id=product_id)
+    # A certificate of analysis names its lot; one that covers other products only still
+    # gives the lot its certificate, as in the whole clinic's snapshot.
+    coas = [
+        rules.DocumentFacts(
+            DocumentKind.CERTIFICATE_OF_ANALYSIS, number, status, None, frozenset(), lot_id
+        )
+        for number, status, lot_id in session.execute(
+            select(Document.number, Document.status, Document.lot_id)
+            .join(Lot, Lot.id == Document.lot_id)
+            .where(
+                Document.kind == DocumentKind.CERTIFICATE_OF_ANALYSIS,
+                Lot.product_id == product_id,
+            )
+        )
+    ]
+    return rules.evaluate(dataclasses.replace(snapshot, documents=snapshot.documents + coas), today)

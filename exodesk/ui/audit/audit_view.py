@@ -1,13 +1,14 @@
 """The Audit view: who changed what and when, newest first, filtered by record, key, user
-and date and paged from the database (the trail can hold 100k+ events); the hash chain
-checked on request; what the filter shows exported as CSV or PDF."""
+and date and paged from the database off the UI thread (the trail can hold a million events:
+a page at a time, the count after the first page, the filters' choices in the background);
+the hash chain checked on request; what the filter shows exported as CSV or PDF."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from exodesk.services.audit.log import (
     audit_users,
     count_events,
     events_csv,
+    is_listed,
     iter_events,
     list_events,
     record_types,
@@ -44,12 +46,13 @@ from exodesk.services.audit.log import (
 from exodesk.services.audit.verify import Verification, verify_trail
 from exodesk.services.sheets.exports import audit_table
 from exodesk.ui.common import severity
+from exodesk.ui.common.background_pages import BackgroundPagedModel
 from exodesk.ui.common.date_field import DateField, qdate
 from exodesk.ui.common.file_dialogs import ask_save_file
 from exodesk.ui.common.icons import Icon, icon
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.printing import html_table, report_html, save_pdf
-from exodesk.ui.common.table_models import Column, PagedRowTableModel
+from exodesk.ui.common.table_models import Column
 from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.sheets.export import ask_table_file, is_workbook, write_table
 from exodesk.ui.shell.changes import Changes
@@ -133,8 +136,25 @@ def when(row: AuditRow) -> str:
     return local_time(row.at).strftime("%Y-%m-%d %H:%M:%S")
 
 
-class AuditTableModel(PagedRowTableModel[AuditRow]):
-    """Events newest first, a page at a time: `fetch(before_id, limit)` gives the next."""
+class AuditPages:
+    """The events a filter selects, newest first (queried on a worker thread)."""
+
+    def __init__(self, ctx: AppContext, flt: AuditFilter) -> None:
+        self.db, self.filter = ctx.db, flt
+
+    def page(self, after: AuditRow | None, limit: int) -> Sequence[AuditRow]:
+        with self.db.read() as session:
+            before = None if after is None else after.id
+            return list_events(session, self.filter, limit=limit, before_id=before)
+
+    def count(self) -> int:
+        with self.db.read() as session:
+            return count_events(session, self.filter)
+
+
+class AuditTableModel(BackgroundPagedModel[AuditRow]):
+    """Events newest first, a page at a time (keyset: the next page is the events before
+    the last one loaded)."""
 
     COL_OLD, COL_NEW, COL_REASON = 7, 8, 9
     columns = (
@@ -150,8 +170,15 @@ class AuditTableModel(PagedRowTableModel[AuditRow]):
         Column[AuditRow]("Reason", lambda r: short(r.reason)),
     )
 
-    def row_of(self, event_id: int) -> int | None:
-        return next((i for i, r in enumerate(self._rows) if r.id == event_id), None)
+    @property
+    def pages_filter(self) -> AuditFilter:
+        """The filter the rows answer."""
+        pages = self._pages
+        return pages.filter if isinstance(pages, AuditPages) else AuditFilter()
+
+    def row_of(self, event_id: int, start: int = 0) -> int | None:
+        rows = self._rows
+        return next((i for i in range(start, len(rows)) if rows[i].id == event_id), None)
 
     def extra_data(self, record: AuditRow, column: int, role: int) -> Any:
         if role != Qt.ItemDataRole.ToolTipRole:
@@ -195,7 +222,8 @@ class AuditView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.model = AuditTableModel()
-        self._runner = BackgroundRunner(self)
+        self._runner = BackgroundRunner(self)  # the chain's check
+        self._choices = BackgroundRunner(self)  # the filters' choices
         self.chain_result: Verification | None = None
 
         self.record = QComboBox()
@@ -299,11 +327,11 @@ class AuditView(QWidget):
         self._delay = QTimer(self)  # typing a key or a date reloads once typing pauses
         self._delay.setSingleShot(True)
         self._delay.setInterval(SEARCH_DELAY_MS)
-        self._delay.timeout.connect(self.reload)
+        self._delay.timeout.connect(self._filter_changed)
         self.key.textChanged.connect(self._delay.start)
-        self.key.returnPressed.connect(self.reload)
+        self.key.returnPressed.connect(self._filter_changed)
         for combo in (self.record, self.user):
-            combo.currentIndexChanged.connect(self.reload)
+            combo.currentIndexChanged.connect(self._filter_changed)
         for edit in (self.since, self.until):
             edit.dateChanged.connect(self._delay.start)
         self.clear_button.clicked.connect(self.clear_filters)
@@ -311,8 +339,16 @@ class AuditView(QWidget):
         self.csv_button.clicked.connect(self._ask_csv)
         self.pdf_button.clicked.connect(self._ask_pdf)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.model.modelReset.connect(self._after_reset)
+        self.model.counted.connect(self._show_count)
+        self.model.failed.connect(self._failed)
         self._filling = False
-        self.reload()
+        self._choices_asked = False
+        self._awaiting_rows = False
+        self._pending_select: int | None = None  # selected once the rows arrive
+        self._reselect: int | None = None  # the event selected before a reload
+        for button in (self.csv_button, self.pdf_button):
+            button.setEnabled(False)
 
     # -- the filter ------------------------------------------------------------------------
 
@@ -338,65 +374,121 @@ class AuditView(QWidget):
         """Show what this filter selects (None: any)."""
         self._filling = True
         try:
-            self.record.setCurrentIndex(max(self.record.findData(record), 0))
-            self.user.setCurrentIndex(max(self.user.findData(user), 0))
+            self._choose(self.record, record, "" if record is None else record_word(record))
+            self._choose(self.user, user, "(no user)" if user == NO_USER else user or "")
             self.key.setText(key)
             self.since.setDate(NO_DATE if since is None else qdate(since))
             self.until.setDate(NO_DATE if until is None else qdate(until))
         finally:
             self._filling = False
-        self.reload()
+        self._filter_changed()
 
     def clear_filters(self) -> None:
         self.set_filter()
 
-    def _fill_choices(self) -> None:
-        with self.ctx.db.read() as session:
-            records, names = record_types(session), audit_users(session)
+    def _ask_choices(self) -> None:
+        """The kinds of record and the users the trail names (each a scan of the whole
+        trail: off the UI thread)."""
+        db = self.ctx.db
+        self._choices_asked = True
+
+        def work() -> tuple[list[str], list[str]]:
+            with db.read() as session:
+                return record_types(session), audit_users(session)
+
+        self._choices.start("choices", work, self._fill_choices)
+
+    def _fill_choices(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            self.status_message.emit(f"Could not list the trail's records and users: {result}")
+            return
+        records, names = result
         for combo, first, items in (
             (self.record, "All records", [(record_word(r), r) for r in records]),
             (self.user, "Everyone", [(n, n) for n in names] + [("(no user)", NO_USER)]),
         ):
-            chosen = combo.currentData()
+            chosen, chosen_text = combo.currentData(), combo.currentText()
             combo.blockSignals(True)
             combo.clear()
             combo.addItem(first, None)
             for text, data in items:
                 combo.addItem(text, data)
+            if chosen is not None and combo.findData(chosen) < 0:
+                combo.addItem(chosen_text, chosen)  # the filter shown stays as chosen
             combo.setCurrentIndex(max(combo.findData(chosen), 0))
             combo.blockSignals(False)
+
+    def _choose(self, combo: QComboBox, data: str | None, text: str) -> None:
+        """Choose `data` in `combo`, adding it if the choices have not come yet."""
+        if data is not None and combo.findData(data) < 0:
+            combo.addItem(text, data)
+        combo.setCurrentIndex(max(combo.findData(data), 0))
 
     # -- loading ---------------------------------------------------------------------------
 
     def reload(self) -> None:
+        """Ask the database again, off the UI thread; the rows, the count and the filters'
+        choices follow. Nothing is queried until the window first shows the view."""
         if self._filling:
             return
+        self._ask_choices()
+        self._ask_rows()
+
+    def _filter_changed(self) -> None:
+        """The rows the new filter selects (the choices are the trail's, not the filter's)."""
+        if self._filling:
+            return
+        if not self._choices_asked:
+            self._ask_choices()
+        self._ask_rows()
+
+    def _ask_rows(self) -> None:
         self._delay.stop()
-        self._fill_choices()
-        flt = self.current_filter()
-        selected = self.selected_event()
-        with self.ctx.db.read() as session:
-            total = count_events(session, flt)
-            rows = list_events(session, flt, limit=self.model.PAGE_SIZE)
+        if not self._awaiting_rows:
+            selected = self.selected_event()
+            self._reselect = None if selected is None else selected.id
+        self._awaiting_rows = True
+        self.count.setText("Loading…")
+        self.model.load(AuditPages(self.ctx, self.current_filter()))
 
-        def fetch(loaded: list[AuditRow], limit: int) -> list[AuditRow]:
-            before_id = loaded[-1].id if loaded else 0
-            with self.ctx.db.read() as session:
-                return list_events(session, flt, limit=limit, before_id=before_id)
+    @property
+    def busy(self) -> bool:
+        """Whether a filter waits for typing to pause, or rows, the count or the filters'
+        choices are coming (not the chain's check)."""
+        return self._delay.isActive() or self.model.busy or self._choices.busy
 
-        self.model.reset(rows, total, fetch)
-        filtered = flt != AuditFilter()
-        self.count.setText(
-            f"{total:,} event{'s' if total != 1 else ''}"
-            + (" match the filter" if filtered else "")
-        )
-        for button in (self.csv_button, self.pdf_button):
-            button.setEnabled(total > 0)
-        row = None if selected is None else self.model.row_of(selected.id)
+    def _after_reset(self) -> None:
+        self._awaiting_rows = False
+        reselect, self._reselect = self._reselect, None
+        self._show_count(self.model.total)
+        if self._pending_select is not None:
+            event_id, self._pending_select = self._pending_select, None
+            self.select(event_id)
+            return
+        row = None if reselect is None else self.model.row_of(reselect)
         if row is not None:
             self.table.selectRow(row)
         else:
             self.detail.clear()
+
+    def _show_count(self, total: int) -> None:
+        if self._awaiting_rows:
+            return
+        filtered = self.model.pages_filter != AuditFilter()
+        events = f"{total:,}{'+' if self.model.counting else ''} event{'s' if total != 1 else ''}"
+        self.count.setText(
+            events
+            + (" match the filter" if filtered else "")
+            + (", counting…" if self.model.counting else "")
+        )
+        for button in (self.csv_button, self.pdf_button):
+            button.setEnabled(total > 0)
+
+    def _failed(self, message: str) -> None:
+        self._awaiting_rows = False  # what was shown stays; a reload asks again
+        said = f"Could not load the audit trail: {message}"
+        self.count.setText(said)
+        self.status_message.emit(said)
 
     def selected_event(self) -> AuditRow | None:
         rows = self.table.selectionModel().selectedRows()
@@ -410,22 +502,36 @@ class AuditView(QWidget):
             return
         if not isinstance(key, int):
             return
+        if self._awaiting_rows or not self.model.answered:
+            self._pending_select = key
+            if not self._awaiting_rows:
+                self.reload()  # never loaded yet
+            return
         row = self._find(key)
         if row is None and self.current_filter() != AuditFilter():
+            self._pending_select = key
             self.clear_filters()
-            row = self._find(key)
+            return
         if row is not None:
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
 
     def _find(self, event_id: int) -> int | None:
         row = self.model.row_of(event_id)
-        while row is None and self.model.canFetchMore():
+        if row is not None:
+            return row
+        with self.ctx.db.read() as session:
+            if not is_listed(session, self.model.pages_filter, event_id):
+                return None
+        start = self.model.loaded
+        while row is None:
             last = self.model.row(self.model.loaded - 1).id if self.model.loaded else None
             if last is not None and last < event_id:
                 return None  # newest first: it would have come already
-            self.model.fetchMore()
-            row = self.model.row_of(event_id)
+            if not self.model.fetch_now():
+                return None
+            row = self.model.row_of(event_id, start)
+            start = self.model.loaded
         return row
 
     def focus_search(self) -> None:

@@ -1,16 +1,27 @@
 """The Documents view: every certificate, declaration, IFU, certificate of analysis and
 authorisation, whether each is valid today, and whether its stored file is still the one
-that was registered (its SHA-256 is checked)."""
+that was registered (its SHA-256 is checked). The ids are filtered and sorted in SQL off the
+UI thread (services/catalogue/document_list.py); rows load in pages of 200 as the table
+scrolls; nothing is read before the view is first shown or reloaded."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, QUrl
-from PySide6.QtGui import QBrush, QDesktopServices
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -26,12 +37,17 @@ from exodesk.models.enums import DocumentKind, FileState, Severity
 from exodesk.models.vocabulary import choices, description, label, phrase, short_label
 from exodesk.services.accounts.users import Permission
 from exodesk.services.catalogue.checks import CHECKED_KINDS
+from exodesk.services.catalogue.document_list import (
+    DocumentFilter,
+    DocumentList,
+    document_list_showing,
+    document_rows,
+)
 from exodesk.services.catalogue.documents import (
     DocumentDetail,
     DocumentKey,
     Standing,
     attach_file,
-    list_documents,
     stored_path,
 )
 from exodesk.services.register.bodies import register_bodies
@@ -42,7 +58,8 @@ from exodesk.ui.catalogue.record_check_dialog import RecordCheckDialog, last_che
 from exodesk.ui.common import severity
 from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.common.file_dialogs import ask_open_file
-from exodesk.ui.common.table_models import SORT_ROLE, Column, RowTableModel
+from exodesk.ui.common.jobs import BackgroundRunner
+from exodesk.ui.common.table_models import Column, RowTableModel
 from exodesk.ui.common.voids import Entry, install_context_menu
 from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.shell.changes import Changes
@@ -50,6 +67,7 @@ from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import run_write
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+Index = QModelIndex | QPersistentModelIndex
 
 
 STANDING_SEVERITY = {Standing.LAPSED: Severity.BLOCK, Standing.EXPIRING: Severity.WARN}
@@ -121,6 +139,142 @@ class DocumentTableModel(RowTableModel[DocumentDetail]):
         return None
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What a load hands back to the UI thread: the filter used, the list, its first rows
+    (down to the document asked for), the register of bodies, and that document's row."""
+
+    filter: DocumentFilter
+    listing: DocumentList
+    rows: list[DocumentDetail]
+    bodies: dict[str, Body]
+    row: int | None
+
+
+class DocumentPageModel(DocumentTableModel):
+    """The ids come sorted and filtered from SQL (off the UI thread); rows are fetched a page
+    at a time (canFetchMore/fetchMore). One query at a time: a request made while one runs
+    is served when it ends, with the newest filter and sort."""
+
+    PAGE = 200
+    loading = Signal(bool)
+    failed = Signal(str)
+    loaded = Signal(object)  # the Loaded, after the model was reset to it
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.filter = DocumentFilter()
+        self.sort_column = -1
+        self.descending = False
+        self.listing = DocumentList([], 0, {})
+        self.wanted: DocumentKey | None = None  # the document to find (and its row load)
+        self.clear_to_show = False  # clear the filters that hide `wanted`
+        self._runner = BackgroundRunner(self)
+        self._active = self._running = self._again = False
+
+    @property
+    def busy(self) -> bool:
+        return self._running or self._runner.busy
+
+    def requery(self) -> None:
+        if not self._active:
+            return
+        if self._running:
+            self._again = True
+            return
+        flt, sort, desc, key, clear = (
+            self.filter,
+            self.sort_column,
+            self.descending,
+            self.wanted,
+            self.clear_to_show,
+        )
+        db, today, store, page = self.ctx.db, self.ctx.today(), self.ctx.document_store, self.PAGE
+
+        def work() -> Loaded:
+            with db.read() as session:
+                shown = document_list_showing(
+                    session,
+                    today,
+                    flt,
+                    store=store,
+                    sort=sort,
+                    descending=desc,
+                    key=key,
+                    clear_filters=clear,
+                )
+                ids = shown.listing.ids
+                upto = page if shown.row is None else max(page, (shown.row // page + 1) * page)
+                rows = document_rows(session, ids[:upto], today, shown.listing.files)
+                return Loaded(
+                    shown.filter, shown.listing, rows, register_bodies(session), shown.row
+                )
+
+        self._running, self._again = True, False
+        self.loading.emit(True)
+        self._runner.start("ids", work, self._ids_ready)
+
+    def _ids_ready(self, result: Loaded | Exception) -> None:
+        self._running = False
+        if self._again:
+            self.requery()
+            return
+        self.loading.emit(False)
+        if isinstance(result, Exception):
+            self.failed.emit(f"Could not load the documents: {result}")
+            return
+        self.clear_to_show = False
+        self.filter = result.filter
+        self.beginResetModel()
+        self.listing = result.listing
+        self._rows = list(result.rows)
+        self.endResetModel()
+        self.loaded.emit(result)
+
+    def _load(self, ids: Sequence[int]) -> list[DocumentDetail]:
+        with self.ctx.db.read() as session:
+            return document_rows(session, list(ids), self.ctx.today(), self.listing.files)
+
+    @property
+    def total(self) -> int:
+        """How many documents the filters show (loaded or not)."""
+        return len(self.listing.ids)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < len(self.listing.ids)
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        start = len(self._rows)
+        page = self._load(self.listing.ids[start : start + self.PAGE])
+        if not page:
+            self.listing = replace(self.listing, ids=self.listing.ids[:start])
+            return
+        self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+        self._rows.extend(page)
+        self.endInsertRows()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column = column
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.requery()
+
+    def set_filter(self, flt: DocumentFilter) -> None:
+        self.filter = flt
+        self._active = True
+        self.requery()
+
+    def row_of(self, key: DocumentKey | None) -> int | None:
+        if key is None:
+            return None
+        for i, row in enumerate(self._rows):
+            if row.key == key:
+                return i
+        return None
+
+
 class DocumentsView(QWidget):
     shows = Changes.DOCUMENTS | Changes.PRODUCTS | Changes.STOCK
 
@@ -132,6 +286,8 @@ class DocumentsView(QWidget):
         # How a stored file is opened; tests replace it to avoid launching a viewer.
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self._current: DocumentKey | None = None
+        self._requested = False  # the first load was asked for (shown or reloaded)
+        self._first_pending = False  # shown: the first load starts on the next turn
 
         self.kind = QComboBox()
         self.kind.addItem("All kinds", None)
@@ -172,15 +328,12 @@ class DocumentsView(QWidget):
         ):
             top.addWidget(button)
 
-        self.model = DocumentTableModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.table = read_only_table(self.proxy)
+        self.model = DocumentPageModel(ctx)
+        self.table = read_only_table(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        # uniform rows: fast at 100k
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -203,8 +356,13 @@ class DocumentsView(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.counts)
 
-        self.kind.currentIndexChanged.connect(self.reload)
-        self.search.textChanged.connect(self._search_changed)
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self._apply_filter)
+        self.kind.currentIndexChanged.connect(self._apply_filter)
+        self.search.textChanged.connect(self._debounce.start)
+        self.model.loading.connect(self._show_loading)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(self._fail)
         self.register_button.clicked.connect(lambda: self.new_document())
         self.attach_button.clicked.connect(self.attach_file_dialog)
         self.open_button.clicked.connect(self.open_file)
@@ -214,37 +372,45 @@ class DocumentsView(QWidget):
         ctx.bus.user_changed.connect(self._show_current)  # what the new user may do
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.doubleClicked.connect(lambda _: self.open_file())
-        self.reload()
         self._size_columns()
+        self._show_current()
+        # nothing is read here: the first load starts when the view is first shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._requested and not self._first_pending:
+            # on the next turn: a window showing the view reloads it itself at once
+            self._first_pending = True
+            QTimer.singleShot(0, self._first_load)
+
+    def _first_load(self) -> None:
+        self._first_pending = False
+        if not self._requested:
+            self.reload()
 
     # -- public -------------------------------------------------------------------------------
 
+    @property
+    def busy(self) -> bool:
+        """Whether the documents are still being read."""
+        return self._first_pending or self._debounce.isActive() or self.model.busy
+
     def reload(self) -> None:
-        kind = self.kind.currentData()
-        with self.ctx.db.read() as session:
-            rows = list_documents(
-                session,
-                self.ctx.today(),
-                store=self.ctx.document_store,
-                kind=None if kind is None else DocumentKind(kind),
-            )
-            self._bodies = register_bodies(session)
-        self.model.set_rows(rows)
-        self._highlight(self._current)
-        self._show_current()
-        self._count()
+        """Read the documents again off the UI thread, keeping the selected one selected."""
+        self._apply_filter()
 
     def show_document(self, key: tuple[str, str]) -> None:
-        """Select the document (kind, number), clearing filters that hide it."""
+        """Select the document (kind, number), clearing filters that hide it (at once when its
+        row is loaded, else once the list is read again)."""
         kind, number = key
         key = (DocumentKind(kind).value, number)
-        if self._proxy_row(key) < 0:
-            self.search.clear()
-        if self._proxy_row(key) < 0 and self.kind.currentIndex() != 0:
-            self.kind.setCurrentIndex(0)
         self._current = key
-        self._highlight(key)
-        self._show_current()
+        row = self.model.row_of(key)
+        if row is not None and not self.model.busy:
+            self._highlight(key)
+            self._show_current()
+            return
+        self._apply_filter(clear_to_show=True)
 
     select = show_document
 
@@ -262,9 +428,9 @@ class DocumentsView(QWidget):
 
     def current(self) -> DocumentDetail | None:
         index = self.table.currentIndex()
-        if not index.isValid():
+        if not index.isValid() or index.row() >= self.model.rowCount():
             return None
-        return self.model.row(self.proxy.mapToSource(index).row())
+        return self.model.row(index.row())
 
     def attach_file_dialog(self) -> None:
         if self.current() is None:
@@ -360,35 +526,67 @@ class DocumentsView(QWidget):
         if dialog.detail is not None:
             self.show_document(dialog.detail.key)
 
-    def _search_changed(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
+    def _apply_filter(self, *, clear_to_show: bool = False) -> None:
+        """Ask for the ids with the filters as shown, and for the selected document's row."""
+        self._debounce.stop()
+        self._requested = True
+        kind = self.kind.currentData()
+        self.model.wanted = self._current
+        self.model.clear_to_show = self.model.clear_to_show or clear_to_show
+        self.model.set_filter(
+            DocumentFilter(
+                kind=None if kind is None else DocumentKind(kind), search=self.search.text()
+            )
+        )
+
+    def _show_loading(self, loading: bool) -> None:
+        if loading:
+            self.counts.setText("Loading…")
+
+    def _loaded(self, loaded: Loaded) -> None:
+        self._bodies = loaded.bodies
+        self._show_filter(loaded.filter)
+        self._fill_viewport()
+        self._highlight(self._current)
+        self._show_current()
         self._count()
 
+    def _show_filter(self, flt: DocumentFilter) -> None:
+        """Show the filter a load used (it clears those that hid the document asked for)."""
+        if flt.search != self.search.text():
+            self.search.blockSignals(True)
+            self.search.setText(flt.search)
+            self.search.blockSignals(False)
+        kind = None if flt.kind is None else flt.kind.value
+        if kind != self.kind.currentData():
+            self.kind.blockSignals(True)
+            self.kind.setCurrentIndex(max(self.kind.findData(kind), 0))
+            self.kind.blockSignals(False)
+
+    def _fill_viewport(self) -> None:
+        """Load pages until the rows reach below the table's bottom edge, now (as Stock
+        does): how many rows a fresh load shows must not depend on the machine's speed."""
+        row_height = self.table.verticalHeader().defaultSectionSize()  # rows are Fixed
+        while (
+            self.model.canFetchMore()
+            and self.model.rowCount() * row_height <= self.table.viewport().height()
+        ):
+            self.model.fetchMore()
+
     def _count(self) -> None:
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
-        bad = sum(
-            1 for r in range(total) if file_severity(self.model.row(r).file_state) is not None
-        )
-        text = f"{shown} of {total} documents shown"
-        if bad:
-            text += f" · {bad} stored file(s) missing or changed"
+        listing = self.model.listing
+        text = f"{len(listing.ids):,} of {listing.total:,} documents shown"
+        if listing.bad_files:
+            text += f" · {listing.bad_files:,} stored file(s) missing or changed"
         self.counts.setText(text)
 
-    def _proxy_row(self, key: DocumentKey | None) -> int:
-        if key is None:
-            return -1
-        for row in range(self.proxy.rowCount()):
-            if self.proxy.index(row, 0).data(KEY_ROLE) == key:
-                return row
-        return -1
-
     def _highlight(self, key: DocumentKey | None) -> None:
-        row = self._proxy_row(key)
-        if row < 0:
+        row = self.model.row_of(key)
+        if row is None:
             self.table.clearSelection()
             self._current = None if key is None else key
             return
-        index = self.proxy.index(row, 0)
+        index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect

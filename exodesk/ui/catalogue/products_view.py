@@ -1,5 +1,7 @@
 """The Products view: the catalogue (filterable) on the left, the selected product's editor
-in the middle and its live compliance flags on the right."""
+in the middle and its live compliance flags on the right. The catalogue's flag counts and the
+shown product's flags are computed off the UI thread (counted in SQL: services/catalogue/
+listing.py); nothing is read before the view is first shown or reloaded."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from PySide6.QtCore import (
     QSize,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -30,26 +33,31 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from exodesk.models.enums import Severity
 from exodesk.models.vocabulary import label, phrase, rule_title, short_label
+from exodesk.services.catalogue.listing import product_rows
 from exodesk.services.catalogue.products import (
     ProductDetail,
     ProductRow,
     UnknownProduct,
     flags_for_product,
     get_product,
-    list_products,
 )
 from exodesk.services.compliance.rules import Flag
 from exodesk.ui.catalogue.product_editor import ProductEditor
 from exodesk.ui.common import severity
+from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.table_models import SORT_ROLE, Column, RowTableModel
 from exodesk.ui.common.widgets import read_only_table
 from exodesk.ui.shell.changes import FLAG_INPUTS
 from exodesk.ui.shell.context import AppContext
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 2
+NEW_PRODUCT_NOTE = "Save the new product to see its compliance flags."
+# What the catalogue job hands back: the rows, and the product it read (with its flags)
+Loaded = tuple[list[ProductRow], str | None, ProductDetail | None, list[Flag] | None]
 
 
 def flag_summary(row: ProductRow) -> str:
@@ -177,6 +185,8 @@ class ProductsView(QWidget):
         self._current: str | None = None
         self._creating = False
         self._switching = False
+        self._runner = BackgroundRunner(self)
+        self._requested = self._running = self._again = self._first_pending = False
 
         self.model = ProductTableModel()
         self.proxy = QSortFilterProxyModel(self)
@@ -189,6 +199,7 @@ class ProductsView(QWidget):
         self.table.sortByColumn(ProductTableModel.COL_NAME, Qt.SortOrder.AscendingOrder)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(0)  # sized from the rows in sight, not all of them
         header.setSectionResizeMode(ProductTableModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnHidden(ProductTableModel.COL_MANUFACTURER, True)
 
@@ -208,6 +219,8 @@ class ProductsView(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(top)
         left_layout.addWidget(self.table, 1)
+        self.count_label = QLabel()
+        left_layout.addWidget(self.count_label)
 
         self.editor = ProductEditor(ctx)
         scroll = QScrollArea()
@@ -235,21 +248,63 @@ class ProductsView(QWidget):
         self.new_button.clicked.connect(self.new_product)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.editor.saved.connect(self._saved)
-        self.reload()
+        # nothing is read here: the first load starts when the view is first shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._requested and not self._first_pending:
+            # on the next turn: a window showing the view reloads it itself at once
+            self._first_pending = True
+            QTimer.singleShot(0, self._first_load)
+
+    def _first_load(self) -> None:
+        self._first_pending = False
+        if not self._requested:
+            self.reload()
 
     # -- public -----------------------------------------------------------------------------
 
+    @property
+    def busy(self) -> bool:
+        """Whether the catalogue or a product's flags are still being read."""
+        return self._first_pending or self._runner.busy
+
     def reload(self) -> None:
-        """Reload the catalogue and, unless it has unsaved edits, the shown product."""
-        today = self.ctx.today()
-        detail: ProductDetail | None = None
-        flags: list[Flag] | None = None
-        with self.ctx.db.read() as session:
-            rows = list_products(session, today)
-            names = {r.name for r in rows}
-            if self._current in names and self._current is not None:
-                detail = get_product(session, self._current)
-                flags = flags_for_product(session, self._current, today)
+        """Reload the catalogue and, unless it has unsaved edits, the shown product (off the
+        UI thread; one load at a time, a request made meanwhile served when it ends)."""
+        self._requested = True
+        if self._running:
+            self._again = True
+            return
+        today, db, current = self.ctx.today(), self.ctx.db, self._current
+
+        def work() -> Loaded:
+            with db.read() as session:
+                rows = product_rows(session, today)
+                if current is None or current not in {r.name for r in rows}:
+                    return rows, None, None, None
+                detail = get_product(session, current)
+                return rows, current, detail, flags_for_product(session, current, today)
+
+        self._running, self._again = True, False
+        self.count_label.setText("Loading the catalogue…")
+        self._runner.start("catalogue", work, self._loaded)
+
+    def _loaded(self, result: Loaded | Exception) -> None:
+        if not isValid(self):  # closed while the catalogue was read
+            return
+        self._running = False
+        if self._again:
+            self.reload()
+            return
+        if isinstance(result, Exception):
+            self.count_label.setText(f"Could not load the catalogue: {result}")
+            return
+        rows, read, detail, flags = result
+        self.count_label.setText(f"{len(rows)} product(s)")
+        names = {r.name for r in rows}
+        if read != self._current:  # another product was opened meanwhile: its flags follow
+            detail = flags = None
         self._switching = True
         try:
             self.model.set_rows(rows)
@@ -263,7 +318,9 @@ class ProductsView(QWidget):
                 self.editor.load(detail)
             self.flags.show_flags(detail.name, flags)
         elif self._creating:
-            self.flags.show_note("Save the new product to see its compliance flags.")
+            self.flags.show_note(NEW_PRODUCT_NOTE)
+        elif self._current is not None:
+            pass  # opened while the catalogue loaded: its own flags job shows them
         elif rows:
             self.show_product(self.proxy.index(0, 0).data(NAME_ROLE))
         else:
@@ -297,17 +354,16 @@ class ProductsView(QWidget):
         finally:
             self._switching = False
         self.editor.load(None)
-        self.flags.show_note("Save the new product to see its compliance flags.")
+        self.flags.show_note(NEW_PRODUCT_NOTE)
         self.editor.name.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- internals --------------------------------------------------------------------------
 
     def _open(self, name: str) -> None:
-        today = self.ctx.today()
+        """Show the product in the editor now (one row) and its flags once computed."""
         try:
             with self.ctx.db.read() as session:
                 detail = get_product(session, name)
-                flags = flags_for_product(session, name, today)
         except UnknownProduct:
             self.reload()
             return
@@ -319,7 +375,27 @@ class ProductsView(QWidget):
         finally:
             self._switching = False
         self.editor.load(detail)
-        self.flags.show_flags(name, flags)
+        self._ask_flags(name)
+
+    def _ask_flags(self, name: str) -> None:
+        today, db = self.ctx.today(), self.ctx.db
+
+        def work() -> list[Flag]:
+            with db.read() as session:
+                return flags_for_product(session, name, today)
+
+        self.flags.show_note(f"{name}: checking its compliance flags…")
+        self._runner.start("flags", work, lambda result: self._flags_ready(name, result))
+
+    def _flags_ready(self, name: str, result: list[Flag] | Exception) -> None:
+        if not isValid(self) or name != self._current or self._creating:
+            return
+        if isinstance(result, UnknownProduct):
+            self.reload()
+        elif isinstance(result, Exception):
+            self.flags.show_note(f"Could not check the flags of {name}: {result}")
+        else:
+            self.flags.show_flags(name, result)
 
     def _proxy_row(self, name: str) -> int:
         for row in range(self.proxy.rowCount()):

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from background_loads import loaded
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox, QVBoxLayout
 from pytestqt.qtbot import QtBot
@@ -376,6 +377,7 @@ def test_a_stock_manager_sees_record_treatment_disabled(
     assert not win.treatments.new_button.isHidden() and win.products.editor.isEnabled()
     assert win.user_label.text() == "Signed in: tester (admin)"
     win.show_view("Audit")
+    loaded(qtbot, win.audit)
     assert win.audit.model.total > 300
     save_shot(win, "window_audit", tmp_path)
     win.close()

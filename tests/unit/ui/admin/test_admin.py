@@ -245,8 +245,9 @@ def test_back_up_now_and_the_copies_kept(
     _shot(panel, "admin_backups", tmp_path)
 
 
-def _products(window: MainWindow) -> list[str]:
+def _products(window: MainWindow, qtbot: QtBot) -> list[str]:
     window.show_view("Products")
+    qtbot.waitUntil(lambda: not window.products.busy, timeout=30_000)  # read off the UI thread
     model = window.products.model
     return [model.index(r, 0).data() for r in range(model.rowCount())]
 
@@ -296,7 +297,7 @@ def test_restore_from_the_window_shows_the_restored_data(
     assert any(c.kind is BackupKind.BEFORE_RESTORE for c in panel.copies)
     with ctx.db.read() as session:
         assert get_clinic_settings(session).name == DEMO_CLINIC  # type: ignore[union-attr]
-    assert "Rosalis Callus Exosome Cream" in _products(window)  # the views read the new file
+    assert "Rosalis Callus Exosome Cream" in _products(window, qtbot)  # the views read the new file
     _shot(dialog, "admin_backups_restored", tmp_path)
     dialog.reject()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from background_loads import loaded
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from shots import save_shot
@@ -29,6 +30,8 @@ def _view(qtbot: QtBot, ctx: Any) -> AuditView:
     qtbot.addWidget(view)
     view.resize(1280, 760)
     view.show()
+    view.reload()  # as the main window does when it first shows the view
+    loaded(qtbot, view)
     return view
 
 
@@ -66,6 +69,7 @@ def test_events_newest_first_with_every_filter(qtbot: QtBot, ctx: Any, tmp_path:
     assert view.count.text() == f"{everything:,} events"
 
     view.record.setCurrentIndex(view.record.findData("treatment"))
+    loaded(qtbot, view)
     treatments = _rows(view)
     assert treatments and {r.record for r in treatments} == {"treatment"}
     assert view.count.text().endswith("match the filter")
@@ -75,20 +79,26 @@ def test_events_newest_first_with_every_filter(qtbot: QtBot, ctx: Any, tmp_path:
     assert {r.record_key for r in _rows(view)} == {"T-0001"}
 
     view.clear_filters()
+    loaded(qtbot, view)
     assert view.model.total == everything
     view.user.setCurrentIndex(view.user.findData("Ann Auditor"))
+    loaded(qtbot, view)
     assert [(r.user, r.record) for r in _rows(view)] == [("Ann Auditor", "stock_count")]
     save_shot(view, "audit_view_user", tmp_path)
 
     view.clear_filters()
     today = dt.date.today()
     view.set_filter(since=today - dt.timedelta(days=1))
+    loaded(qtbot, view)
     assert view.model.total == everything
     view.set_filter(since=today + dt.timedelta(days=1))
+    loaded(qtbot, view)
     assert view.model.total == 0 and not view.csv_button.isEnabled()
     view.set_filter(until=today - dt.timedelta(days=1))
+    loaded(qtbot, view)
     assert view.model.total == 0
     view.set_filter(since=today, until=today, record="lot")
+    loaded(qtbot, view)
     assert view.model.total == _total(ctx, AuditFilter(record="lot")) > 0
 
 
@@ -98,8 +108,8 @@ def test_a_long_trail_loads_in_pages(
     monkeypatch.setattr(PagedRowTableModel, "PAGE_SIZE", 40)
     view = _view(qtbot, ctx)
     assert view.model.loaded == 40 and view.model.canFetchMore()
-    view.model.fetchMore()
-    assert view.model.loaded == 80
+    view.model.fetchMore()  # the next page is queried off the UI thread
+    qtbot.waitUntil(lambda: view.model.loaded == 80, timeout=30_000)
     ids = [r.id for r in _rows(view)]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == 80
     view.select(1)  # the oldest event: pages load until it is there
@@ -110,6 +120,7 @@ def test_a_long_trail_loads_in_pages(
 def test_a_records_history(qtbot: QtBot, ctx: Any) -> None:
     view = _view(qtbot, ctx)
     view.select(("product", "Rosalis Callus Exosome Cream"))
+    loaded(qtbot, view)
     rows = _rows(view)
     assert rows and all(r.record == "product" for r in rows)
     assert all("Rosalis Callus Exosome Cream" in r.record_key for r in rows)
@@ -122,6 +133,7 @@ def test_exports_csv_and_pdf_of_what_the_filter_shows(
 ) -> None:
     view = _view(qtbot, ctx)
     view.set_filter(record="lot")
+    loaded(qtbot, view)
     out = tmp_path / "audit.csv"
     assert view.export_csv(out) == view.model.total
     lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
@@ -171,3 +183,45 @@ def test_verify_names_data_edited_behind_exodesks_back(
     assert view.chain_result is not None and not view.chain_result.intact
     assert not view.chain_result.breaks
     assert "the trail and the database disagree" in view.chain_text.text()
+
+
+def test_pages_follow_the_last_event_loaded_and_the_count_comes_after(
+    qtbot: QtBot, ctx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PagedRowTableModel, "PAGE_SIZE", 25)
+    view = AuditView(ctx)
+    qtbot.addWidget(view)
+    assert view.model.rowCount() == 0 and view.record.count() == 0  # nothing asked yet
+    view.show()
+    view.reload()
+    assert view.busy and view.count.text() == "Loading…"
+    loaded(qtbot, view)
+    everything = _total(ctx)
+    assert view.model.loaded == 25 and view.model.total == everything
+    assert view.count.text() == f"{everything:,} events"
+    assert view.record.findData("treatment") > 0  # the choices came from the trail
+    while view.model.canFetchMore():
+        before = view.model.loaded
+        view.model.fetchMore()
+        qtbot.waitUntil(lambda n=before: view.model.loaded > n, timeout=30_000)
+    ids = [r.id for r in _rows(view)]
+    assert len(ids) == everything and ids == sorted(set(ids), reverse=True)
+
+    qtbot.keyClicks(view.key, "t-000")  # typed key by key: one question once typing pauses
+    loaded(qtbot, view)
+    wanted = _total(ctx, AuditFilter(key_contains="t-000"))
+    assert 0 < view.model.total == wanted < 25
+    assert {r.record_key for r in _rows(view)} <= {f"T-000{n}" for n in range(10)}
+    assert view.count.text() == f"{wanted:,} events match the filter"
+
+
+def test_a_record_filter_asked_before_the_choices_came_is_kept(qtbot: QtBot, ctx: Any) -> None:
+    view = AuditView(ctx)
+    qtbot.addWidget(view)
+    view.show()
+    view.set_filter(record="lot")
+    assert view.record.currentData() == "lot"
+    loaded(qtbot, view)
+    assert view.record.currentData() == "lot" and view.record.count() > 2
+    assert view.model.total == _total(ctx, AuditFilter(record="lot"))
+    assert {r.record for r in _rows(view)} == {"lot"}

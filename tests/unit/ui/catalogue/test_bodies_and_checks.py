@@ -62,6 +62,7 @@ def view(qtbot: QtBot, ctx: Any) -> DocumentsView:
     widget.resize(*SHOT)
     widget.show()
     qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: not widget.busy, timeout=30_000)  # read off the UI thread
     return widget
 
 
@@ -211,6 +212,7 @@ def test_a_recorded_check_lands_in_the_database_and_the_audit_trail(
     qtbot.keyClicks(dialog.note, "listed as issued, scope covers the product")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: not view.busy, timeout=30_000)  # the list is read again
     with ctx.db.read() as session:
         stored = get_document(session, *FORGED, TODAY)
     assert (stored.verified_on, stored.verified_by) == (dt.date(2026, 11, 20), "Dr Amelia Hart")

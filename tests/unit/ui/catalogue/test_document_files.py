@@ -29,6 +29,7 @@ def _view(qtbot: QtBot, ctx: Any, opens: bool) -> tuple[DocumentsView, list[QUrl
     view.resize(1280, 800)
     view.show()
     view.reload()
+    qtbot.waitUntil(lambda: not view.busy, timeout=30_000)  # read off the UI thread
     return view, opened
 
 
@@ -38,6 +39,7 @@ def test_the_attachments_own_name_is_kept_and_shown(qtbot: QtBot, ctx: Any, tmp_
     original.write_bytes(PDF)
     view.show_document(CERT)
     assert view.attach(original)
+    qtbot.waitUntil(lambda: not view.busy, timeout=30_000)
     view.show_document(CERT)
     detail = view.current()
     assert detail is not None and detail.file_name == "Celvia CE certificate 2026.pdf"
@@ -51,6 +53,7 @@ def test_a_failed_open_file_says_so(qtbot: QtBot, ctx: Any, tmp_path: Path) -> N
     pdf.write_bytes(PDF)
     view.show_document(CERT)
     assert view.attach(pdf)
+    qtbot.waitUntil(lambda: not view.busy, timeout=30_000)
     view.show_document(CERT)
     view.open_file()
     assert len(opened) == 1

@@ -38,7 +38,13 @@ def view(qtbot: QtBot, ctx: Any) -> DocumentsView:
     widget.resize(1280, 800)
     widget.show()
     qtbot.waitExposed(widget)
+    _settle(qtbot, widget)
     return widget
+
+
+def _settle(qtbot: QtBot, view: DocumentsView) -> None:
+    """Wait until the list is read (off the UI thread)."""
+    qtbot.waitUntil(lambda: not view.busy, timeout=30_000)
 
 
 def _shot(widget: QWidget, name: str, tmp_path: Path) -> None:
@@ -48,9 +54,9 @@ def _shot(widget: QWidget, name: str, tmp_path: Path) -> None:
 
 
 def _cell(view: DocumentsView, key: tuple[str, str], column: int) -> str:
-    for row in range(view.proxy.rowCount()):
-        if view.proxy.index(row, 0).data(KEY_ROLE) == key:
-            return str(view.proxy.index(row, column).data())
+    for row in range(view.model.rowCount()):
+        if view.model.index(row, 0).data(KEY_ROLE) == key:
+            return str(view.model.index(row, column).data())
     raise AssertionError(f"{key} not shown")
 
 
@@ -66,7 +72,8 @@ def _rules(ctx: Any, product: str) -> set[str]:
 
 
 def test_view_lists_the_demo_documents_with_validity(view: DocumentsView, tmp_path: Path) -> None:
-    assert view.proxy.rowCount() == view.model.rowCount() > 40
+    assert view.model.rowCount() == view.model.total > 40
+    assert view.counts.text() == f"{view.model.total} of {view.model.total} documents shown"
     assert _cell(view, ("ce_certificate", "CE 2841-MDR-0356"), COL.COL_VALIDITY) == "withdrawn"
     assert _cell(view, ("ce_certificate", "CE 2874-MDD-2209"), COL.COL_VALIDITY) == "expired"
     assert _cell(view, ("ce_certificate", "CE 0591-MDR-7731"), COL.COL_VALIDITY) == (
@@ -92,6 +99,7 @@ def test_register_a_document_with_its_file_then_see_a_changed_file(
     dialog.set_file(_pdf(tmp_path))  # what Browse… would set from the file dialog
     _shot(dialog, "document_dialog.png", tmp_path)
     qtbot.mouseClick(dialog.register_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot, view)
 
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.error.text()
     key = ("ifu", "IFU RSL-CR rev 1")
@@ -111,11 +119,12 @@ def test_register_a_document_with_its_file_then_see_a_changed_file(
     # someone edits the stored file behind ExoDesk's back
     stored_file.write_bytes(PDF + b"% edited\n")
     view.reload()
+    _settle(qtbot, view)
     assert _cell(view, key, COL.COL_FILE) == "CHANGED"
     row = next(
-        r for r in range(view.proxy.rowCount()) if view.proxy.index(r, 0).data(KEY_ROLE) == key
+        r for r in range(view.model.rowCount()) if view.model.index(r, 0).data(KEY_ROLE) == key
     )
-    file_cell = view.proxy.index(row, COL.COL_FILE)
+    file_cell = view.model.index(row, COL.COL_FILE)
     assert file_cell.data(Qt.ItemDataRole.DecorationRole) is not None  # warning icon
     assert "no longer matches" in file_cell.data(Qt.ItemDataRole.ToolTipRole)
     assert "WARN" not in view.info.text() and "BLOCK" in view.info.text()
@@ -124,6 +133,7 @@ def test_register_a_document_with_its_file_then_see_a_changed_file(
 
     stored_file.unlink()
     view.reload()
+    _settle(qtbot, view)
     assert _cell(view, key, COL.COL_FILE) == "MISSING"
     qtbot.mouseClick(view.open_button, Qt.MouseButton.LeftButton)
     assert view.error.isVisible() and view.error.text().startswith("Error: the file of")
@@ -170,6 +180,7 @@ def test_register_a_certificate_of_analysis_for_a_lot(
     dialog.has_expires.setChecked(True)
     dialog.expires.setDate(QDate(2027, 6, 30))
     qtbot.keyClick(dialog.number, Qt.Key.Key_Return)  # Register is the default button
+    _settle(qtbot, view)
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.error.text()
     key = ("certificate_of_analysis", "CoA CV-6233B")
     assert _cell(view, key, COL.COL_LOT) == "CV-6233B"
@@ -189,6 +200,7 @@ def test_attach_a_file_to_a_selected_document(
     assert not view.attach(bad)
     assert view.error.text().startswith("Error: file: leaflet.txt is not a PDF or an image")
     assert view.attach(_pdf(tmp_path, "apl.pdf"))
+    _settle(qtbot, view)
     assert view.error.isHidden()
     assert _cell(view, key, COL.COL_FILE) == "ok"
     assert view.current().key == key  # type: ignore[union-attr]
@@ -205,6 +217,7 @@ def test_change_status_with_a_reason(view: DocumentsView, qtbot: QtBot, ctx: Any
     assert dialog.error.text() == "Error: reason: say why the status changes (for the audit trail)"
     qtbot.keyClicks(dialog.reason, "suspended by the notified body")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot, view)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert _cell(view, key, COL.COL_STATUS) == "suspended"
     assert _cell(view, key, COL.COL_VALIDITY) == "suspended"
@@ -212,12 +225,15 @@ def test_change_status_with_a_reason(view: DocumentsView, qtbot: QtBot, ctx: Any
 
 def test_filter_by_kind_and_search(view: DocumentsView, qtbot: QtBot) -> None:
     view.kind.setCurrentIndex(view.kind.findData("ce_certificate"))
-    assert view.proxy.rowCount() == 6
+    _settle(qtbot, view)
+    assert view.model.rowCount() == 6
     view.focus_search()
     qtbot.keyClicks(view.search, "notified body 2913")
-    assert view.proxy.rowCount() == 2
+    _settle(qtbot, view)
+    assert view.model.rowCount() == 2
     assert view.counts.text().startswith("2 of 6 documents shown")
     view.select(("ifu", "IFU APL-22"))  # hidden by both filters: they are cleared
+    _settle(qtbot, view)
     assert view.kind.currentIndex() == 0 and view.search.text() == ""
     assert view.current().key == ("ifu", "IFU APL-22")  # type: ignore[union-attr]
 

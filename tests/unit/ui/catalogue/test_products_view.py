@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from exodesk.cli import main
 from exodesk.models import vocabulary
-from exodesk.models.enums import RegulatoryClass
-from exodesk.services.catalogue.products import get_product
+from exodesk.models.enums import RegulatoryClass, Severity
+from exodesk.services.catalogue.products import flags_for_product, get_product, save_product
 from exodesk.ui.catalogue.product_editor import ProductEditor
 from exodesk.ui.catalogue.products_view import NAME_ROLE, ProductsView
 from exodesk.ui.common.table_models import SORT_ROLE
@@ -34,7 +35,13 @@ def view(qtbot: QtBot, ctx: Any) -> ProductsView:
     widget.resize(1280, 800)
     widget.show()
     qtbot.waitExposed(widget)
+    _settle(qtbot, widget)
     return widget
+
+
+def _settle(qtbot: QtBot, view: ProductsView) -> None:
+    """Wait until the catalogue and the shown product's flags are read (off the UI thread)."""
+    qtbot.waitUntil(lambda: not view.busy, timeout=30_000)
 
 
 def _shot(widget: QWidget, name: str, tmp_path: Path) -> None:
@@ -88,6 +95,7 @@ def test_edit_a_product_and_see_its_flags_change(
     editor = view.editor
     assert editor.heading.text() == ROSALIS
     assert view.table.currentIndex().data(NAME_ROLE) == ROSALIS
+    _settle(qtbot, view)
     assert "class_unknown" in view.flags.rules()
     assert "BLOCK" in view.flags.list.item(0).text()
     assert view.flags.list.item(0).text().count("Regulatory class not stated") == 1
@@ -98,6 +106,7 @@ def test_edit_a_product_and_see_its_flags_change(
     assert editor.is_dirty() and editor.save_button.isEnabled()
     assert "banned from cosmetics" in editor.class_needs.text()
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot, view)
 
     assert editor.error.isHidden()
     assert editor.status.text() == "Saved."
@@ -111,6 +120,7 @@ def test_edit_a_product_and_see_its_flags_change(
     # the markets now include the clinic's: not_for_market goes too
     _retype(qtbot, editor.markets, "EU, UK")
     qtbot.keyClick(editor.markets, Qt.Key.Key_Return)
+    _settle(qtbot, view)
     assert "not_for_market" not in view.flags.rules()
     assert _stored(ctx, ROSALIS).markets == ("EU", "UK")
     _shot(view, "products_view_after_edit.png", tmp_path)
@@ -173,6 +183,7 @@ def test_create_a_new_product_from_the_keyboard(
     qtbot.keyClick(editor.reconstitution, Qt.Key.Key_Up)
     assert editor.reconstitution.text() == "1 hours"
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot, view)
 
     assert editor.error.isHidden(), editor.error.text()
     assert editor.status.text() == "Created."
@@ -193,6 +204,7 @@ def test_rename_keeps_the_product_selected(view: ProductsView, qtbot: QtBot, ctx
     view.select(CELVIA)
     _retype(qtbot, view.editor.name, "Celvia Lyo 50")
     qtbot.mouseClick(view.editor.save_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot, view)
     assert view.editor.heading.text() == "Celvia Lyo 50"
     assert view.current_product() == "Celvia Lyo 50"
     assert view.table.currentIndex().data(NAME_ROLE) == "Celvia Lyo 50"
@@ -220,6 +232,7 @@ def test_no_rows_left_behind_when_the_editor_is_dirty_and_data_changes(
     view.select(ROSALIS)
     _retype(qtbot, view.editor.manufacturer, "Maison Rosalis SARL")
     ctx.announce_change()  # another view saved something meanwhile
+    _settle(qtbot, view)
     assert view.editor.manufacturer.text() == "Maison Rosalis SARL"  # edits kept
     assert view.editor.is_dirty()
 
@@ -242,3 +255,46 @@ def test_product_editor_alone(qtbot: QtBot, ctx: Any) -> None:
 
 def test_model_passes_the_model_tester(view: ProductsView, qtmodeltester: ModelTester) -> None:
     qtmodeltester.check(view.model)
+
+
+def test_building_the_view_reads_nothing_until_it_is_shown(qtbot: QtBot, ctx: Any) -> None:
+    widget = ProductsView(ctx)
+    qtbot.addWidget(widget)
+    assert widget.model.rowCount() == 0 and not widget.busy  # nothing queried in __init__
+    widget.show()
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 11, timeout=30_000)
+    _settle(qtbot, widget)
+    assert widget.count_label.text() == "11 product(s)"
+    assert widget.flags.summary.text().startswith(_names(widget)[0])
+
+
+def test_the_flag_counts_are_those_of_the_products_flags(view: ProductsView, ctx: Any) -> None:
+    """Each row's counts (SQL) agree with the flags the panel lists for that product."""
+    today = ctx.today()
+    with ctx.db.read() as session:
+        for row in range(view.model.rowCount()):
+            record = view.model.row(row)
+            flags = flags_for_product(session, record.name, today)
+            blocks = sum(1 for f in flags if f.severity is Severity.BLOCK)
+            warnings = sum(1 for f in flags if f.severity is Severity.WARN)
+            assert (record.blocks, record.warnings) == (blocks, warnings), record.name
+    assert any(view.model.row(r).blocks for r in range(view.model.rowCount()))
+
+
+def test_a_reload_asked_while_one_runs_is_served_after_it(
+    view: ProductsView, qtbot: QtBot, ctx: Any
+) -> None:
+    view.select(ROSALIS)
+    _settle(qtbot, view)
+    with ctx.db.write() as session:  # written elsewhere (another window, the command line)
+        detail = get_product(session, CELVIA)
+        save_product(
+            session, replace(detail, name="Celvia Lyo 50"), original_name=CELVIA, user="tester"
+        )
+    view.reload()
+    view.reload()  # while the first runs: served once it ends, not dropped
+    assert view.count_label.text() == "Loading the catalogue…"
+    _settle(qtbot, view)
+    assert "Celvia Lyo 50" in _names(view) and CELVIA not in _names(view)
+    assert view.current_product() == ROSALIS
+    assert view.table.currentIndex().data(NAME_ROLE) == ROSALIS

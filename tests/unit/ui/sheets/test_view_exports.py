@@ -12,6 +12,7 @@ from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
 import pytest
+from background_loads import loaded
 from conftest import DEMO_TODAY
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
@@ -86,6 +87,8 @@ def test_treatments_export_what_the_search_shows(
     qtbot: QtBot, ctx: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     view = show(qtbot, TreatmentsView(ctx))
+    view.reload()
+    loaded(qtbot, view)
     target = tmp_path / "treatments.xlsx"
     answer(monkeypatch, target, XLSX_FILTER)
     with qtbot.waitSignal(view.status_message) as said:
@@ -133,6 +136,7 @@ def test_recall_and_audit_export_workbooks(
 
     audit = show(qtbot, AuditView(ctx))
     audit.set_filter(record="lot")
+    loaded(qtbot, audit)
     target = tmp_path / "audit.xlsx"
     answer(monkeypatch, target, XLSX_FILTER)
     with qtbot.waitSignal(audit.status_message) as said:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from background_loads import loaded
 from pytestqt.qtbot import QtBot
 from shots import save_shot
 
@@ -82,6 +83,7 @@ def test_the_list_shows_the_selected_override(
     view.show()
     qtbot.waitExposed(view)
     view.select(ref)
+    loaded(qtbot, view)
     assert view.override_line.isVisible()
     line = view.override_line.text()
     assert line.startswith("Overridden by tester on ")

@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from background_loads import loaded
 from conftest import DEMO_TODAY
 from pytestqt.qtbot import QtBot
 from shots import save_shot
@@ -107,6 +108,7 @@ def test_the_treatments_view_offers_it_on_the_selected_treatments_product(
     view.show()
     qtbot.waitExposed(view)
     view.select("T-0207")  # a Celvia treatment of the demo
+    loaded(qtbot, view)
     view.reconstitute_button.click()
     dialog = view.child
     assert isinstance(dialog, ReconstituteDialog)

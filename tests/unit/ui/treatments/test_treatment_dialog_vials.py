@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from background_loads import loaded
 from conftest import DEMO_TODAY
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFormLayout
@@ -179,6 +180,7 @@ def test_the_list_and_the_card_show_the_time_and_the_vial(
     view = TreatmentsView(ctx)
     qtbot.addWidget(view)
     view.select(ref)
+    loaded(qtbot, view)
     model = view.model
     row = model.row_of(ref)
     assert row is not None

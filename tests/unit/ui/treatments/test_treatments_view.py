@@ -6,18 +6,27 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from background_loads import loaded
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from exodesk.models import Severity
-from exodesk.services.treatments.recording import TreatmentDraft, TreatmentRow, record_treatment
+from exodesk.services.treatments import listing
+from exodesk.services.treatments.recording import (
+    TreatmentDraft,
+    TreatmentRow,
+    list_treatments,
+    record_treatment,
+)
 from exodesk.ui.common import severity
 from exodesk.ui.common.table_models import PagedRowTableModel
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.treatments import treatments_view
 from exodesk.ui.treatments.treatments_view import TreatmentsView, TreatmentTableModel
 
 TODAY = dt.date(2026, 11, 22)
@@ -32,6 +41,8 @@ def view(qtbot: QtBot, ctx: AppContext) -> TreatmentsView:
     widget.resize(1280, 800)
     widget.show()
     qtbot.waitExposed(widget)
+    widget.reload()  # as the main window does when it first shows the view
+    loaded(qtbot, widget)
     return widget
 
 
@@ -85,9 +96,10 @@ def test_shows_the_treatments_newest_first(view: TreatmentsView, tmp_path: Path)
 
 
 def test_a_recorded_override_is_marked_and_shown_at_the_top(
-    view: TreatmentsView, ctx: AppContext, tmp_path: Path
+    view: TreatmentsView, ctx: AppContext, qtbot: QtBot, tmp_path: Path
 ) -> None:
     ref = record_overridden(ctx)  # the bus tells the view to reload
+    loaded(qtbot, view)
     assert view.count.text() == f"{DEMO_TREATMENTS + 1} treatments"
     top = view.model.index(0, TreatmentTableModel.COL_OVERRIDDEN)
     assert view.model.index(0, 1).data() == ref
@@ -116,9 +128,11 @@ def test_search_filters_as_the_user_types(view: TreatmentsView, qtbot: QtBot) ->
     assert view.count.text() == f"{view.model.rowCount()} treatments found"
     view.search.clear()
     qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    loaded(qtbot, view)
     assert view.model.rowCount() == DEMO_TREATMENTS
     qtbot.keyClicks(view.search, "no such thing")
     qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    loaded(qtbot, view)
     assert view.model.rowCount() == 0
     assert view.count.text() == "0 treatments found"
 
@@ -144,6 +158,9 @@ def test_rows_load_a_page_at_a_time_and_select_finds_an_old_one(
     monkeypatch.setattr(PagedRowTableModel, "PAGE_SIZE", 50)
     view = TreatmentsView(ctx)
     qtbot.addWidget(view)
+    assert view.model.rowCount() == 0  # nothing is queried until the view is shown
+    view.reload()
+    loaded(qtbot, view)
     assert view.model.rowCount() == 50 and view.model.canFetchMore()
     assert view.count.text() == f"{DEMO_TREATMENTS} treatments"
     view.select("T-0001")
@@ -153,11 +170,15 @@ def test_rows_load_a_page_at_a_time_and_select_finds_an_old_one(
     assert view.selected_ref() == "T-0001"
 
 
-def test_select_clears_a_search_that_hides_the_treatment(view: TreatmentsView) -> None:
+def test_select_clears_a_search_that_hides_the_treatment(
+    view: TreatmentsView, qtbot: QtBot
+) -> None:
     view.search.setText("P-0001")
     view.reload()
+    loaded(qtbot, view)
     assert "T-0100" not in column(view, 1)
     view.select("T-0100")
+    loaded(qtbot, view)
     assert view.search.text() == "" and view.selected_ref() == "T-0100"
 
 
@@ -173,14 +194,16 @@ def test_new_treatment_records_and_selects_it(
     qtbot.keyClicks(line, "Nurse Priya Shah")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted
+    loaded(qtbot, view)
     assert view.selected_ref() == "T-0208"
     assert view.model.index(0, 3).data() == "P-8000"
 
 
 def test_the_table_model_passes_the_model_tester(
-    view: TreatmentsView, ctx: AppContext, qtmodeltester: ModelTester
+    view: TreatmentsView, ctx: AppContext, qtbot: QtBot, qtmodeltester: ModelTester
 ) -> None:
     record_overridden(ctx)
+    loaded(qtbot, view)
     qtmodeltester.check(view.model)
     rows = [view.model.row(i) for i in range(5)]
     paged = TreatmentTableModel()
@@ -196,3 +219,78 @@ def test_the_table_model_passes_the_model_tester(
     while paged.canFetchMore(QModelIndex()):
         paged.fetchMore(QModelIndex())
     assert paged.rowCount() == 5 and pages[0][0] == 2
+
+
+def test_pages_and_the_count_come_from_the_database_off_the_ui_thread(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PagedRowTableModel, "PAGE_SIZE", 40)
+    view = TreatmentsView(ctx)
+    qtbot.addWidget(view)
+    view.resize(1280, 400)
+    view.show()
+    view.reload()
+    assert view.busy and view.count.text() == "Loading…"  # nothing waits on the UI thread
+    loaded(qtbot, view)
+    assert view.model.rowCount() == 40 and view.model.total == DEMO_TREATMENTS
+    while view.model.canFetchMore():  # as the table asks when scrolled to its end
+        before = view.model.rowCount()
+        view.model.fetchMore()
+        qtbot.waitUntil(lambda n=before: view.model.rowCount() > n, timeout=30_000)
+    with ctx.db.read() as session:
+        whole = list_treatments(session)
+    assert [view.model.row(i) for i in range(view.model.rowCount())] == whole
+
+    view.search.setText("placelux hart")
+    view.reload()
+    loaded(qtbot, view)
+    with ctx.db.read() as session:
+        found = list_treatments(session, search="placelux hart")
+    assert 0 < len(found) < 40
+    assert [view.model.row(i) for i in range(view.model.rowCount())] == found
+    assert not view.model.canFetchMore()
+    assert view.count.text() == f"{len(found)} treatments found"
+
+
+def test_typing_asks_once_typing_pauses_and_stale_answers_are_dropped(
+    view: TreatmentsView, qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def page(session: Any, search: str = "", **kw: Any) -> list[TreatmentRow]:
+        if kw.get("after") is None:
+            asked.append(search)
+        return listing.treatments_page(session, search, **kw)
+
+    monkeypatch.setattr(treatments_view, "treatments_page", page)
+    qtbot.keyClicks(view.search, "placelux")  # eight keys, quicker than the pause
+    assert asked == []
+    loaded(qtbot, view)
+    assert asked == ["placelux"]
+    assert set(column(view, 5)) == {"PlaceLux Exo Lyo"}
+
+    view.search.setText("hart")
+    view.reload()
+    view.search.setText("celvia")  # asked before the first answer came: served after it
+    view.reload()
+    loaded(qtbot, view)
+    assert asked[1:] == ["hart", "celvia"]
+    assert {p.startswith("Celvia") for p in column(view, 5)} == {True}
+    assert view.count.text().endswith("found")
+
+
+def test_a_query_that_fails_says_so_and_the_next_reload_asks_again(
+    view: TreatmentsView, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kw: Any) -> list[TreatmentRow]:
+        raise RuntimeError("disk I/O error")
+
+    monkeypatch.setattr(treatments_view, "treatments_page", broken)
+    with qtbot.waitSignal(view.status_message, timeout=30_000) as said:
+        view.reload()
+    assert said.args == ["Could not load the treatments: disk I/O error"]
+    assert view.count.text() == said.args[0] and view.model.rowCount() == DEMO_TREATMENTS
+    monkeypatch.undo()
+    view.reload()
+    loaded(qtbot, view)
+    assert view.count.text() == f"{DEMO_TREATMENTS} treatments"

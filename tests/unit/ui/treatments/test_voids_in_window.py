@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from background_loads import loaded
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
@@ -38,6 +39,8 @@ def view(qtbot: QtBot, ctx: AppContext) -> TreatmentsView:
     widget.resize(*SCREEN)
     widget.show()
     qtbot.waitExposed(widget)
+    widget.reload()  # as the main window does when it first shows the view
+    loaded(qtbot, widget)
     return widget
 
 
@@ -82,6 +85,7 @@ def test_void_from_the_list_strikes_the_row_through_and_counts_nowhere(
     assert dialog.isVisible() and "reason" in dialog.error.text()
     give_reason(qtbot, dialog, "entered for the wrong patient")
     assert not dialog.isVisible()
+    loaded(qtbot, view)
     index = view.model.index(row_of(view, ref), 3)
     assert index.data(Qt.ItemDataRole.FontRole).strikeOut()
     other = view.model.index(row_of(view, view.model.row(5).ref), 3)
@@ -131,6 +135,7 @@ def test_correct_opens_the_form_filled_in_and_saves_a_correction(
     dialog.save()
     assert dialog.recorded is not None, dialog.error.text()
     new = dialog.recorded.ref
+    loaded(qtbot, view)
     assert view.selected_ref() == new
     rows = {r.ref: r for r in view.model._rows}
     assert rows[ref].void and not rows[new].void and rows[new].patient == "P-0999"
