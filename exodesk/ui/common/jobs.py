@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 
@@ -51,6 +52,8 @@ class BackgroundRunner(QObject):
 
     @Slot()
     def _finish(self, serial: int, key: str, result: Any) -> None:
+        if not shiboken6.isValid(self):
+            return  # the runner's widget was closed while the job ran: nobody to tell
         _, done = self._pending.pop(serial)
         if self._latest.get(key) == serial:
             done(result)
