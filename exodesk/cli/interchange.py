@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from exodesk.cli.acting import acting_user
 from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure, check_writable, warn_if
 from exodesk.db import Database
-from exodesk.files import write_atomically
+from exodesk.files import DISK_FULL_ERRNOS, DiskFull, move_into_place, temporary_beside
 from exodesk.services.audit.anchors import ANCHOR_EXPORT, record_anchor
-from exodesk.services.interchange.export import dumps, export_document
+from exodesk.services.interchange.export import write_export
 from exodesk.services.interchange.importer import import_bytes
 
 
@@ -32,17 +34,50 @@ def run_import(db: Database, args: argparse.Namespace) -> int:
 def run_export(db: Database, args: argparse.Namespace) -> int:
     if args.file != "-":
         check_writable(Path(args.file))  # before the (long) export is worked out
-    with db.read() as session:
-        text = dumps(export_document(session))
-        where = "standard output" if args.file == "-" else str(args.file)
-        warn_if(record_anchor(session, ANCHOR_EXPORT, where=where))
+    where = "standard output" if args.file == "-" else str(args.file)
     if args.file == "-":
-        sys.stdout.write(text)
+        with db.read() as session:
+            write_export(session, sys.stdout)
+            warn_if(record_anchor(session, ANCHOR_EXPORT, where=where))
         return EXIT_OK
     path = Path(args.file)
     try:
-        write_atomically(path, text)
+        _export_to_file(db, path, where)
     except OSError as exc:
         raise Failure(EXIT_INVALID, f"{path}: cannot write the file ({exc.strerror})") from None
     print(f"Exported to {path}.", file=sys.stderr)
     return EXIT_OK
+
+
+def _export_to_file(db: Database, path: Path, where: str) -> None:
+    """Write the export into a new file beside `path` as it is read, then put it in place
+    whole: `path` is never left half-written. A path that is not a regular file (a pipe,
+    /dev/stdout) is written to directly."""
+    if path.exists() and not path.is_file():
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a folder", str(path))
+        with db.read() as session:
+            with _disk_full_named(path), path.open("w", encoding="utf-8", newline="\n") as out:
+                write_export(session, out)
+            warn_if(record_anchor(session, ANCHOR_EXPORT, where=where))
+        return
+    with temporary_beside(path.parent, f".{path.name}.") as tmp:
+        with db.read() as session:
+            with _disk_full_named(path), tmp.open("w", encoding="utf-8", newline="\n") as out:
+                write_export(session, out)
+            warn_if(record_anchor(session, ANCHOR_EXPORT, where=where))
+        with _disk_full_named(path):
+            move_into_place(tmp, path)
+
+
+@contextmanager
+def _disk_full_named(path: Path) -> Iterator[None]:
+    """Running out of space while writing the export is DiskFull(path), told as such."""
+    try:
+        yield
+    except DiskFull:
+        raise
+    except OSError as exc:
+        if exc.errno in DISK_FULL_ERRNOS:
+            raise DiskFull(path, exc.errno) from exc
+        raise

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
+import sys
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from exodesk.dates import iso_day
+from exodesk.jsonindent import write_array
 
 
 def _iso_day(text: str) -> dt.date:
@@ -53,5 +55,7 @@ def today(args: argparse.Namespace) -> dt.date:
     return day or dt.date.today()
 
 
-def print_json(rows: list[dict[str, Any]]) -> None:
-    print(json.dumps(rows, indent=2, ensure_ascii=False))
+def print_json(rows: Iterable[Mapping[str, Any]]) -> None:
+    """One JSON array (as json.dumps(indent=2, ensure_ascii=False) lays it out), written
+    row by row as `rows` yields them."""
+    write_array(sys.stdout, rows)

@@ -7,18 +7,19 @@ import argparse
 from exodesk.cli.failures import EXIT_OK
 from exodesk.cli.options import print_json, today
 from exodesk.db import Database
-from exodesk.services.stock.on_hand import expiry_note, stock_on_hand
+from exodesk.services.stock.on_hand import expiry_note, iter_stock_on_hand, stock_on_hand
 from exodesk.services.treatments.trace import trace_lot
 from exodesk.textable import format_table
 
 
 def run_stock(db: Database, args: argparse.Namespace) -> int:
     day = today(args)
+    if args.json:
+        with db.read() as session:
+            print_json(r.as_json() for r in iter_stock_on_hand(session))
+        return EXIT_OK
     with db.read() as session:
         rows = stock_on_hand(session)
-    if args.json:
-        print_json([r.as_json() for r in rows])
-        return EXIT_OK
     print(f"{len(rows)} lot(s), {sum(r.on_hand for r in rows)} vial(s) on hand as of {day}")
     if rows:
         print()

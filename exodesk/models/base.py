@@ -37,12 +37,20 @@ class EnumText(TypeDecorator[E]):
     def __init__(self, enum_cls: type[E]) -> None:
         super().__init__()
         self.enum_cls = enum_cls
+        # Each stored value's member, looked up directly (calling the enum class is slow
+        # when a million rows are read); an unknown value still fails as the call does.
+        self._members: dict[str, E] = {m.value: m for m in enum_cls}
 
     def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
         return None if value is None else self.enum_cls(value).value
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
-        return None if value is None else self.enum_cls(value)
+        if value is None:
+            return None
+        try:
+            return self._members[value]
+        except KeyError:
+            return self.enum_cls(value)
 
 
 class Voidable:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from exodesk.models import (
@@ -31,9 +31,11 @@ from exodesk.models import (
     document_product,
 )
 from exodesk.models.vocabulary import phrase
+from exodesk.services.compliance.touched import Touched
 from exodesk.services.register.bodies import named_body_number, registered_numbers
 from exodesk.services.register.shipped import shipped_register
-from exodesk.services.stock.on_hand import on_hand_by_lot
+from exodesk.services.stock.on_hand import on_hand_totals
+from exodesk.services.stored_rows import stored_rows
 from exodesk.settings import CERTIFICATE_EXPIRING_DAYS, LOT_EXPIRING_DAYS
 
 RULES: dict[str, Severity] = {
@@ -204,14 +206,18 @@ class Flag:
         return self.overridden is None
 
     def as_json(self) -> dict[str, Any]:
-        row = asdict(self)
-        row["severity"] = self.severity.value
-        row["overridden"] = (
-            None
-            if self.overridden is None
-            else {"by": self.overridden.by, "reason": self.overridden.reason}
-        )
-        return row
+        overridden = self.overridden
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "product": self.product,
+            "lot": self.lot,
+            "treatment": self.treatment,
+            "message": self.message,
+            "overridden": (
+                None if overridden is None else {"by": overridden.by, "reason": overridden.reason}
+            ),
+        }
 
 
 def open_flags(flags: Iterable[Flag]) -> list[Flag]:
@@ -232,6 +238,20 @@ def load_snapshot(
 ) -> Snapshot:
     """The facts of the whole database, or with `product_id` only those about that product:
     it, the documents covering it, its lots and their treatments."""
+    return _load(session, with_treatments=with_treatments, product_id=product_id)
+
+
+def _load(
+    session: Session,
+    *,
+    with_treatments: bool = True,
+    product_id: int | None = None,
+    of_lots: Collection[int] | None = None,
+    product_documents: bool = True,
+) -> Snapshot:
+    """`load_snapshot`; with `of_lots`, every product but only these lots (and their
+    treatments), with the certificates of analysis of these lots and, when
+    `product_documents`, the documents about products (all but certificates of analysis)."""
     clinic = session.execute(
         select(Clinic.market, Clinic.certificate_warning_days, Clinic.lot_warning_days)
         .order_by(Clinic.id)
@@ -252,7 +272,16 @@ def load_snapshot(
         Document.issuer,
     )
     lot_ids: list[int] | None = None
-    if product_id is not None:
+    if of_lots is not None:
+        lot_ids = list(of_lots)
+        coa = Document.kind == DocumentKind.CERTIFICATE_OF_ANALYSIS
+        of_these = coa & Document.lot_id.in_(lot_ids)
+        wanted = (~coa | of_these) if product_documents else of_these
+        document_query = document_query.where(wanted)
+        cover_query = cover_query.where(
+            document_product.c.document_id.in_(select(Document.id).where(wanted))
+        )
+    elif product_id is not None:
         product_query = product_query.where(Product.id == product_id)
         cover_query = cover_query.where(document_product.c.product_id == product_id)
         document_query = document_query.where(
@@ -295,30 +324,16 @@ def load_snapshot(
             session.execute(document_query)
         )
     ]
-    totals = on_hand_by_lot(lot_ids)
+    totals = on_hand_totals(session, lot_ids)
     # Void records count nowhere: void lots and treatments raise no flag, and a void status
     # change is no part of a lot's status history.
     change_query = select(Movement.lot_id, Movement.date, Movement.status).where(
         Movement.kind == MovementKind.STATUS_CHANGE, Movement.void_on.is_(None)
     )
-    lot_query = (
-        select(Lot.id, Lot.product_id, Lot.code, Lot.expiry, Lot.initial_status, totals.c.on_hand)
-        .outerjoin(totals, totals.c.lot_id == Lot.id)
-        .where(Lot.void_on.is_(None))
+    lot_query = select(Lot.id, Lot.product_id, Lot.code, Lot.expiry, Lot.initial_status).where(
+        Lot.void_on.is_(None)
     )
-    treatment_query = select(
-        Treatment.ref,
-        Treatment.date,
-        Treatment.lot_id,
-        Treatment.route,
-        Treatment.zone,
-        Treatment.override_by,
-        Treatment.override_reason,
-        Treatment.override_rules,
-        Treatment.recorded_at,
-        Treatment.time,
-        Treatment.reconstituted,
-    ).where(Treatment.void_on.is_(None))
+    treatment_query = _treatment_query()
     if lot_ids is not None:
         change_query = change_query.where(Movement.lot_id.in_(lot_ids))
         lot_query = lot_query.where(Lot.id.in_(lot_ids))
@@ -329,8 +344,10 @@ def load_snapshot(
         if status is not None:
             changes[lot_id].append((day, status))
     lots = [
-        LotFacts(lot_id, of_product, code, expiry, on_hand or 0, status, tuple(changes[lot_id]))
-        for lot_id, of_product, code, expiry, status, on_hand in session.execute(lot_query)
+        LotFacts(
+            lot_id, of_product, code, expiry, totals.get(lot_id, 0), status, tuple(changes[lot_id])
+        )
+        for lot_id, of_product, code, expiry, status in session.execute(lot_query)
     ]
     treatments = (
         [_treatment_facts(*row) for row in session.execute(treatment_query)]
@@ -348,6 +365,23 @@ def load_snapshot(
         registered_numbers(session),
         shipped_register().as_of,
     )
+
+
+def _treatment_query() -> Select[*tuple[Any, ...]]:
+    """The columns of `_treatment_facts`, of every treatment that is not void."""
+    return select(
+        Treatment.ref,
+        Treatment.date,
+        Treatment.lot_id,
+        Treatment.route,
+        Treatment.zone,
+        Treatment.override_by,
+        Treatment.override_reason,
+        Treatment.override_rules,
+        Treatment.recorded_at,
+        Treatment.time,
+        Treatment.reconstituted,
+    ).where(Treatment.void_on.is_(None))
 
 
 def _treatment_facts(
@@ -382,7 +416,70 @@ def _treatment_facts(
 
 
 def check(session: Session, today: dt.date) -> list[Flag]:
-    return evaluate(load_snapshot(session), today)
+    """Every flag of the whole database as of `today`, most severe first: the same as
+    `evaluate(load_snapshot(session), today)`, with the treatments read as a stream and
+    only those that can raise a flag turned into facts."""
+    snapshot = load_snapshot(session, with_treatments=False)
+    flags = _unsorted_flags(snapshot, today)
+    flags += streamed_treatment_flags(session, snapshot)
+    return sort_flags(flags)
+
+
+_FACTS_AT_ONCE = 500  # treatments whose facts are read in one query
+
+
+def streamed_treatment_flags(
+    session: Session, snapshot: Snapshot, *where: ColumnElement[bool]
+) -> list[Flag]:
+    """The flags of the treatments that are not void (and meet `where`), whose lots and
+    products `snapshot` holds. A treatment of a lot that was never anything but released,
+    used by an intended route, not periorbitally where that is not approved, on or before
+    the lot's expiry and with no reconstitution window to keep, raises nothing: such rows
+    (most of them) are screened as stored, and only the others' facts are read."""
+    products = {p.id: p for p in snapshot.products}
+    screens: dict[int, tuple[frozenset[str], bool, str, bool, bool]] = {}
+    for lot in snapshot.lots:
+        p = products[lot.product_id]
+        released = lot.initial_status is LotStatus.RELEASED and all(
+            status is LotStatus.RELEASED for _, status in lot.status_changes
+        )
+        screens[lot.id] = (
+            p.intended_routes,
+            p.periorbital_approved,
+            lot.expiry.isoformat(),
+            released,
+            p.reconstitution_hours is None,
+        )
+    screen = select(
+        Treatment.id,
+        Treatment.lot_id,
+        Treatment.date,
+        Treatment.route,
+        Treatment.zone,
+        Treatment.reconstituted,
+    ).where(Treatment.void_on.is_(None), *where)
+    periorbital = Zone.PERIORBITAL.value
+    suspects: list[int] = []
+    for treatment_id, lot_id, day, route, zone, reconstituted in stored_rows(session, screen):
+        routes, periorbital_ok, expiry, released, untimed = screens[lot_id]
+        if (
+            not released
+            or route not in routes
+            or (zone == periorbital and not periorbital_ok)
+            or day.__class__ is not str
+            or len(day) != 10  # an ISO day compares as text as it does as a date
+            or day > expiry
+            or (reconstituted is not None and not untimed)
+        ):
+            suspects.append(treatment_id)
+    lots = {lot.id: lot for lot in snapshot.lots}
+    flags: list[Flag] = []
+    for start in range(0, len(suspects), _FACTS_AT_ONCE):
+        chosen = suspects[start : start + _FACTS_AT_ONCE]
+        for row in session.execute(_treatment_query().where(Treatment.id.in_(chosen))):
+            lot = lots[row.lot_id]
+            flags += treatment_flags(_treatment_facts(*row), lot, products[lot.product_id])
+    return flags
 
 
 def flags_for_use(snapshot: Snapshot, treatment: TreatmentFacts, today: dt.date) -> list[Flag]:
@@ -395,11 +492,52 @@ def flags_for_use(snapshot: Snapshot, treatment: TreatmentFacts, today: dt.date)
     )
 
 
+def recheck(
+    session: Session, today: dt.date, previous: list[Flag], touched: Touched | None
+) -> list[Flag]:
+    """The flags as `check` gives them now, from `previous` (those of `check` before a write)
+    and what the write `touched`: only the flags of the touched lots, of their treatments
+    and, when a document changed, of the products are worked out again and spliced in. With
+    nothing known of the write (`touched` None or unknown), the full check."""
+    if touched is None or touched.unknown:
+        return check(session, today)
+    if not touched.anything:
+        return list(previous)
+    snapshot = _load(session, of_lots=touched.lot_ids, product_documents=touched.documents)
+    products = {p.id: p for p in snapshot.products}
+    names = {p.id: p.name for p in snapshot.products}
+    # The lots' old flags go by (product, lot): a touched lot that is void now is gone too.
+    lot_keys = {
+        (names[product_id], code)
+        for product_id, code in session.execute(
+            select(Lot.product_id, Lot.code).where(Lot.id.in_(list(touched.lot_ids)))
+        )
+    }
+    kept = [
+        f
+        for f in previous
+        if not (f.lot is None and touched.documents) and (f.product, f.lot) not in lot_keys
+    ]
+    if touched.documents:
+        flags = _unsorted_flags(snapshot, today)
+    else:
+        flags = _unsorted_flags(replace(snapshot, products=[]), today, products)
+    return sort_flags(kept + flags)
+
+
 # -- evaluation --------------------------------------------------------------------------
 
 
 def evaluate(snapshot: Snapshot, today: dt.date) -> list[Flag]:
     """Every flag raised by the facts as of `today`, most severe first."""
+    return sort_flags(_unsorted_flags(snapshot, today))
+
+
+def _unsorted_flags(
+    snapshot: Snapshot, today: dt.date, products: dict[int, ProductFacts] | None = None
+) -> list[Flag]:
+    """The flags of the snapshot, unsorted; with `products`, the products the lots are of
+    (when the snapshot's own products are not to be flagged)."""
     docs: dict[int, dict[DocumentKind, list[DocumentFacts]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -409,7 +547,8 @@ def evaluate(snapshot: Snapshot, today: dt.date) -> list[Flag]:
             docs[product_id][doc.kind].append(doc)
         if doc.kind is DocumentKind.CERTIFICATE_OF_ANALYSIS and doc.lot_id is not None:
             coa_lots.add(doc.lot_id)
-    products = {p.id: p for p in snapshot.products}
+    if products is None:
+        products = {p.id: p for p in snapshot.products}
     lots = {lot.id: lot for lot in snapshot.lots}
     flags: list[Flag] = []
     for product in snapshot.products:
@@ -428,7 +567,7 @@ def evaluate(snapshot: Snapshot, today: dt.date) -> list[Flag]:
     for treatment in snapshot.treatments:
         lot = lots[treatment.lot_id]
         flags += treatment_flags(treatment, lot, products[lot.product_id])
-    return sort_flags(flags)
+    return flags
 
 
 def sort_flags(flags: Iterable[Flag]) -> list[Flag]:

@@ -3,14 +3,17 @@ empty database and export again gives an identical file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Iterator
+from json.encoder import encode_basestring
+from typing import Any, TextIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from exodesk.jsonindent import array_chunks
 from exodesk.models import (
     Clinic,
     Document,
@@ -134,35 +137,90 @@ def lot_records(session: Session) -> list[Rec]:
 
 
 def treatment_records(session: Session, refs: Collection[str] | None = None) -> list[Rec]:
+    return list(iter_treatment_records(session, refs))
+
+
+def iter_treatment_records(session: Session, refs: Collection[str] | None = None) -> Iterator[Rec]:
+    """The treatments (or those with these refs) as the file's records, by date and ref,
+    read as a stream of columns (not as ORM objects)."""
     query = (
-        select(Treatment, Product.name, Lot.code)
+        select(
+            Treatment.ref,
+            Treatment.date,
+            Product.name,
+            Lot.code,
+            Treatment.patient,
+            Treatment.practitioner,
+            Treatment.route,
+            Treatment.zone,
+            Treatment.vials,
+            Treatment.time,
+            Treatment.reconstituted,
+            Treatment.override_reason,
+            Treatment.override_rules,
+            Treatment.override_by,
+            Treatment.recorded_by,
+            Treatment.void_on,
+            Treatment.void_by,
+            Treatment.void_reason,
+        )
         .join(Lot, Lot.id == Treatment.lot_id)
         .join(Product, Product.id == Lot.product_id)
         .order_by(Treatment.date, Treatment.ref)
     )
     if refs is not None:
         query = query.where(Treatment.ref.in_(refs))
-    rows = session.execute(query)
-    return [
-        {
-            "ref": t.ref,
-            "date": t.date.isoformat(),
+    for (
+        ref,
+        date,
+        product,
+        lot,
+        patient,
+        practitioner,
+        route,
+        zone,
+        vials,
+        time,
+        reconstituted,
+        override_reason,
+        override_rules,
+        override_by,
+        recorded_by,
+        void_on,
+        void_by,
+        void_reason,
+    ) in session.connection().execute(query):
+        yield {
+            "ref": ref,
+            "date": date.isoformat(),
             "product": product,
             "lot": lot,
-            "patient": t.patient,
-            "practitioner": t.practitioner,
-            "route": t.route.value,
-            "zone": t.zone.value if t.zone is not None else None,
-            "vials": t.vials,
-            "time": t.time.strftime("%H:%M") if t.time is not None else None,
+            "patient": patient,
+            "practitioner": practitioner,
+            "route": route.value,
+            "zone": zone.value if zone is not None else None,
+            "vials": vials,
+            "time": time.strftime("%H:%M") if time is not None else None,
             "reconstituted": (
-                t.reconstituted.strftime("%Y-%m-%dT%H:%M") if t.reconstituted is not None else None
+                reconstituted.strftime("%Y-%m-%dT%H:%M") if reconstituted is not None else None
             ),
-            "override": override_record(t),
-            "void": void_record(t),
+            "override": (
+                None
+                if override_reason is None or not override_rules
+                else {
+                    "by": override_by or recorded_by or practitioner,
+                    "reason": override_reason,
+                    "rules": list(override_rules),
+                }
+            ),
+            "void": _void(void_on, void_by, void_reason),
         }
-        for t, product, lot in rows
-    ]
+
+
+def _void(on: dt.date | None, by: str | None, reason: str | None) -> Rec | None:
+    if on is None:
+        return None
+    return {"on": on.isoformat(), "by": by or "unknown", "reason": reason or "entered in error"}
 
 
 def override_record(t: Treatment) -> Rec | None:
@@ -178,8 +236,26 @@ def override_record(t: Treatment) -> Rec | None:
 
 
 def movement_records(session: Session, refs: Collection[str] | None = None) -> list[Rec]:
+    return list(iter_movement_records(session, refs))
+
+
+def iter_movement_records(session: Session, refs: Collection[str] | None = None) -> Iterator[Rec]:
+    """The file's movements (or those with these refs), by date and ref, as a stream."""
     query = (
-        select(Movement, Product.name, Lot.code, Location.name)
+        select(
+            Movement.ref,
+            Movement.date,
+            Product.name,
+            Lot.code,
+            Movement.kind,
+            Movement.quantity,
+            Movement.reason,
+            Movement.status,
+            Location.name,
+            Movement.void_on,
+            Movement.void_by,
+            Movement.void_reason,
+        )
         .join(Lot, Lot.id == Movement.lot_id)
         .join(Product, Product.id == Lot.product_id)
         .outerjoin(Location, Location.id == Movement.location_id)
@@ -188,22 +264,32 @@ def movement_records(session: Session, refs: Collection[str] | None = None) -> l
     )
     if refs is not None:
         query = query.where(Movement.ref.in_(refs))
-    rows = session.execute(query)
-    return [
-        {
-            "ref": m.ref,
-            "date": m.date.isoformat(),
+    for (
+        ref,
+        date,
+        product,
+        lot,
+        kind,
+        quantity,
+        reason,
+        status,
+        location,
+        void_on,
+        void_by,
+        void_reason,
+    ) in session.connection().execute(query):
+        yield {
+            "ref": ref,
+            "date": date.isoformat(),
             "product": product,
             "lot": lot,
-            "kind": m.kind.value,
-            "quantity": m.quantity,
-            "reason": m.reason,
-            "status": m.status.value if m.status is not None else None,
+            "kind": kind.value,
+            "quantity": quantity,
+            "reason": reason,
+            "status": status.value if status is not None else None,
             "location": location,
-            "void": void_record(m),
+            "void": _void(void_on, void_by, void_reason),
         }
-        for m, product, lot, location in rows
-    ]
 
 
 def export_document(session: Session) -> Rec:
@@ -222,3 +308,27 @@ def export_document(session: Session) -> Rec:
 
 def dumps(document: Rec) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_export(session: Session, out: TextIO) -> None:
+    """The text `dumps(export_document(session))` gives, written section by section and
+    record by record as it is read, so the whole document is never held."""
+    sections: list[tuple[str, Any]] = [
+        ("clinic", clinic_record(session)),
+        ("locations", location_records(session)),
+        ("products", product_records(session)),
+        ("documents", document_records(session)),
+        ("lots", lot_records(session)),
+        ("treatments", iter_treatment_records(session)),
+        ("movements", iter_movement_records(session)),
+        ("bodies", clinic_body_records(session)),
+    ]
+    out.write("{\n  " + encode_basestring("format") + ": " + encode_basestring(FORMAT))
+    for key, value in sections:
+        out.write(",\n  " + encode_basestring(key) + ": ")
+        if value is None or isinstance(value, dict):
+            out.write(json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+            continue
+        for chunk in array_chunks(value, level=1):
+            out.write(chunk)
+    out.write("\n}\n")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from exodesk.models import Location, Lot, LotStatus, Movement, MovementKind, Product
@@ -24,10 +24,14 @@ class StockRow:
     on_hand: int
 
     def as_json(self) -> dict[str, Any]:
-        row = asdict(self)
-        row["expiry"] = self.expiry.isoformat()
-        row["status"] = self.status.value
-        return row
+        return {
+            "product": self.product,
+            "lot": self.lot,
+            "expiry": self.expiry.isoformat(),
+            "location": self.location,
+            "status": self.status.value,
+            "on_hand": self.on_hand,
+        }
 
 
 def _latest(kind: MovementKind, column: Any) -> Any:
@@ -49,6 +53,18 @@ def on_hand_by_lot(lot_ids: Sequence[int] | None = None) -> Any:
     if lot_ids is not None:
         query = query.where(Movement.lot_id.in_(lot_ids))
     return query.group_by(Movement.lot_id).subquery()
+
+
+def on_hand_totals(session: Session, lot_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """Each lot's stock on hand (lots with no movement that counts are left out)."""
+    if lot_ids is not None:
+        totals = on_hand_by_lot(lot_ids)
+        return {lot_id: int(on_hand) for lot_id, on_hand in session.execute(select(totals))}
+    # Grouped by `lot_id + 0`, not `lot_id`, so that SQLite reads the table straight through
+    # rather than row by row in the order of the lot index: about twice as fast for them all.
+    lot = (Movement.lot_id + literal_column("0")).label("lot_id")
+    query = select(lot, func.sum(Movement.quantity)).where(Movement.void_on.is_(None)).group_by(lot)
+    return {lot_id: int(on_hand) for lot_id, on_hand in session.execute(query)}
 
 
 def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
@@ -91,15 +107,19 @@ def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
 
 def stock_on_hand(session: Session, *, include_empty: bool = False) -> list[StockRow]:
     """Lots with stock on hand (or every lot that is not void), soonest expiry first."""
+    return list(iter_stock_on_hand(session, include_empty=include_empty))
+
+
+def iter_stock_on_hand(session: Session, *, include_empty: bool = False) -> Iterator[StockRow]:
+    """The rows of `stock_on_hand`, one after another as they are read."""
     query = stock_query()
     query = query.where(Lot.void_on.is_(None))
     if not include_empty:
         query = query.where(func.coalesce(query.selected_columns.on_hand, 0) > 0)
     query = query.order_by(Lot.expiry, Product.name, Lot.code)
-    return [
-        StockRow(r.product, r.lot, r.expiry, r.location, LotStatus(r.status), r.on_hand)
-        for r in session.execute(query)
-    ]
+    statuses = {s.value: s for s in LotStatus}
+    for product, lot, expiry, location, status, on_hand, _ in session.connection().execute(query):
+        yield StockRow(product, lot, expiry, location, statuses[status], on_hand)
 
 
 def expiry_note(expiry: dt.date, today: dt.date) -> str:

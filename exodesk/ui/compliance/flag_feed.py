@@ -3,18 +3,23 @@ handed to everyone who shows them (Flags view, Dashboard, the window's status ba
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from exodesk.services.compliance import rules
+from exodesk.services.compliance.touched import Touched
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.shell.operations import take_touched
 
 
 class FlagFeed(QObject):
     """`ready(flags)` each time the flags are computed, `failed(message)` when they could
-    not be; `flags` is the latest list (None before the first)."""
+    not be; `flags` is the latest list (None before the first). After a write made through
+    the operation runner, only the flags of what it touched are worked out again
+    (`rules.recheck`); otherwise, and whenever that is not known, the full check."""
 
     ready = Signal(object)
     failed = Signal(str)
@@ -25,21 +30,43 @@ class FlagFeed(QObject):
         self.flags: list[rules.Flag] | None = None
         self.computing = False
         self._runner = BackgroundRunner(self)
+        self._flags_day: dt.date | None = None  # the day `flags` were worked out for
+        # What the window's writes touched since `flags` (None: something not known)
+        self._since: Touched | None = Touched()
 
     def recompute(self) -> None:
         db, today = self.ctx.db, self.ctx.today()
+        touches = take_touched(db)
+        if not touches:
+            self._since = None  # asked without a write of ours (a refresh): check in full
+        for touched in touches:
+            self._since = _joined(self._since, touched)
+        previous, since = self.flags, self._since
+        if previous is None or today != self._flags_day:
+            since = None
 
         def work() -> list[rules.Flag]:
             with db.read() as session:
-                return rules.check(session, today)
+                if previous is None or since is None:
+                    return rules.check(session, today)
+                return rules.recheck(session, today, previous, since)
 
         self.computing = True
-        self._runner.start("flags", work, self._done)
+        self._runner.start("flags", lambda: (today, work()), self._done)
 
     def _done(self, result: Any) -> None:
         self.computing = False
         if isinstance(result, Exception):
+            self._since = None  # the next one checks in full
             self.failed.emit(str(result))
             return
-        self.flags = result
-        self.ready.emit(result)
+        self._flags_day, flags = result
+        self._since = Touched()
+        self.flags = flags
+        self.ready.emit(flags)
+
+
+def _joined(before: Touched | None, touched: Touched) -> Touched | None:
+    if before is None or touched.unknown:
+        return None
+    return Touched(before.lot_ids | touched.lot_ids, before.documents or touched.documents)

@@ -9,6 +9,8 @@ unexpected still reaches the GUI's error hook."""
 from __future__ import annotations
 
 import sys
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -18,6 +20,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from exodesk.db import Database, explain_database_error
+from exodesk.services.compliance.touched import Touched, TouchWatch
 from exodesk.services.errors import ExoDeskError
 from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.shell.changes import Changes
@@ -97,15 +100,43 @@ def write_or_refuse(target: WriteTarget, call: Call[T], changes: Changes) -> T:
 
 def _written(target: WriteTarget, call: Call[T]) -> T:
     """`call`'s result, run in one `db.write()`; an expected failure raised as the refusal the
-    window shows (a bug is raised as it is)."""
+    window shows (a bug is raised as it is). What the write touched is kept for the flags
+    (`take_touched`) once it is committed."""
     try:
         with target.db.write() as session:
-            return call(session)
+            watch = TouchWatch(session)
+            try:
+                result = call(session)
+            finally:
+                touched = watch.stop()
     except Exception as exc:
         refused = refusal(exc)
         if refused is None or refused is exc:
             raise
         raise refused from exc
+    if touched.anything:
+        with _touched_lock:
+            _, found = _touched.setdefault(id(target.db), (weakref.ref(target.db), []))
+            found.append(touched)
+    return result
+
+
+# What each database's committed writes touched, since the flags last took it (by the
+# database's identity: a Database compares by value and cannot be a dictionary key).
+_touched: dict[int, tuple[weakref.ref[Database], list[Touched]]] = {}
+_touched_lock = threading.Lock()
+
+
+def take_touched(db: Database) -> list[Touched]:
+    """What the window's writes to `db` touched since the last call (oldest first)."""
+    with _touched_lock:
+        for key, (ref, _) in list(_touched.items()):
+            if ref() is None:
+                del _touched[key]
+        ref_found = _touched.pop(id(db), None)
+    if ref_found is None or ref_found[0]() is not db:
+        return []
+    return ref_found[1]
 
 
 def run_write(

@@ -68,7 +68,9 @@ def test_check_runs_a_fixed_number_of_queries_whatever_the_data(demo: Database) 
         event.remove(demo.engine, "before_cursor_execute", count)
     assert len(flags) > 20
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) <= 8
+    # The snapshot's queries and one scan of the treatments, then the facts of the few
+    # treatments that can raise a flag, 500 to a query: never one query per record.
+    assert len(selects) <= 9
 
 
 @pytest.mark.parametrize(
