@@ -19,6 +19,7 @@ from exodesk.models.enums import (
     Zone,
 )
 from exodesk.models.facts import ACCOUNTS_SINCE, DATABASE_ID, DatabaseFact
+from exodesk.models.imports import ImportedFile
 from exodesk.models.people import AuditEvent, User
 from exodesk.models.stock import Lot, Movement, OpenVial, Treatment
 
@@ -34,6 +35,7 @@ __all__ = [
     "DocumentKind",
     "DocumentStatus",
     "Form",
+    "ImportedFile",
     "Location",
     "Lot",
     "LotStatus",

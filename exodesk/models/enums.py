@@ -160,6 +160,7 @@ class RecordKind(StrEnum):
     DATABASE = "database"
     BODY = "body"  # a row of the clinic's register of notified bodies
     OPEN_VIAL = "open_vial"  # a vial reconstituted, then used or discarded
+    IMPORT = "import"  # an interchange file imported: one event for all its records
 
 
 class FileState(StrEnum):

@@ -261,6 +261,7 @@ VOCABULARIES: dict[type[StrEnum], Mapping[StrEnum, Words]] = {
         RecordKind.DATABASE: Words("Database"),
         RecordKind.BODY: Words("Notified body"),
         RecordKind.OPEN_VIAL: Words("Open vial"),
+        RecordKind.IMPORT: Words("Imported file"),
     },
     FileState: {
         FileState.NONE: Words(

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from exodesk.models import Location, Lot, Movement, Product, Treatment, User
 from exodesk.services.audit.guards import GUARD_FIELD, GUARD_RECORD
+from exodesk.services.audit.imports import IMPORT_RECORD, import_facts
+from exodesk.services.interchange.json_input import NotPlain
+from exodesk.services.interchange.schema import stream_records
 
 SHOWN_PER_KIND = 20  # findings of one kind shown before "… and N more"
 # Movements recorded before movement events were written: the lot event that stood for them.
@@ -151,16 +154,24 @@ class _Pending:
     events: list[tuple[_Lot, str, str | None, str | None, int, str]] = field(default_factory=list)
 
 
-class Replay:
-    """Feed every event in order (`feed`), then `compare` with the tables."""
+# The file an import event names by its SHA-256: its bytes, or why it cannot be had
+FileReader = Callable[[str], bytes | str]
+REPLAYED_KINDS = ("lots", "treatments", "movements")  # what an import event's file rebuilds
 
-    def __init__(self) -> None:
+
+class Replay:
+    """Feed every event in order (`feed`), then `compare` with the tables. `files` reads the
+    file an import event names (events of one import per record need none)."""
+
+    def __init__(self, files: FileReader | None = None) -> None:
+        self.files = files
         self.lots: dict[str, _Lot] = {}
         self.by_product: dict[str, list[_Lot]] = defaultdict(list)
         self.treatments: dict[str, _Entry] = {}
         self.movements: dict[str, _Entry] = {}
         self.accounts: dict[str, _Account] = {}
         self.guard_events: list[Finding] = []
+        self.import_findings: list[Finding] = []
         self.order = 0
         self.pending = _Pending()
 
@@ -199,16 +210,11 @@ class Replay:
         if record == "lot":
             self._lot_event(event, action, name)
         elif record == "treatment" and name is None and action == "create":
-            rec = _record(event["new"])
-            lot = self._lot(str(rec.get("product")), str(rec.get("lot")))
-            vials = rec.get("vials")
-            entry = _Entry(lot, vials if isinstance(vials, int) else 0)
-            self.treatments[event["record_key"]] = entry
-            lot.used += entry.quantity
-            if rec.get("void"):  # imported void: kept, counted nowhere
-                self._void_event("treatment", event["record_key"])
+            self._treatment_created(event["record_key"], _record(event["new"]))
         elif record == "movement" and name is None and action == "create":
-            self._movement_event(event)
+            self._movement_created(event["record_key"], _record(event["new"]))
+        elif record == IMPORT_RECORD and action == "create":
+            self._import_event(event)
         elif record in ("treatment", "movement") and name == "void" and action == "update":
             self._void_event(record, event["record_key"])
         elif record in ("treatment", "movement") and action == "delete":
@@ -239,18 +245,79 @@ class Replay:
                 )
             )
 
+    def _treatment_created(self, key: str, rec: dict[str, Any]) -> None:
+        lot = self._lot(str(rec.get("product")), str(rec.get("lot")))
+        vials = rec.get("vials")
+        entry = _Entry(lot, vials if isinstance(vials, int) else 0)
+        self.treatments[key] = entry
+        lot.used += entry.quantity
+        if rec.get("void"):  # imported void: kept, counted nowhere
+            self._void_event("treatment", key)
+
+    def _lot_created(self, rec: dict[str, Any]) -> None:
+        lot = self._lot(str(rec.get("product")), str(rec.get("lot")))
+        lot.created = True
+        lot.expiry = rec.get("expiry")
+        lot.status = rec.get("status") or "released"
+        lot.location = rec.get("location")
+        quantity = rec.get("quantity")
+        lot.received += quantity if isinstance(quantity, int) else 0
+        if rec.get("void"):  # imported void: its receipt counts nowhere
+            lot.void, lot.received = True, 0
+
+    def _import_event(self, event: dict[str, Any]) -> None:
+        """One event for a whole import: the records it wrote are those of the stored file
+        whose key the trail did not hold yet (an import skips the records already stored)."""
+        facts = import_facts(event["new"])
+        sha = str(facts.get("sha256"))
+        at = event["at"]
+        when = at.isoformat(sep=" ", timespec="minutes") if isinstance(at, dt.datetime) else at
+        where = f"the file {facts.get('file')} imported on {when} UTC (event {event['id']})"
+        raw = self.files(sha) if self.files is not None else "could not be read"
+        if isinstance(raw, str):
+            self.import_findings.append(
+                Finding(f"{where} {raw}: the records it imported cannot be checked")
+            )
+            return
+        added: Counter[str] = Counter()
+        try:
+            for section, rec in stream_records(raw.decode("utf-8")):
+                if rec is None or section not in REPLAYED_KINDS:
+                    continue
+                if section == "lots":
+                    known = self.lots.get(f"{rec['product']} / {rec['lot']}")
+                    if known is None or not known.created:
+                        self._lot_created(rec)
+                        added[section] += 1
+                    continue
+                entries = self.treatments if section == "treatments" else self.movements
+                already = entries.get(rec["ref"])
+                if already is not None and already.present:
+                    continue
+                added[section] += 1
+                if section == "treatments":
+                    self._treatment_created(rec["ref"], rec)
+                else:
+                    self._movement_created(rec["ref"], rec)
+        except (NotPlain, UnicodeDecodeError):
+            self.import_findings.append(
+                Finding(f"{where} is not a valid interchange file: its records cannot be checked")
+            )
+            return
+        said = facts.get("added")
+        said = said if isinstance(said, dict) else {}
+        for section in REPLAYED_KINDS:
+            if said.get(section, 0) != added[section]:
+                self.import_findings.append(
+                    Finding(
+                        f"{where} added {said.get(section, 0)} {section} by its audit event, "
+                        f"but replaying the file gives {added[section]}"
+                    )
+                )
+
     def _lot_event(self, event: dict[str, Any], action: str, name: str | None) -> None:
         if action == "create":
-            rec = _record(event["new"])
-            lot = self._lot(str(rec.get("product")), str(rec.get("lot")))
-            lot.created = True
-            lot.expiry = rec.get("expiry")
-            lot.status = rec.get("status") or "released"
-            lot.location = rec.get("location")
-            quantity = rec.get("quantity")
-            lot.received += quantity if isinstance(quantity, int) else 0
-            if rec.get("void"):  # imported void: its receipt counts nowhere
-                lot.void, lot.received = True, 0
+            self._lot_created(_record(event["new"]))
             return
         lot = self._lot_by_key(event["record_key"])
         if action == "delete":
@@ -272,13 +339,12 @@ class Replay:
             day = at.date().isoformat() if isinstance(at, dt.datetime) else str(at)[:10]
             self.pending.events.append((lot, name, event["old"], event["new"], self.order, day))
 
-    def _movement_event(self, event: dict[str, Any]) -> None:
-        rec = _record(event["new"])
+    def _movement_created(self, key: str, rec: dict[str, Any]) -> None:
         lot = self._lot(str(rec.get("product")), str(rec.get("lot")))
         quantity = rec.get("quantity")
         kind = str(rec.get("kind"))
         entry = _Entry(lot, quantity if isinstance(quantity, int) else 0, kind, order=self.order)
-        self.movements[event["record_key"]] = entry
+        self.movements[key] = entry
         lot.moved += entry.quantity
         day = str(rec.get("date"))
         if kind == "status_change":
@@ -287,7 +353,7 @@ class Replay:
             lot.dated("location", day, self.order, rec.get("location"))
         self.pending.moved.add(id(lot))
         if rec.get("void"):  # imported void: kept, counted nowhere
-            self._void_event("movement", event["record_key"])
+            self._void_event("movement", key)
 
     def _void_event(self, record: str, key: str) -> None:
         """A treatment or movement voided: kept, but it counts no more."""
@@ -343,7 +409,7 @@ class Replay:
         out = _Findings()
         self._compare_stock(session, out)
         self._compare_accounts(session, out)
-        return out.lines()
+        return self.import_findings + out.lines()
 
     def _compare_stock(self, session: Session, out: _Findings) -> None:
         locations = dict(session.execute(select(Location.id, Location.name)).all())

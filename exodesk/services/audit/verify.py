@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from exodesk.models import DATABASE_ID
 from exodesk.services.audit.anchors import compare_anchors, copy_head, read_anchors
 from exodesk.services.audit.guards import missing_guards
+from exodesk.services.audit.imports import stored_file
 from exodesk.services.audit.replay import Finding, Replay
 from exodesk.services.audit.trail import GENESIS, ChainBreak, _events, event_hash
 from exodesk.services.facts import fact
@@ -52,7 +53,7 @@ def verify_trail(
     hashes: dict[int, str] = {}
     breaks: list[ChainBreak] = []
     more_breaks = 0
-    replay = Replay()
+    replay = Replay(files=lambda sha: stored_file(session, sha))
     previous, checked, expected_id, last_id = GENESIS, 0, 1, 0
     for row in _events(session):
         checked += 1

@@ -5,12 +5,14 @@ transaction. A record whose key is already stored must be identical and is skipp
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from exodesk.dates import iso_day
@@ -29,15 +31,22 @@ from exodesk.models import (
 )
 from exodesk.models.enums import FILE_MOVEMENT_KINDS
 from exodesk.services.accounts.users import Permission, require
+from exodesk.services.audit.imports import (
+    file_sha256,
+    import_change,
+    keep_file,
+    records_unchanged_since,
+)
 from exodesk.services.audit.trail import Change, utc_now, write_audit
 from exodesk.services.bulk import insert_returning, insert_rows
 from exodesk.services.errors import InvalidInput, Problem
 from exodesk.services.interchange import export
-from exodesk.services.interchange.json_input import shown
+from exodesk.services.interchange.json_input import NotPlain, shown
 from exodesk.services.interchange.schema import (
+    LIST_SECTIONS,
     InterchangeFile,
-    Record,
     parse_interchange,
+    stream_records,
 )
 from exodesk.services.register.bodies import clinic_body_records
 from exodesk.services.stock.ledger import Entry, first_overdraw
@@ -47,6 +56,16 @@ Rec = dict[str, Any]
 LotKey = tuple[str, str]
 RECEIPT_DATE_UNKNOWN = dt.date.min
 _CHUNK = 500
+_WRITE_CHUNK = 20_000  # records built and written at a time
+# An import adding at most this many records writes an audit event per record, each with the
+# whole record (readable in the Audit view, as ever); a larger one writes one event for the
+# import (the file's SHA-256 and counts) and keeps the file itself (audit/imports.py).
+PER_RECORD_EVENTS_UP_TO = 1000
+# Fields whose values repeat from record to record: held once (the file can be large)
+_UNIQUE_FIELDS = frozenset({"ref", "patient", "number", "sha256", "name"})
+# The order of the summary ("Imported …: 4 locations, 50 products, …")
+SECTIONS = ("locations", "products", "lots", "documents", "treatments", "movements", "bodies")
+assert set(SECTIONS) == set(LIST_SECTIONS)
 
 
 @dataclass(frozen=True)
@@ -59,18 +78,123 @@ class ImportSummary:
         return sum(self.added.values())
 
 
+class _Section:
+    """The records of one section of a file, held compactly (a tuple of values per record,
+    repeated values shared); each is rebuilt as its canonical dict when it is read."""
+
+    def __init__(self) -> None:
+        self.fields: tuple[str, ...] | None = None
+        self.rows: list[tuple[Any, ...]] = []
+        self._shared: dict[Any, Any] = {}
+        self._repeating: list[int] = []
+
+    def add(self, rec: Rec) -> None:
+        if self.fields is None:
+            self.fields = tuple(rec)
+            self._repeating = [j for j, k in enumerate(self.fields) if k not in _UNIQUE_FIELDS]
+        values = list(rec.values())
+        shared = self._shared
+        for j in self._repeating:
+            v = values[j]
+            if v.__class__ is str:
+                values[j] = shared.setdefault(v, v)
+        self.rows.append(tuple(values))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def rec(self, i: int) -> Rec:
+        assert self.fields is not None
+        return dict(zip(self.fields, self.rows[i], strict=True))
+
+    def __iter__(self) -> Iterator[Rec]:
+        fields = self.fields
+        for row in self.rows:
+            yield dict(zip(fields or (), row, strict=True))
+
+    def column(self, name: str) -> Iterator[Any]:
+        if self.fields is None:
+            return iter(())
+        at = self.fields.index(name)
+        return (row[at] for row in self.rows)
+
+
+class _Picked:
+    """Some records of a section (the new ones), in file order: (index in the file, record)."""
+
+    def __init__(self, section: _Section, indices: list[int] | None = None) -> None:
+        self.section = section
+        self.indices = indices if indices is not None else []
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __bool__(self) -> bool:
+        return bool(self.indices)
+
+    def __iter__(self) -> Iterator[tuple[int, Rec]]:
+        rec = self.section.rec
+        for i in self.indices:
+            yield i, rec(i)
+
+    def chunks(self) -> Iterator[list[Rec]]:
+        rec = self.section.rec
+        for start in range(0, len(self.indices), _WRITE_CHUNK):
+            yield [rec(i) for i in self.indices[start : start + _WRITE_CHUNK]]
+
+
+class _File:
+    """A validated file: its clinic and its sections."""
+
+    def __init__(self) -> None:
+        self.clinic: Rec | None = None
+        self.sections: dict[str, _Section] = {name: _Section() for name in SECTIONS}
+
+    @classmethod
+    def streamed(cls, text: str) -> _File:
+        """Read a plainly valid file a record at a time (raises NotPlain otherwise)."""
+        file = cls()
+        for section, rec in stream_records(text):
+            if section == "clinic":
+                file.clinic = rec
+            elif rec is not None:
+                file.sections[section].add(rec)
+        return file
+
+    @classmethod
+    def of(cls, doc: InterchangeFile) -> _File:
+        file = cls()
+        file.clinic = None if doc.clinic is None else doc.clinic.model_dump(mode="json")
+        for name in SECTIONS:
+            for item in getattr(doc, name):
+                file.sections[name].add(item.model_dump(mode="json"))
+        return file
+
+    def __getattr__(self, name: str) -> _Section:
+        sections = self.__dict__.get("sections", {})
+        if name in sections:
+            return sections[name]  # type: ignore[no-any-return]
+        raise AttributeError(name)
+
+
+_EMPTY = _Section()
+
+
 @dataclass
 class _New:
     """What the file adds, section by section: (index in the file, canonical record)."""
 
     clinic: Rec | None = None
-    locations: list[tuple[int, Rec]] = field(default_factory=list)
-    products: list[tuple[int, Rec]] = field(default_factory=list)
-    lots: list[tuple[int, Rec]] = field(default_factory=list)
-    documents: list[tuple[int, Rec]] = field(default_factory=list)
-    treatments: list[tuple[int, Rec]] = field(default_factory=list)
-    movements: list[tuple[int, Rec]] = field(default_factory=list)
-    bodies: list[tuple[int, Rec]] = field(default_factory=list)
+    locations: _Picked = field(default_factory=lambda: _Picked(_EMPTY))
+    products: _Picked = field(default_factory=lambda: _Picked(_EMPTY))
+    lots: _Picked = field(default_factory=lambda: _Picked(_EMPTY))
+    documents: _Picked = field(default_factory=lambda: _Picked(_EMPTY))
+    treatments: _Picked = field(default_factory=lambda: _Picked(_EMPTY))
+    movements: _Picked = field(default_factory=lambda: _Picked(_EMPTY))
+    bodies: _Picked = field(default_factory=lambda: _Picked(_EMPTY))
     # voids in the file for stored records that are not void: section -> key -> void
     voids: dict[str, dict[Hashable, Rec]] = field(default_factory=dict)
 
@@ -78,31 +202,44 @@ class _New:
 def import_bytes(
     session: Session, raw: bytes | str, *, user: str | None, source: str
 ) -> ImportSummary:
+    """Import a file's bytes. A plainly valid file is read a record at a time; anything else
+    is read whole by `parse_interchange`, which names every problem."""
     require(session, user, Permission.IMPORT)
-    return import_document(session, parse_interchange(raw), user=user, source=source)
+    if isinstance(raw, bytes):
+        held = records_unchanged_since(session, file_sha256(raw))
+        if held is not None:  # this very file again, and nothing it wrote changed since
+            added = dict.fromkeys((*SECTIONS, "clinic"), 0)
+            return ImportSummary(added, {s: held.get(s, 0) for s in SECTIONS})
+    try:
+        file = _File.streamed(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except (NotPlain, UnicodeDecodeError):
+        file = _File.of(parse_interchange(raw))
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+    return _import(session, file, data, user=user, source=source)
 
 
 def import_document(
     session: Session, doc: InterchangeFile, *, user: str | None, source: str
 ) -> ImportSummary:
     require(session, user, Permission.IMPORT)
-    planner = _Planner(session, doc)
+    data = json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=1).encode()
+    return _import(session, _File.of(doc), data, user=user, source=source)
+
+
+def _import(
+    session: Session, file: _File, data: bytes, *, user: str | None, source: str
+) -> ImportSummary:
+    planner = _Planner(session, file)
     new = planner.plan()
     if planner.errors:
         raise InvalidInput(planner.errors)
-    _Writer(session, user).write(new, reason=f"imported from {source}")
-    sections = (
-        "locations",
-        "products",
-        "lots",
-        "documents",
-        "treatments",
-        "movements",
-        "bodies",
-    )
-    added = {s: len(getattr(new, s)) for s in sections}
+    added = {s: len(getattr(new, s)) for s in SECTIONS}
     added["clinic"] = int(new.clinic is not None)
-    unchanged = {s: len(getattr(doc, s)) - added[s] for s in sections}
+    records = {s: len(file.sections[s]) for s in SECTIONS}
+    _Writer(session, user).write(
+        new, reason=f"imported from {source}", data=data, source=source, records=records
+    )
+    unchanged = {s: records[s] - added[s] for s in SECTIONS}
     return ImportSummary(added, unchanged)
 
 
@@ -130,7 +267,7 @@ def _in_chunks(values: Sequence[str]) -> list[Sequence[str]]:
 
 
 class _Planner:
-    def __init__(self, session: Session, doc: InterchangeFile) -> None:
+    def __init__(self, session: Session, doc: _File) -> None:
         self.session = session
         self.doc = doc
         self.errors: list[Problem] = []
@@ -208,7 +345,7 @@ class _Planner:
         return {r["name"]: r for r in export.product_records(self.session)}
 
     def _stored_lots(self) -> dict[Hashable, Rec]:
-        if not any((lot.product, lot.lot) in self.lot_keys for lot in self.doc.lots):
+        if not any((r["product"], r["lot"]) in self.lot_keys for r in self.doc.lots):
             return {}
         return {(r["product"], r["lot"]): r for r in export.lot_records(self.session)}
 
@@ -219,7 +356,7 @@ class _Planner:
 
     def _stored_by_ref(self, model: type[Treatment] | type[Movement]) -> dict[Hashable, Rec]:
         section = self.doc.treatments if model is Treatment else self.doc.movements
-        refs = [r.ref for r in section]
+        refs = list(section.column("ref"))
         if not refs:
             return {}
         stored_refs = set(self.session.scalars(select(model.ref).where(model.ref.is_not(None))))
@@ -236,7 +373,7 @@ class _Planner:
     def _clinic(self) -> Rec | None:
         if self.doc.clinic is None:
             return None
-        incoming = self.doc.clinic.model_dump(mode="json")
+        incoming = self.doc.clinic
         stored = export.clinic_record(self.session)
         if stored is None:
             return incoming
@@ -252,24 +389,23 @@ class _Planner:
     def _sift(
         self,
         section: str,
-        items: Sequence[Record],
+        items: _Section,
         key: Callable[[Rec], Hashable],
         stored: dict[Hashable, Rec],
-    ) -> list[tuple[int, Rec]]:
+    ) -> _Picked:
         """New records of a section; identical repeats are skipped, differing ones refused."""
-        first_in_file: dict[Hashable, tuple[int, Rec]] = {}
-        new: list[tuple[int, Rec]] = []
-        for i, item in enumerate(items):
-            rec = item.model_dump(mode="json")
+        first_in_file: dict[Hashable, int] = {}
+        new = _Picked(items)
+        for i, rec in enumerate(items):
             k = key(rec)
             if k in stored:
                 prior, where = stored[k], "the stored record"
             elif k in first_in_file:
-                j, prior = first_in_file[k]
-                where = f"{section}[{j}]"
+                j = first_in_file[k]
+                prior, where = items.rec(j), f"{section}[{j}]"
             else:
-                first_in_file[k] = (i, rec)
-                new.append((i, rec))
+                first_in_file[k] = i
+                new.indices.append(i)
                 continue
             differs = _differing_field(prior, rec)
             if differs == "void" and where == "the stored record":
@@ -308,19 +444,23 @@ class _Planner:
         }
         if not void_lots:
             return
-        index = {(r.product, r.lot): i for i, r in enumerate(self.doc.lots) if r.void is not None}
+        index = {
+            (r["product"], r["lot"]): i
+            for i, r in enumerate(self.doc.lots)
+            if r["void"] is not None
+        }
         still: dict[LotKey, list[str]] = defaultdict(list)
         for section, items in (
             ("treatments", self.doc.treatments),
             ("movements", self.doc.movements),
         ):
             for item in items:
-                key = (item.product, item.lot)
-                voided_here = item.void is not None or item.ref in self.voids[section]
+                key = (item["product"], item["lot"])
+                voided_here = item["void"] is not None or item["ref"] in self.voids[section]
                 if key in void_lots and not voided_here:
-                    still[key].append(item.ref)
+                    still[key].append(item["ref"])
         stored = _stored_counting(self.session, set(void_lots) & self.lot_keys)
-        in_file = {r.ref for r in self.doc.treatments} | {r.ref for r in self.doc.movements}
+        in_file = set(self.doc.treatments.column("ref")) | set(self.doc.movements.column("ref"))
         for key, refs in stored.items():
             for ref in refs:
                 if ref not in in_file and ref not in still[key]:
@@ -333,7 +473,7 @@ class _Planner:
                     f"or movements that are not void ({', '.join(sorted(refs))})",
                 )
 
-    def _check_gtins(self, products: list[tuple[int, Rec]]) -> None:
+    def _check_gtins(self, products: _Picked) -> None:
         owners: dict[str, str] = {
             gtin: name
             for gtin, name in self.session.execute(select(Product.gtin, Product.name))
@@ -376,44 +516,45 @@ class _Planner:
             )
 
     def _check_ledger(self, new: _New) -> None:
-        entries: dict[LotKey, list[Entry]] = defaultdict(list)
+        # per lot, (date, quantity, section, index in the file): an Entry is made only for
+        # the lots checked, one lot at a time (a file can hold a million treatments)
+        lines: dict[LotKey, list[tuple[dt.date, int, str, int]]] = defaultdict(list)
         for i, rec in new.lots:
             if rec["void"] is not None:
                 continue
-            received = iso_day(rec["received"]) if rec["received"] else None
-            entries[(rec["product"], rec["lot"])].append(
-                Entry(received or RECEIPT_DATE_UNKNOWN, rec["quantity"], f"lots[{i}].quantity")
+            received = _day(rec["received"])
+            lines[(rec["product"], rec["lot"])].append(
+                (received or RECEIPT_DATE_UNKNOWN, rec["quantity"], "lots", i)
             )
         for i, rec in new.treatments:
             if rec["void"] is not None:
                 continue  # void records count nowhere
-            entries[(rec["product"], rec["lot"])].append(
-                Entry(iso_day(rec["date"]), -rec["vials"], f"treatments[{i}].vials")
+            lines[(rec["product"], rec["lot"])].append(
+                (_day(rec["date"]) or RECEIPT_DATE_UNKNOWN, -rec["vials"], "treatments", i)
             )
         for i, rec in new.movements:
             if rec["quantity"] and rec["void"] is None:
-                entries[(rec["product"], rec["lot"])].append(
-                    Entry(
-                        iso_day(rec["date"]),
-                        rec["quantity"],
-                        f"movements[{i}].quantity",
-                    )
+                lines[(rec["product"], rec["lot"])].append(
+                    (_day(rec["date"]) or RECEIPT_DATE_UNKNOWN, rec["quantity"], "movements", i)
                 )
-        touched = {k for k, lines in entries.items() if any(e.quantity < 0 for e in lines)}
+        touched = {k for k, found in lines.items() if any(q < 0 for _, q, _, _ in found)}
         voided = {
-            (r.product, r.lot)
+            (r["product"], r["lot"])
             for r in self.doc.movements
-            if r.ref in self.voids["movements"] and r.quantity > 0
+            if r["ref"] in self.voids["movements"] and r["quantity"] > 0
         }
         touched |= voided
-        for key, lines in _stored_ledger(
+        stored = _stored_ledger(
             self.session,
             touched & self.lot_keys,
             skip=set(self.voids["movements"]) | set(self.voids["treatments"]),
-        ).items():
-            entries[key].extend(lines)
+        )
         for key in sorted(touched):
-            overdraw = first_overdraw(entries[key])
+            entries = [
+                Entry(on, quantity, f"{section}[{i}].{_LEDGER_FIELD[section]}")
+                for on, quantity, section, i in lines.get(key, [])
+            ] + stored.get(key, [])
+            overdraw = first_overdraw(entries)
             if overdraw is not None:
                 e = overdraw.entry
                 self.error(
@@ -421,6 +562,9 @@ class _Planner:
                     f"takes lot {_show(key[1])} of {_show(key[0])} below zero on "
                     f"{e.date.isoformat()} (stock on hand would be {overdraw.balance})",
                 )
+
+
+_LEDGER_FIELD = {"lots": "quantity", "treatments": "vials", "movements": "quantity"}
 
 
 def _describe(section: str, key: Hashable) -> str:
@@ -497,6 +641,7 @@ def _stored_ledger(
 # -- writing ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
 def _day(text: str | None) -> dt.date | None:
     return iso_day(text) if text else None
 
@@ -508,85 +653,153 @@ def _void_columns(void: Rec | None) -> Rec:
     return {"void_on": _day(void["on"]), "void_by": void["by"], "void_reason": void["reason"]}
 
 
+def _created(record: str, key: str, rec: Rec) -> Change:
+    return Change(record, key, AuditAction.CREATE, new=rec)
+
+
+def _record_changes(new: _New) -> list[Change]:
+    """An event per record added, each with the whole record (a small import)."""
+    changes = [] if new.clinic is None else [_created("clinic", new.clinic["name"], new.clinic)]
+    changes += [_created("location", r["name"], r) for _, r in new.locations]
+    changes += [_created("product", r["name"], r) for _, r in new.products]
+    changes += [_created("lot", f"{r['product']} / {r['lot']}", r) for _, r in new.lots]
+    changes += [_created("document", f"{r['kind']} {r['number']}", r) for _, r in new.documents]
+    changes += [_created("treatment", r["ref"], r) for _, r in new.treatments]
+    changes += [_created("movement", r["ref"], r) for _, r in new.movements]
+    return changes
+
+
+def _body_changes(new: _New) -> list[Change]:
+    return [_created("body", r["number"], r) for _, r in new.bodies]
+
+
+def _table(model: Any) -> Table:
+    return model if isinstance(model, Table) else model.__table__
+
+
+def _plain_key(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(str(v) if isinstance(v, str) else v for v in values)
+
+
 class _Writer:
-    """Writes a validated plan. Ids of new rows come back from each INSERT … RETURNING,
-    with the natural key that matches them to their records."""
+    """Writes a validated plan, a chunk of records at a time. On SQLite (whose write lock the
+    transaction holds from its BEGIN) new rows get their ids here and go straight to the
+    driver's executemany; elsewhere ids come back from each INSERT … RETURNING."""
 
     def __init__(self, session: Session, user: str | None) -> None:
         self.session = session
         self.user = user
         self.now = utc_now()
         self.changes: list[Change] = []
-
-    def created(self, record: str, key: str, rec: Rec) -> None:
-        self.changes.append(Change(record, key, AuditAction.CREATE, new=rec))
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
 
     def stamp(self) -> Rec:
         return {"recorded_at": self.now, "recorded_by": self.user}
 
-    def write(self, new: _New, reason: str) -> None:
+    def insert(self, model: Any, rows: list[Rec]) -> None:
+        if not rows:
+            return
+        if not self.sqlite:
+            insert_rows(self.session, model, rows)
+            return
+        table = _table(model)
+        conn = self.session.connection()
+        dialect = conn.dialect
+        names = list(rows[0])
+        procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+        quote = dialect.identifier_preparer.quote
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})"
+        )
+        conn.exec_driver_sql(
+            sql,
+            [
+                tuple(
+                    v if p is None or v is None else p(v)
+                    for p, v in zip(procs, [r[n] for n in names], strict=True)
+                )
+                for r in rows
+            ],
+        )
+
+    def insert_ids(self, model: Any, rows: list[Rec], *key: str) -> dict[tuple[Any, ...], int]:
+        """Insert the rows; the id of each new row by its values of `key` (a unique key)."""
+        if not rows:
+            return {}
+        if not self.sqlite:
+            got = insert_returning(self.session, model, rows, "id", *key)
+            return {_plain_key(found[1:]): found[0] for found in got}
+        table = _table(model)
+        first = int(self.session.scalar(select(func.max(table.c.id))) or 0) + 1
+        for n, r in enumerate(rows):
+            r["id"] = first + n
+        self.insert(model, rows)
+        return {_plain_key(r[k] for k in key): r["id"] for r in rows}
+
+    def write(
+        self, new: _New, *, reason: str, data: bytes, source: str, records: dict[str, int]
+    ) -> None:
         session = self.session
         if new.clinic is not None:
-            insert_rows(session, Clinic, [new.clinic])
-            self.created("clinic", new.clinic["name"], new.clinic)
-        insert_rows(session, Location, [r for _, r in new.locations])
-        for _, r in new.locations:
-            self.created("location", r["name"], r)
-        insert_rows(session, Product, [r for _, r in new.products])
-        for _, r in new.products:
-            self.created("product", r["name"], r)
+            self.insert(Clinic, [new.clinic])
+        self.insert(Location, [r for _, r in new.locations])
+        self.insert(Product, [r for _, r in new.products])
         self.location_ids = dict(session.execute(select(Location.name, Location.id)).all())
         self.product_ids = dict(session.execute(select(Product.name, Product.id)).all())
-        self.lot_ids = self._write_lots([r for _, r in new.lots])
-        self._write_documents([r for _, r in new.documents])
-        self._write_treatments([r for _, r in new.treatments])
-        self._write_movements([r for _, r in new.movements])
+        self.lot_ids = self._write_lots(new.lots)
+        self._write_documents(new.documents)
+        self._write_treatments(new.treatments)
+        self._write_movements(new.movements)
         self._apply_voids(new.voids)
-        insert_rows(session, NotifiedBody, [r for _, r in new.bodies])
-        for _, r in new.bodies:
-            self.created("body", r["number"], r)
-        write_audit(session, self.changes, user=self.user, reason=reason, at=self.now)
+        self.insert(NotifiedBody, [r for _, r in new.bodies])
+        added = {s: len(getattr(new, s)) for s in SECTIONS}
+        added["clinic"] = int(new.clinic is not None)
+        if sum(added.values()) <= PER_RECORD_EVENTS_UP_TO:
+            changes = _record_changes(new) + self.changes + _body_changes(new)
+        else:
+            sha = keep_file(session, data, name=source, at=self.now)
+            changes = [import_change(source, sha, len(data), added, records), *self.changes]
+        write_audit(session, changes, user=self.user, reason=reason, at=self.now)
 
-    def _write_lots(self, rows: list[Rec]) -> dict[LotKey, int]:
+    def _write_lots(self, new: _Picked) -> dict[LotKey, int]:
         names = {pid: name for name, pid in self.product_ids.items()}
-        new_lots = insert_returning(
-            self.session,
-            Lot,
-            [
-                {
-                    "product_id": self.product_ids[r["product"]],
-                    "code": r["lot"],
-                    "expiry": _day(r["expiry"]),
-                    "received": _day(r["received"]),
-                    "initial_status": r["status"],
-                    "location_id": self.location_ids[r["location"]] if r["location"] else None,
-                    **_void_columns(r.get("void")),
-                }
-                for r in rows
-            ],
-            "id",
-            "product_id",
-            "code",
-        )
-        lot_ids = {(names[pid], code): lot_id for lot_id, pid, code in new_lots}
-        insert_rows(
-            self.session,
-            Movement,
-            [
-                {
-                    "lot_id": lot_ids[(r["product"], r["lot"])],
-                    "date": _day(r["received"]) or RECEIPT_DATE_UNKNOWN,
-                    "kind": MovementKind.RECEIPT,
-                    "quantity": r["quantity"],
-                    "reason": "received",
-                    **_void_columns(r.get("void")),
-                    **self.stamp(),
-                }
-                for r in rows
-            ],
-        )
-        for r in rows:
-            self.created("lot", f"{r['product']} / {r['lot']}", r)
+        lot_ids: dict[LotKey, int] = {}
+        for rows in new.chunks():
+            ids = self.insert_ids(
+                Lot,
+                [
+                    {
+                        "product_id": self.product_ids[r["product"]],
+                        "code": r["lot"],
+                        "expiry": _day(r["expiry"]),
+                        "received": _day(r["received"]),
+                        "initial_status": r["status"],
+                        "location_id": self.location_ids[r["location"]] if r["location"] else None,
+                        **_void_columns(r.get("void")),
+                    }
+                    for r in rows
+                ],
+                "product_id",
+                "code",
+            )
+            chunk_ids = {(names[pid], code): lot_id for (pid, code), lot_id in ids.items()}
+            self.insert(
+                Movement,
+                [
+                    {
+                        "lot_id": chunk_ids[(r["product"], r["lot"])],
+                        "date": _day(r["received"]) or RECEIPT_DATE_UNKNOWN,
+                        "kind": MovementKind.RECEIPT,
+                        "quantity": r["quantity"],
+                        "reason": "received",
+                        **_void_columns(r.get("void")),
+                        **self.stamp(),
+                    }
+                    for r in rows
+                ],
+            )
+            lot_ids |= chunk_ids
         return self._all_lot_ids(lot_ids)
 
     def _all_lot_ids(self, new_ids: dict[LotKey, int]) -> dict[LotKey, int]:
@@ -598,45 +811,40 @@ class _Writer:
         }
         return stored | new_ids
 
-    def _write_documents(self, rows: list[Rec]) -> None:
-        new_documents = insert_returning(
-            self.session,
-            Document,
-            [
-                {
-                    "kind": r["kind"],
-                    "number": r["number"],
-                    "issuer": r["issuer"],
-                    "issued": _day(r["issued"]),
-                    "expires": _day(r["expires"]),
-                    "status": r["status"],
-                    "sha256": r["sha256"],
-                    "body_number": r["body_number"],
-                    "verified_on": _day(r["verified_on"]),
-                    "verified_by": r["verified_by"],
-                    "lot_id": self._document_lot(r),
-                }
-                for r in rows
-            ],
-            "id",
-            "kind",
-            "number",
-        )
-        doc_ids = {(str(kind), number): doc_id for doc_id, kind, number in new_documents}
-        insert_rows(
-            self.session,
-            document_product,
-            [
-                {
-                    "document_id": doc_ids[(r["kind"], r["number"])],
-                    "product_id": self.product_ids[name],
-                }
-                for r in rows
-                for name in r["products"]
-            ],
-        )
-        for r in rows:
-            self.created("document", f"{r['kind']} {r['number']}", r)
+    def _write_documents(self, new: _Picked) -> None:
+        for rows in new.chunks():
+            doc_ids = self.insert_ids(
+                Document,
+                [
+                    {
+                        "kind": r["kind"],
+                        "number": r["number"],
+                        "issuer": r["issuer"],
+                        "issued": _day(r["issued"]),
+                        "expires": _day(r["expires"]),
+                        "status": r["status"],
+                        "sha256": r["sha256"],
+                        "body_number": r["body_number"],
+                        "verified_on": _day(r["verified_on"]),
+                        "verified_by": r["verified_by"],
+                        "lot_id": self._document_lot(r),
+                    }
+                    for r in rows
+                ],
+                "kind",
+                "number",
+            )
+            self.insert(
+                document_product,
+                [
+                    {
+                        "document_id": doc_ids[(r["kind"], r["number"])],
+                        "product_id": self.product_ids[name],
+                    }
+                    for r in rows
+                    for name in r["products"]
+                ],
+            )
 
     def _document_lot(self, rec: Rec) -> int | None:
         if rec["lot"] is None:
@@ -647,77 +855,77 @@ class _Writer:
             if (p, rec["lot"]) in self.lot_ids
         )
 
-    def _write_treatments(self, rows: list[Rec]) -> None:
-        new_treatments = insert_returning(
-            self.session,
-            Treatment,
-            [
-                {
-                    "ref": r["ref"],
-                    "date": _day(r["date"]),
-                    "lot_id": self.lot_ids[(r["product"], r["lot"])],
-                    "patient": r["patient"],
-                    "practitioner": r["practitioner"],
-                    "route": r["route"],
-                    "zone": r["zone"],
-                    "vials": r["vials"],
-                    "time": dt.time.fromisoformat(r["time"]) if r["time"] else None,
-                    "reconstituted": (
-                        dt.datetime.fromisoformat(r["reconstituted"])
-                        if r["reconstituted"]
-                        else None
-                    ),
-                    **_override_columns(r.get("override")),
-                    **_void_columns(r.get("void")),
-                    **self.stamp(),
-                }
-                for r in rows
-            ],
-            "ref",
-            "id",
-        )
-        ids = {ref: treatment_id for ref, treatment_id in new_treatments}
-        insert_rows(
-            self.session,
-            Movement,
-            [
-                {
-                    "lot_id": self.lot_ids[(r["product"], r["lot"])],
-                    "date": _day(r["date"]),
-                    "kind": MovementKind.USE,
-                    "quantity": -r["vials"],
-                    "treatment_id": ids[r["ref"]],
-                    **_void_columns(r.get("void")),
-                    **self.stamp(),
-                }
-                for r in rows
-            ],
-        )
-        for r in rows:
-            self.created("treatment", r["ref"], r)
+    def _write_treatments(self, new: _Picked) -> None:
+        times: dict[str, dt.time] = {}
+        for rows in new.chunks():
+            ids = self.insert_ids(
+                Treatment,
+                [
+                    {
+                        "ref": r["ref"],
+                        "date": _day(r["date"]),
+                        "lot_id": self.lot_ids[(r["product"], r["lot"])],
+                        "patient": r["patient"],
+                        "practitioner": r["practitioner"],
+                        "route": r["route"],
+                        "zone": r["zone"],
+                        "vials": r["vials"],
+                        "time": (
+                            times.setdefault(r["time"], dt.time.fromisoformat(r["time"]))
+                            if r["time"]
+                            else None
+                        ),
+                        "reconstituted": (
+                            dt.datetime.fromisoformat(r["reconstituted"])
+                            if r["reconstituted"]
+                            else None
+                        ),
+                        **_override_columns(r.get("override")),
+                        **_void_columns(r.get("void")),
+                        **self.stamp(),
+                    }
+                    for r in rows
+                ],
+                "ref",
+            )
+            self.insert(
+                Movement,
+                [
+                    {
+                        "lot_id": self.lot_ids[(r["product"], r["lot"])],
+                        "date": _day(r["date"]),
+                        "kind": MovementKind.USE,
+                        "quantity": -r["vials"],
+                        "treatment_id": ids[(r["ref"],)],
+                        **_void_columns(r.get("void")),
+                        **self.stamp(),
+                    }
+                    for r in rows
+                ],
+            )
 
-    def _write_movements(self, rows: list[Rec]) -> None:
-        insert_rows(
-            self.session,
-            Movement,
-            [
-                {
-                    "ref": r["ref"],
-                    "lot_id": self.lot_ids[(r["product"], r["lot"])],
-                    "date": _day(r["date"]),
-                    "kind": r["kind"],
-                    "quantity": r["quantity"],
-                    "reason": r["reason"],
-                    "status": r["status"],
-                    "location_id": self.location_ids[r["location"]] if r["location"] else None,
-                    **_void_columns(r.get("void")),
-                    **self.stamp(),
-                }
-                for r in rows
-            ],
-        )
-        for r in rows:
-            self.created("movement", r["ref"], r)
+    def _write_movements(self, new: _Picked) -> None:
+        for rows in new.chunks():
+            self.insert(
+                Movement,
+                [
+                    {
+                        "ref": r["ref"],
+                        "lot_id": self.lot_ids[(r["product"], r["lot"])],
+                        "date": _day(r["date"]),
+                        "kind": r["kind"],
+                        "quantity": r["quantity"],
+                        "reason": r["reason"],
+                        "status": r["status"],
+                        "location_id": (
+                            self.location_ids[r["location"]] if r["location"] else None
+                        ),
+                        **_void_columns(r.get("void")),
+                        **self.stamp(),
+                    }
+                    for r in rows
+                ],
+            )
 
     def _apply_voids(self, voids: dict[str, dict[Hashable, Rec]]) -> None:
         """Void stored records the file says are void (with a lot its receipts, with a

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
 
@@ -55,6 +56,8 @@ _UNSHOWABLE = re.compile(f"{_CONTROL.pattern}|{_SURROGATE.pattern}")
 def control_problem(text: str) -> str | None:
     """Why `text` cannot be stored or shown (a lone surrogate; a C0/C1 control, line or
     bidi-override character a terminal may act on), or None."""
+    if _UNSHOWABLE.search(text) is None:  # the common case, in one search
+        return None
     found = _SURROGATE.search(text)
     if found:
         return f"contains a lone surrogate (\\u{ord(found.group()):04x}), which is not valid text"
@@ -206,3 +209,124 @@ def _checked(data: Any) -> Any:
             problems.append(Problem(FILE, f"... and {more} more problems of this kind"))
         raise InvalidInput(problems)
     return root[0]
+
+
+class NotPlain(Exception):
+    """A file the streamed reading does not take as plainly valid: read it whole instead
+    (`load_json`), which names every problem exactly."""
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+# What, in the raw text of a value, may decode to a character _UNSHOWABLE finds: an escape, or
+# such a character written as it is (raw tab, newline and return are not JSON inside strings)
+_MAYBE_UNSHOWABLE = re.compile(
+    "[\\\\\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _plain_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _Refused("a key given more than once")
+    return obj
+
+
+def _plain_number(text: str) -> Any:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _Refused("a number far too large")
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+_PLAIN_DECODER = json.JSONDecoder(
+    object_pairs_hook=_plain_object,
+    parse_int=_plain_number,
+    parse_float=_plain_number,
+    parse_constant=_parse_constant,
+)
+
+
+def _is_plain(value: Any) -> bool:
+    """No control character or lone surrogate in any key or string."""
+    if isinstance(value, str):
+        return _UNSHOWABLE.search(value) is None
+    if isinstance(value, dict):
+        return all(_UNSHOWABLE.search(k) is None and _is_plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    return True
+
+
+def stream_members(text: str) -> Iterator[tuple[str, int | None, Any]]:
+    """The members of the top-level object of `text` in order, a list member one element at a
+    time: (key, index in the list, element), or (key, None, value) for a value that is not a
+    list (and (key, None, []) for an empty list). Raises NotPlain for anything `load_json`
+    would refuse (or might word differently), so a caller falls back to it."""
+    decode = _PLAIN_DECODER.raw_decode
+    maybe = _MAYBE_UNSHOWABLE.search
+    space = _WS.match
+
+    def ws(text: str, i: int) -> int:
+        found = space(text, i)
+        return found.end() if found else i
+
+    seen: set[str] = set()
+
+    def value_at(i: int) -> tuple[Any, int]:
+        try:
+            value, end = decode(text, i)
+        except Exception:  # any refusal: load_json words it
+            raise NotPlain from None
+        if maybe(text, i, end) is not None and not _is_plain(value):
+            raise NotPlain
+        return value, end
+
+    i = ws(text, 0)
+    if text[i : i + 1] != "{":
+        raise NotPlain
+    i = ws(text, i + 1)
+    if text[i : i + 1] == "}":
+        i += 1
+    else:
+        while True:
+            if text[i : i + 1] != '"':
+                raise NotPlain
+            key, i = value_at(i)
+            if not isinstance(key, str) or key in seen:
+                raise NotPlain
+            seen.add(key)
+            i = ws(text, i)
+            if text[i : i + 1] != ":":
+                raise NotPlain
+            i = ws(text, i + 1)
+            if text[i : i + 1] == "[":
+                i = ws(text, i + 1)
+                if text[i : i + 1] == "]":
+                    yield key, None, []
+                    i += 1
+                else:
+                    n = 0
+                    while True:
+                        value, i = value_at(i)
+                        yield key, n, value
+                        n += 1
+                        i = ws(text, i)
+                        if text[i : i + 1] == ",":
+                            i = ws(text, i + 1)
+                        elif text[i : i + 1] == "]":
+                            i += 1
+                            break
+                        else:
+                            raise NotPlain
+            else:
+                value, i = value_at(i)
+                yield key, None, value
+            i = ws(text, i)
+            if text[i : i + 1] == ",":
+                i = ws(text, i + 1)
+            elif text[i : i + 1] == "}":
+                i += 1
+                break
+            else:
+                raise NotPlain
+    if ws(text, i) != len(text):
+        raise NotPlain

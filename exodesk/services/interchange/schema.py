@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from biip import ParseError
@@ -39,9 +40,11 @@ from exodesk.services.errors import InvalidInput, Problem
 from exodesk.services.interchange.json_input import (
     FILE,
     MAX_PROBLEMS,
+    NotPlain,
     control_problem,
     load_json,
     path_part,
+    stream_members,
 )
 from exodesk.services.interchange.json_input import shown as _shown
 
@@ -63,12 +66,21 @@ class FieldProblem(ValueError):
         self.field = field
 
 
+# Days read so far (a file names the same days again and again); only days that exist
+_DAYS: dict[str, dt.date] = {}
+
+
 def _iso_date(value: Any) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     try:
         if isinstance(value, str):
-            return iso_day(value)
+            known = _DAYS.get(value)
+            if known is None:
+                known = iso_day(value)
+                if len(_DAYS) < 100_000:
+                    _DAYS[value] = known
+            return known
     except NoSuchDay as exc:
         raise ValueError(f"not a date ({_shown(value).strip(chr(34))}: {exc})") from None
     except ValueError:
@@ -461,3 +473,47 @@ def validate_interchange(data: Any) -> InterchangeFile:
         return InterchangeFile.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(validation_problems(exc)) from None
+
+
+# The sections of a file that are lists, with the model of one record (InterchangeFile order)
+LIST_SECTIONS: dict[str, type[Record]] = {
+    "locations": LocationIn,
+    "products": ProductIn,
+    "documents": DocumentIn,
+    "lots": LotIn,
+    "treatments": TreatmentIn,
+    "movements": MovementIn,
+    "bodies": BodyIn,
+}
+
+
+def stream_records(text: str) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """Every record of a plainly valid file, one at a time, in the file's order: (section,
+    the record as `model_dump(mode="json")` gives it); ("clinic", None) for a null clinic.
+    Raises NotPlain at the first thing that is not plainly valid: `parse_interchange` then
+    reads the file whole and names every problem exactly as it always has."""
+    format_seen = False
+    for key, index, value in stream_members(text):
+        if key == "format":
+            if value != FORMAT:
+                raise NotPlain
+            format_seen = True
+            continue
+        if key == "clinic" and index is None:
+            if value is None:
+                yield "clinic", None
+                continue
+            model: type[Record] = ClinicIn
+        elif key in LIST_SECTIONS and (index is not None or value == []):
+            if index is None:
+                continue
+            model = LIST_SECTIONS[key]
+        else:
+            raise NotPlain
+        try:
+            record = model.model_validate(value)
+        except ValidationError:
+            raise NotPlain from None
+        yield key, record.model_dump(mode="json")
+    if not format_seen:
+        raise NotPlain

@@ -1,0 +1,123 @@
+"""One audit event per import instead of a full copy of every record: the event holds the
+file's SHA-256 and what it added, and the file itself is kept, compressed, in
+`imported_file` (so a backup carries it). The replay re-reads the file, checked against the
+SHA-256 in the (hash-chained) event, to know every record the import wrote."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from typing import Any
+
+from sqlalchemy import and_, insert, not_, or_, select
+from sqlalchemy.orm import Session
+
+from exodesk.models import AuditAction, AuditEvent, ImportedFile
+from exodesk.models.enums import RecordKind
+from exodesk.services.audit.trail import Change
+
+IMPORT_RECORD = RecordKind.IMPORT.value
+COMPRESSION = "zlib"
+ZLIB_LEVEL = 6
+
+
+def file_sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def keep_file(session: Session, raw: bytes, *, name: str, at: dt.datetime) -> str:
+    """Store the imported file compressed; return its SHA-256 (for the import's event)."""
+    sha = file_sha256(raw)
+    session.execute(
+        insert(ImportedFile),
+        {
+            "sha256": sha,
+            "name": name[:300],
+            "size": len(raw),
+            "compression": COMPRESSION,
+            "content": zlib.compress(raw, ZLIB_LEVEL),
+            "imported_at": at,
+        },
+    )
+    return sha
+
+
+def import_change(
+    name: str, sha: str, size: int, added: dict[str, int], records: dict[str, int]
+) -> Change:
+    """The import's one event: which file (its SHA-256), how many records of each kind it
+    added and held; the records themselves are the file's."""
+    return Change(
+        IMPORT_RECORD,
+        f"{name} ({sha[:12]})",
+        AuditAction.CREATE,
+        new={"file": name, "sha256": sha, "size": size, "added": added, "records": records},
+    )
+
+
+# Events that change no record an earlier import wrote
+_HARMLESS = or_(
+    AuditEvent.record == IMPORT_RECORD,
+    and_(
+        AuditEvent.record == RecordKind.USER.value,
+        AuditEvent.action.in_((AuditAction.SIGNED_IN, AuditAction.SIGN_IN_FAILED)),
+    ),
+)
+
+
+def records_unchanged_since(session: Session, sha: str) -> dict[str, int] | None:
+    """When this very file (its SHA-256) was imported before and nothing since has changed a
+    record (no event after that import's but other imports and sign-ins): how many records
+    of each kind it holds, all of them stored as they are in it. Otherwise None."""
+    last = None
+    for event_id, at, reason, new in session.execute(
+        select(AuditEvent.id, AuditEvent.at, AuditEvent.reason, AuditEvent.new)
+        .where(AuditEvent.record == IMPORT_RECORD, AuditEvent.record_key.like(f"% ({sha[:12]})"))
+        .order_by(AuditEvent.id.desc())
+    ):
+        facts = import_facts(new)
+        if facts.get("sha256") == sha and isinstance(facts.get("records"), dict):
+            last = (event_id, at, reason, facts["records"])
+            break
+    if last is None:
+        return None
+    event_id, at, reason, records = last
+    same_write = and_(AuditEvent.at == at, AuditEvent.reason == reason)
+    changed = session.scalar(
+        select(AuditEvent.id)
+        .where(AuditEvent.id > event_id, not_(or_(_HARMLESS, same_write)))
+        .limit(1)
+    )
+    if changed is not None:
+        return None
+    if not all(isinstance(n, int) for n in records.values()):
+        return None
+    return {str(k): int(n) for k, n in records.items()}
+
+
+def import_facts(new: str | None) -> dict[str, Any]:
+    """An import event's `new` as written (empty if it cannot be read)."""
+    try:
+        value = json.loads(new or "")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def stored_file(session: Session, sha: str) -> bytes | str:
+    """The imported file whose SHA-256 is `sha`, or why it cannot be had (in words)."""
+    rows = session.execute(
+        select(ImportedFile.compression, ImportedFile.content).where(ImportedFile.sha256 == sha)
+    ).all()
+    if not rows:
+        return "is missing from the database"
+    for compression, content in rows:
+        try:
+            raw = zlib.decompress(content) if compression == COMPRESSION else None
+        except zlib.error:
+            raw = None
+        if raw is not None and file_sha256(raw) == sha:
+            return raw
+    return "was changed after it was imported (its SHA-256 no longer matches)"
