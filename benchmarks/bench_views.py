@@ -206,8 +206,79 @@ def measure(db_path: Path, today: dt.date, views: list[str], cap: float, folder:
             run_for(20)
             settle(cap=cap)
             _row(name, "clear search", phase.result())
+    record_one_treatment(window, ctx, app, stalls, today, cap)
     sys.stdout.flush()
     db.close()
+
+
+def record_one_treatment(
+    window: Any, ctx: Any, app: Any, stalls: Stalls, today: dt.date, cap: float
+) -> None:
+    """Record one treatment as the treatment dialog does (one `run_write`, the Changes
+    announced), then time until the flags, status bar and Dashboard are current again."""
+    from sqlalchemy import select
+
+    from exodesk.models import Product, Treatment
+    from exodesk.services.treatments.recording import (
+        TreatmentDraft,
+        lots_for_treatment,
+        record_treatment,
+    )
+    from exodesk.ui.shell.changes import Changes
+    from exodesk.ui.shell.operations import run_write
+
+    with ctx.db.read() as session:
+        practitioner = session.scalars(select(Treatment.practitioner).limit(1)).first()
+        chosen = None
+        for product in session.scalars(select(Product).order_by(Product.name)):
+            lots = lots_for_treatment(session, product.name, today)
+            if lots and product.intended_routes:
+                chosen = (product.name, lots[0].lot, product.intended_routes[0])
+                break
+    if chosen is None or practitioner is None:
+        print("record one treatment: no usable lot in this database; step skipped")
+        return
+    name, lot, route = chosen
+    draft = TreatmentDraft(today, name, lot, "P-BENCH-1", practitioner, route, None, 1)
+    window.show_view("Dashboard")  # the Dashboard on screen: it must be current too
+    settle(lambda: window.dashboard.data is not None, cap)
+    flags_before, board_before = window.flags, window.dashboard.data
+    times: dict[str, float] = {}
+    window.flag_feed.ready.connect(  # after the window's own slot: the status bar is set
+        lambda _flags: times.setdefault("flags", time.perf_counter())
+    )
+    phase = Phase(app, stalls)
+
+    def record() -> None:
+        times["start"] = time.perf_counter()
+        run_write(
+            ctx,
+            lambda session: record_treatment(
+                session,
+                draft,
+                today=today,
+                user=ctx.user,
+                override_reason="benchmark treatment recorded to time the flags",
+            ),
+            Changes.TREATMENTS,
+        )
+
+    QTimer.singleShot(0, record)
+    deadline = time.perf_counter() + cap
+    while time.perf_counter() < deadline and window.dashboard.data is board_before:
+        run_for(5)
+    times.setdefault("dashboard", time.perf_counter())
+    settle(cap=cap)
+    result = phase.result()
+    flags_ms = (times.get("flags", times["dashboard"]) - times["start"]) * 1000
+    board_ms = (times["dashboard"] - times["start"]) * 1000
+    changed = "" if window.flags is not flags_before else " (flags not recomputed!)"
+    print()
+    print(
+        f"record one treatment ({name}, lot {lot}): flags and status bar current after "
+        f"{flags_ms:,.0f} ms, Dashboard after {board_ms:,.0f} ms{changed}; longest event "
+        f"{result['longest event (ms)']:,.0f} ms ({result['slowest event']})"
+    )
 
 
 def _row(view: str, step: str, r: dict[str, Any]) -> None:

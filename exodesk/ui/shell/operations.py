@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -197,7 +197,9 @@ def run_slow_write(
     """Run `call` in one transaction on a worker thread; the window stays live, says it is
     busy (`bus.busy`, a wait cursor) and disables `busy` until the result is back. `call`
     must not touch widgets: gather every input before."""
-    relay = _Relay()
+    # Owned by the application, deleted on the UI thread once done: the worker's last
+    # reference to it must not delete it on the worker thread (a crash).
+    relay = _Relay(QCoreApplication.instance())
     _running.add(relay)
     enabled = [(item, item.isEnabled()) for item in busy]
     for item in busy:
@@ -207,6 +209,7 @@ def run_slow_write(
 
     def finished(result: Any, exc: Exception | None) -> None:
         _running.discard(relay)
+        relay.deleteLater()
         QGuiApplication.restoreOverrideCursor()
         for item, was in enabled:
             item.setEnabled(was)
