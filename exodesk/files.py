@@ -57,7 +57,7 @@ def disk_full_in(exc: BaseException) -> BaseException | None:
 
 
 @contextmanager
-def _full_disk_named(path: Path) -> Iterator[None]:
+def full_disk_named(path: Path) -> Iterator[None]:
     """ENOSPC or EDQUOT while writing `path` (or its temporary file) becomes DiskFull(path)."""
     try:
         yield
@@ -141,16 +141,16 @@ def write_atomically(path: Path, content: str | bytes) -> None:
     if path.exists() and not path.is_file():
         if path.is_dir():
             raise IsADirectoryError(21, "is a folder", str(path))
-        with _full_disk_named(path), path.open("wb") as out:
+        with full_disk_named(path), path.open("wb") as out:
             out.write(data)
         return
-    with _full_disk_named(path), temporary_beside(path.parent, f".{path.name}.") as tmp:
+    with full_disk_named(path), temporary_beside(path.parent, f".{path.name}.") as tmp:
         tmp.write_bytes(data)
         move_into_place(tmp, path)
 
 
 def copy_atomically(source: Path, target: Path) -> None:
     """Copy `source` over `target` (contents and times) so that `target` is never partial."""
-    with _full_disk_named(target), temporary_beside(target.parent, f".{target.name}.") as tmp:
+    with full_disk_named(target), temporary_beside(target.parent, f".{target.name}.") as tmp:
         shutil.copy2(source, tmp)
         move_into_place(tmp, target)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from exodesk.cli.acting import acting_user
 from exodesk.cli.failures import EXIT_INVALID, EXIT_OK, Failure, check_writable, warn_if
 from exodesk.db import Database
-from exodesk.files import DISK_FULL_ERRNOS, DiskFull, move_into_place, temporary_beside
+from exodesk.files import full_disk_named, move_into_place, temporary_beside
 from exodesk.services.audit.anchors import ANCHOR_EXPORT, record_anchor
 from exodesk.services.interchange.export import write_export
 from exodesk.services.interchange.importer import import_bytes
@@ -57,27 +55,14 @@ def _export_to_file(db: Database, path: Path, where: str) -> None:
         if path.is_dir():
             raise IsADirectoryError(21, "is a folder", str(path))
         with db.read() as session:
-            with _disk_full_named(path), path.open("w", encoding="utf-8", newline="\n") as out:
+            with full_disk_named(path), path.open("w", encoding="utf-8", newline="\n") as out:
                 write_export(session, out)
             warn_if(record_anchor(session, ANCHOR_EXPORT, where=where))
         return
     with temporary_beside(path.parent, f".{path.name}.") as tmp:
         with db.read() as session:
-            with _disk_full_named(path), tmp.open("w", encoding="utf-8", newline="\n") as out:
+            with full_disk_named(path), tmp.open("w", encoding="utf-8", newline="\n") as out:
                 write_export(session, out)
             warn_if(record_anchor(session, ANCHOR_EXPORT, where=where))
-        with _disk_full_named(path):
+        with full_disk_named(path):
             move_into_place(tmp, path)
-
-
-@contextmanager
-def _disk_full_named(path: Path) -> Iterator[None]:
-    """Running out of space while writing the export is DiskFull(path), told as such."""
-    try:
-        yield
-    except DiskFull:
-        raise
-    except OSError as exc:
-        if exc.errno in DISK_FULL_ERRNOS:
-            raise DiskFull(path, exc.errno) from exc
-        raise

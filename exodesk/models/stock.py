@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exodesk.models.base import Base, EnumText, StringList, Voidable
@@ -52,7 +52,27 @@ class Movement(Voidable, Base):
     """One row of the stock ledger. Stock on hand of a lot is the sum of its quantities."""
 
     __tablename__ = "movement"
-    __table_args__ = (Index("ix_movement_lot_id_date", "lot_id", "date"),)
+    __table_args__ = (
+        Index("ix_movement_lot_id_date", "lot_id", "date"),
+        # A lot's latest move and status change, found among its few such movements rather
+        # than among all its uses (`on_hand.stock_query`): partial, so they stay small.
+        Index(
+            "ix_movement_latest_transfer",
+            "lot_id",
+            "date",
+            "id",
+            sqlite_where=text("kind = 'transfer'"),
+            postgresql_where=text("kind = 'transfer'"),
+        ),
+        Index(
+            "ix_movement_latest_status_change",
+            "lot_id",
+            "date",
+            "id",
+            sqlite_where=text("kind = 'status_change'"),
+            postgresql_where=text("kind = 'status_change'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(100), unique=True)

@@ -14,7 +14,6 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from exodesk.models import (
-    Clinic,
     Document,
     DocumentKind,
     Lot,
@@ -23,93 +22,18 @@ from exodesk.models import (
     RegulatoryClass,
     Severity,
     SourceType,
-    document_product,
 )
 from exodesk.services.catalogue.products import ProductRow
 from exodesk.services.compliance import rules
-from exodesk.services.register.bodies import named_body_number, registered_numbers
-from exodesk.services.register.shipped import shipped_register
-from exodesk.settings import CERTIFICATE_EXPIRING_DAYS, LOT_EXPIRING_DAYS
 
 # The lot rules, in the order lot_flags raises them
 LOT_RULES = ("missing_coa", "lot_expired_in_stock", "lot_expiring")
 
 
-def _clinic(session: Session) -> tuple[str | None, int, int]:
-    """The clinic's market and its certificate and lot warning horizons (days)."""
-    found = session.execute(
-        select(Clinic.market, Clinic.certificate_warning_days, Clinic.lot_warning_days)
-        .order_by(Clinic.id)
-        .limit(1)
-    ).first()
-    market, certificate_days, lot_days = found if found is not None else (None, None, None)
-    return market, certificate_days or CERTIFICATE_EXPIRING_DAYS, lot_days or LOT_EXPIRING_DAYS
-
-
 def product_level_snapshot(session: Session) -> rules.Snapshot:
     """Every product and every document but the certificates of analysis (which only the
-    lot rules read), with no lots: what the product rules need, as load_snapshot builds it."""
-    market, certificate_days, lot_days = _clinic(session)
-    products = [
-        rules.ProductFacts(
-            p.id,
-            p.name,
-            p.source_type,
-            p.regulatory_class,
-            frozenset(p.intended_routes),
-            p.periorbital_approved,
-            frozenset(p.markets),
-            p.composition_documented,
-            p.reconstitution_hours,
-        )
-        for p in session.scalars(select(Product))
-    ]
-    not_coa = Document.kind != DocumentKind.CERTIFICATE_OF_ANALYSIS
-    covers: dict[int, set[int]] = defaultdict(set)
-    for doc_id, covered in session.execute(
-        select(document_product.c.document_id, document_product.c.product_id)
-        .join(Document, Document.id == document_product.c.document_id)
-        .where(not_coa)
-    ):
-        covers[doc_id].add(covered)
-    documents = [
-        rules.DocumentFacts(
-            kind,
-            number,
-            status,
-            expires,
-            frozenset(covers[doc_id]),
-            lot_id,
-            issued,
-            named_body_number(body_number, issuer),
-        )
-        for doc_id, kind, number, status, expires, lot_id, issued, body_number, issuer in (
-            session.execute(
-                select(
-                    Document.id,
-                    Document.kind,
-                    Document.number,
-                    Document.status,
-                    Document.expires,
-                    Document.lot_id,
-                    Document.issued,
-                    Document.body_number,
-                    Document.issuer,
-                ).where(not_coa)
-            )
-        )
-    ]
-    return rules.Snapshot(
-        market,
-        products,
-        documents,
-        [],
-        [],
-        certificate_days,
-        lot_days,
-        registered_numbers(session),
-        shipped_register().as_of,
-    )
+    lot rules read), with no lots: what the product rules need."""
+    return rules.product_snapshot(session)
 
 
 def lot_rule_counts(session: Session, today: dt.date, lot_days: int) -> dict[int, dict[str, int]]:

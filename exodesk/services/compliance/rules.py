@@ -241,6 +241,12 @@ def load_snapshot(
     return _load(session, with_treatments=with_treatments, product_id=product_id)
 
 
+def product_snapshot(session: Session) -> Snapshot:
+    """Every product and the documents about products (all but the certificates of
+    analysis), with no lots: what the product rules read (the Products view's figures)."""
+    return _load(session, with_treatments=False, of_lots=())
+
+
 def _load(
     session: Session,
     *,

@@ -23,7 +23,7 @@ from openpyxl.styles import Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from exodesk import csvcells
-from exodesk.files import _full_disk_named, move_into_place, temporary_beside
+from exodesk.files import full_disk_named, move_into_place, temporary_beside
 
 Value = str | int | float | bool | dt.date | dt.datetime | None
 
@@ -144,7 +144,7 @@ def write_xlsx(path: Path, table: Table) -> int:
     """Write `table` to `path` as a workbook, whole or not at all; returns its row count."""
     path = Path(path)
     data = workbook_bytes(table)
-    with _full_disk_named(path), temporary_beside(path.parent, f".{path.name}.") as tmp:
+    with full_disk_named(path), temporary_beside(path.parent, f".{path.name}.") as tmp:
         tmp.write_bytes(data)
         move_into_place(tmp, path)
     return len(table.rows)

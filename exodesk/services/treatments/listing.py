@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from exodesk.models import Lot, Product, Treatment
 from exodesk.services.search import contains_text
-from exodesk.services.treatments.recording import TreatmentRow
+from exodesk.services.treatments.recording import TreatmentRow, treatment_row
 
 
 def _matching(search: str) -> list[ColumnElement[bool]]:
@@ -75,26 +75,7 @@ def treatments_page(
     if after is not None:
         query = query.where(_after(after))
     query = query.order_by(Treatment.date.desc(), Treatment.id.desc()).limit(limit)
-    return [
-        TreatmentRow(
-            r.ref,
-            r.date,
-            r.patient,
-            r.practitioner,
-            r.product,
-            r.lot,
-            r.route.value,
-            r.zone.value if r.zone is not None else None,
-            r.vials,
-            r.override_reason is not None,
-            r.override_reason,
-            void=r.void_on is not None,
-            recorded_by=r.recorded_by,
-            time=r.time,
-            reconstituted=r.reconstituted,
-        )
-        for r in session.execute(query)
-    ]
+    return [treatment_row(r) for r in session.execute(query)]
 
 
 def count_matching(session: Session, search: str = "") -> int:

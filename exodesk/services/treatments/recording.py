@@ -498,6 +498,27 @@ def _treatment_query(session: Session, search: str) -> Select[*tuple[Any, ...]]:
     return query
 
 
+def treatment_row(r: Any) -> TreatmentRow:
+    """A row of `_treatment_query`'s columns (or the listing's, the same names) as listed."""
+    return TreatmentRow(
+        r.ref,
+        r.date,
+        r.patient,
+        r.practitioner,
+        r.product,
+        r.lot,
+        r.route.value,
+        r.zone.value if r.zone is not None else None,
+        r.vials,
+        r.override_reason is not None,
+        r.override_reason,
+        void=r.void_on is not None,
+        recorded_by=r.recorded_by,
+        time=r.time,
+        reconstituted=r.reconstituted,
+    )
+
+
 def list_treatments(
     session: Session, *, search: str = "", limit: int | None = None, offset: int = 0
 ) -> list[TreatmentRow]:
@@ -508,26 +529,7 @@ def list_treatments(
         query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [
-        TreatmentRow(
-            r.ref,
-            r.date,
-            r.patient,
-            r.practitioner,
-            r.product,
-            r.lot,
-            r.route.value,
-            r.zone.value if r.zone is not None else None,
-            r.vials,
-            r.override_reason is not None,
-            r.override_reason,
-            void=r.void_on is not None,
-            recorded_by=r.recorded_by,
-            time=r.time,
-            reconstituted=r.reconstituted,
-        )
-        for r in session.execute(query)
-    ]
+    return [treatment_row(r) for r in session.execute(query)]
 
 
 def count_treatments(session: Session, *, search: str = "") -> int:
