@@ -128,7 +128,9 @@ def _pass_on_qt_message(_mode: QtMsgType, _context: QMessageLogContext, message:
 
 
 def set_up_application(app: QApplication) -> None:
-    """Names, settings location and ExoDesk's own icon, which every window then shows."""
+    """Names, settings location and ExoDesk's own icon, which every window then shows; the
+    garbage collector run on the UI thread only (`UiThreadCollector`)."""
+    from exodesk.ui.common.collector import UiThreadCollector
     from exodesk.ui.common.icons import APP_ID, app_icon
 
     app.setApplicationName(APP_NAME)
@@ -136,6 +138,8 @@ def set_up_application(app: QApplication) -> None:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
+    if app.findChild(UiThreadCollector) is None:
+        UiThreadCollector(app)  # garbage never collected on a worker thread
 
 
 def run_gui(target: str | None) -> int:

@@ -17,6 +17,24 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(scope="session")
+def ui_thread_collector(qapp: Any) -> Any:
+    """Garbage collected on the UI thread only, as the window does (exodesk/ui/common/
+    collector.py): a widget left in a cycle by one test is never deleted on a worker thread
+    of another test's background query."""
+    from exodesk.ui.common.collector import UiThreadCollector
+
+    collector = UiThreadCollector()
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def collect_between_tests(ui_thread_collector: Any) -> Any:
+    yield
+    ui_thread_collector.collect_due()
+
+
 @pytest.fixture(autouse=True)
 def own_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test keeps its settings, data folder and crash log to itself, so two test runs
