@@ -441,7 +441,9 @@ def streamed_treatment_flags(
     products `snapshot` holds. A treatment of a lot that was never anything but released,
     used by an intended route, not periorbitally where that is not approved, on or before
     the lot's expiry and with no reconstitution window to keep, raises nothing: such rows
-    (most of them) are screened as stored, and only the others' facts are read."""
+    (most of them) are screened as stored, and only the others' facts are read. The screen
+    restates when `treatment_flags` can fire: a new treatment rule must widen it too
+    (tests/unit/services/compliance/test_recheck.py holds check to evaluate(load_snapshot))."""
     products = {p.id: p for p in snapshot.products}
     screens: dict[int, tuple[frozenset[str], bool, str, bool, bool]] = {}
     for lot in snapshot.lots:
