@@ -15,7 +15,11 @@ from sqlalchemy.orm import Session
 
 from exodesk.models import Lot, Product, Treatment
 from exodesk.services.search import contains_text
-from exodesk.services.treatments.recording import TreatmentRow, treatment_row
+from exodesk.services.treatments.recording import (
+    TreatmentRow,
+    listed_treatments,
+    treatment_row,
+)
 
 
 def _matching(search: str) -> list[ColumnElement[bool]]:
@@ -51,27 +55,7 @@ def treatments_page(
     session: Session, search: str = "", *, after: TreatmentRow | None = None, limit: int
 ) -> list[TreatmentRow]:
     """Up to `limit` treatments the search selects, newest first, after the row `after`."""
-    query: Any = (
-        select(
-            Treatment.ref,
-            Treatment.date,
-            Treatment.patient,
-            Treatment.practitioner,
-            Product.name.label("product"),
-            Lot.code.label("lot"),
-            Treatment.route,
-            Treatment.zone,
-            Treatment.vials,
-            Treatment.override_reason,
-            Treatment.void_on,
-            Treatment.recorded_by,
-            Treatment.time,
-            Treatment.reconstituted,
-        )
-        .join(Lot, Lot.id == Treatment.lot_id)
-        .join(Product, Product.id == Lot.product_id)
-        .where(*_matching(search))
-    )
+    query: Any = listed_treatments().where(*_matching(search))
     if after is not None:
         query = query.where(_after(after))
     query = query.order_by(Treatment.date.desc(), Treatment.id.desc()).limit(limit)

@@ -458,8 +458,9 @@ def record_treatment(
 # -- the list of treatments ----------------------------------------------------------------
 
 
-def _treatment_query(session: Session, search: str) -> Select[*tuple[Any, ...]]:
-    query = (
+def listed_treatments() -> Select[*tuple[Any, ...]]:
+    """Every treatment with the columns the list shows (`treatment_row`), unfiltered."""
+    return (
         select(
             Treatment.ref,
             Treatment.date,
@@ -479,6 +480,10 @@ def _treatment_query(session: Session, search: str) -> Select[*tuple[Any, ...]]:
         .join(Lot, Lot.id == Treatment.lot_id)
         .join(Product, Product.id == Lot.product_id)
     )
+
+
+def _treatment_query(session: Session, search: str) -> Select[*tuple[Any, ...]]:
+    query = listed_treatments()
     words = search.split()
     for word in words:
         query = query.where(

@@ -58,6 +58,7 @@ from exodesk.ui.catalogue.record_check_dialog import RecordCheckDialog, last_che
 from exodesk.ui.common import severity
 from exodesk.ui.common.error_line import ErrorLine
 from exodesk.ui.common.file_dialogs import ask_open_file
+from exodesk.ui.common.first_show import LoadOnFirstShow
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.table_models import Column, RowTableModel
 from exodesk.ui.common.voids import Entry, install_context_menu
@@ -286,8 +287,7 @@ class DocumentsView(QWidget):
         # How a stored file is opened; tests replace it to avoid launching a viewer.
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self._current: DocumentKey | None = None
-        self._requested = False  # the first load was asked for (shown or reloaded)
-        self._first_pending = False  # shown: the first load starts on the next turn
+        self._first_show = LoadOnFirstShow(self.reload)
 
         self.kind = QComboBox()
         self.kind.addItem("All kinds", None)
@@ -378,22 +378,14 @@ class DocumentsView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._requested and not self._first_pending:
-            # on the next turn: a window showing the view reloads it itself at once
-            self._first_pending = True
-            QTimer.singleShot(0, self._first_load)
-
-    def _first_load(self) -> None:
-        self._first_pending = False
-        if not self._requested:
-            self.reload()
+        self._first_show.shown()
 
     # -- public -------------------------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
         """Whether the documents are still being read."""
-        return self._first_pending or self._debounce.isActive() or self.model.busy
+        return self._first_show.pending or self._debounce.isActive() or self.model.busy
 
     def reload(self) -> None:
         """Read the documents again off the UI thread, keeping the selected one selected."""
@@ -529,7 +521,7 @@ class DocumentsView(QWidget):
     def _apply_filter(self, *, clear_to_show: bool = False) -> None:
         """Ask for the ids with the filters as shown, and for the selected document's row."""
         self._debounce.stop()
-        self._requested = True
+        self._first_show.requested = True
         kind = self.kind.currentData()
         self.model.wanted = self._current
         self.model.clear_to_show = self.model.clear_to_show or clear_to_show

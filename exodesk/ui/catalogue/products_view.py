@@ -15,7 +15,6 @@ from PySide6.QtCore import (
     QSize,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QBrush, QShowEvent
 from PySide6.QtWidgets import (
@@ -48,6 +47,7 @@ from exodesk.services.catalogue.products import (
 from exodesk.services.compliance.rules import Flag
 from exodesk.ui.catalogue.product_editor import ProductEditor
 from exodesk.ui.common import severity
+from exodesk.ui.common.first_show import LoadOnFirstShow
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.common.table_models import SORT_ROLE, Column, RowTableModel
 from exodesk.ui.common.widgets import read_only_table
@@ -186,7 +186,8 @@ class ProductsView(QWidget):
         self._creating = False
         self._switching = False
         self._runner = BackgroundRunner(self)
-        self._requested = self._running = self._again = self._first_pending = False
+        self._running = self._again = False
+        self._first_show = LoadOnFirstShow(self.reload)
 
         self.model = ProductTableModel()
         self.proxy = QSortFilterProxyModel(self)
@@ -252,27 +253,19 @@ class ProductsView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._requested and not self._first_pending:
-            # on the next turn: a window showing the view reloads it itself at once
-            self._first_pending = True
-            QTimer.singleShot(0, self._first_load)
-
-    def _first_load(self) -> None:
-        self._first_pending = False
-        if not self._requested:
-            self.reload()
+        self._first_show.shown()
 
     # -- public -----------------------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
         """Whether the catalogue or a product's flags are still being read."""
-        return self._first_pending or self._runner.busy
+        return self._first_show.pending or self._runner.busy
 
     def reload(self) -> None:
         """Reload the catalogue and, unless it has unsaved edits, the shown product (off the
         UI thread; one load at a time, a request made meanwhile served when it ends)."""
-        self._requested = True
+        self._first_show.requested = True
         if self._running:
             self._again = True
             return
