@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exodesk.models.catalogue import Document, Product, document_product
-from exodesk.models.enums import IN_FORCE, DocumentKind, LotStatus, Severity
+from exodesk.models.enums import IN_FORCE, DocumentKind, Severity
 from exodesk.models.vocabulary import missing_document
 from exodesk.services.compliance import rules
-from exodesk.services.stock.on_hand import StockRow, stock_on_hand
+from exodesk.services.compliance.dashboard_stock import DashboardStock
+from exodesk.services.compliance.flag_list import FlagList
+from exodesk.services.stock.on_hand import StockRow
 from exodesk.services.stock.vials import VialRow, open_vials
-from exodesk.settings import LOT_EXPIRING_DAYS
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class RunningLow:
     reorder_level: int
 
 
+# The most rows a Dashboard list holds: a clinic group's hundred thousand lots would bury the
+# first ones (each list says how many more there are, and where to see them all)
+LISTED_AT_MOST = 200
+
 # Certificates the clinic should check with the issuer (or the public register) every year
 CHECKED_KINDS = (DocumentKind.CE_CERTIFICATE, DocumentKind.ATMP_AUTHORISATION)
 CHECK_EVERY_DAYS = 365
@@ -61,8 +68,8 @@ CHECK_EVERY_DAYS = 365
 class Dashboard:
     today: dt.date
     counts: dict[Severity, int]  # open flags (an overridden one is not counted)
-    top_flags: list[rules.Flag]  # every open block, then the first open warnings
-    expiring: list[StockRow]
+    top_flags: list[rules.Flag]  # the open blocks, then the first open warnings
+    expiring: list[StockRow]  # soonest first, at most LISTED_AT_MOST
     missing_documents: list[MissingDocuments]
     by_location: list[LocationStock]
     open_total: int = 0  # open flags in all: the Flags view shows every one of them
@@ -72,6 +79,8 @@ class Dashboard:
     # vials reconstituted and not yet used or discarded, the one to use first first (the
     # window's time left is counted from the clock, not from `today`)
     open_vials: list[VialRow] = field(default_factory=list)
+    expiring_total: int = 0  # lots expiring in all (`expiring` lists the first of them)
+    quarantined_total: int = 0
 
 
 def certificates_to_check(session: Session, today: dt.date) -> list[CertificateToCheck]:
@@ -102,57 +111,69 @@ def certificates_to_check(session: Session, today: dt.date) -> list[CertificateT
     ]
 
 
-def running_low(session: Session, stock: list[StockRow], today: dt.date) -> list[RunningLow]:
-    """Products with a reorder level whose usable vials are at or below it."""
-    usable: Counter[str] = Counter()
-    for row in stock:
-        if row.status is LotStatus.RELEASED and row.expiry >= today:
-            usable[row.product] += row.on_hand
+def running_low(session: Session, usable: Mapping[str, int]) -> list[RunningLow]:
+    """Products with a reorder level whose usable vials (`usable`, by product) are at or
+    below it."""
     levels = session.execute(
         select(Product.name, Product.reorder_level)
         .where(Product.reorder_level.is_not(None))
         .order_by(Product.name)
     ).all()
     return [
-        RunningLow(name, usable[name], level)
+        RunningLow(name, usable.get(name, 0), level)
         for name, level in levels
-        if level is not None and usable[name] <= level
+        if level is not None and usable.get(name, 0) <= level
     ]
 
 
 def dashboard(
-    session: Session, today: dt.date, *, flags: list[rules.Flag] | None = None, top: int = 8
+    session: Session,
+    today: dt.date,
+    *,
+    flags: FlagList | list[rules.Flag] | None = None,
+    stock: DashboardStock | None = None,
+    top: int = 8,
 ) -> Dashboard:
-    """`flags`: the clinic's flags as of `today` when the caller has them already."""
+    """`flags`: the clinic's flags as of `today`, and `stock` its lots on hand as of
+    `today`, when the caller has them already."""
     if flags is None:
         flags = rules.check(session, today)
-    stock = stock_on_hand(session)
-    open_flags = rules.open_flags(flags)  # overridden: listed in Flags, not open
-    counts = Counter(f.severity for f in open_flags)
-    blocks = [f for f in open_flags if f.severity is Severity.BLOCK]
-    others = [f for f in open_flags if f.severity is not Severity.BLOCK]
-    horizon = today + dt.timedelta(days=LOT_EXPIRING_DAYS)
+    listed = flags if isinstance(flags, FlagList) else FlagList(flags)
+    if stock is None or stock.today != today:
+        stock = DashboardStock.read(session, today)
+    counts = listed.open_counts  # overridden flags: listed in Flags, not open
+    # The first open blocks (the rule engine lists them first: found without reading every
+    # flag), then, when there are fewer blocks than `top`, the first other open flags
+    block = Severity.BLOCK
+    blocks = list(
+        islice((f for f in listed.flags if f.is_open and f.severity is block), LISTED_AT_MOST)
+    )
+    wanted = max(0, top - counts[block])
+    others = list(
+        islice((f for f in listed.flags if f.is_open and f.severity is not block), wanted)
+    )
+    missing_for = {rule: what for rule in rules.RULES if (what := missing_document(rule))}
     missing: dict[str, list[str]] = defaultdict(list)
-    for flag in flags:
-        what = missing_document(flag.rule)
+    for flag in listed.flags:
+        what = missing_for.get(flag.rule)
         if what and what not in missing[flag.product]:
             missing[flag.product].append(what)
-    locations: dict[str, list[StockRow]] = defaultdict(list)
-    for row in stock:
-        locations[row.location or "(no location)"].append(row)
     return Dashboard(
         today=today,
-        counts={s: counts.get(s, 0) for s in Severity},
-        top_flags=blocks + others[: max(0, top - len(blocks))],  # every block reachable
-        expiring=[r for r in stock if r.expiry <= horizon],
+        counts=dict(counts),
+        # every block up to LISTED_AT_MOST (the Flags view lists the rest)
+        top_flags=blocks + others,
+        expiring=stock.first_expiring(LISTED_AT_MOST),
         missing_documents=[MissingDocuments(p, tuple(m)) for p, m in sorted(missing.items())],
         by_location=[
-            LocationStock(name, len(rows), sum(r.on_hand for r in rows))
-            for name, rows in sorted(locations.items())
+            LocationStock(name, lots, vials)
+            for name, (lots, vials) in sorted(stock.locations.items())
         ],
-        open_total=len(open_flags),
-        quarantined=[r for r in stock if r.status is LotStatus.QUARANTINE],
+        open_total=sum(counts.values()),
+        quarantined=stock.first_quarantined(LISTED_AT_MOST),
         certificates_to_check=certificates_to_check(session, today),
-        running_low=running_low(session, stock, today),
+        running_low=running_low(session, stock.usable),
         open_vials=open_vials(session),
+        expiring_total=len(stock.expiring),
+        quarantined_total=len(stock.quarantined),
     )

@@ -3,6 +3,7 @@ queries; `evaluate` is a pure function of those facts and `today`."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -521,16 +522,31 @@ def recheck(
             select(Lot.product_id, Lot.code).where(Lot.id.in_(list(touched.lot_ids)))
         )
     }
+    codes = {code for _, code in lot_keys}
     kept = [
         f
         for f in previous
-        if not (f.lot is None and touched.documents) and (f.product, f.lot) not in lot_keys
+        if not (f.lot is None and touched.documents)
+        and (f.lot not in codes or (f.product, f.lot) not in lot_keys)
     ]
     if touched.documents:
         flags = _unsorted_flags(snapshot, today)
     else:
         flags = _unsorted_flags(replace(snapshot, products=[]), today, products)
-    return sort_flags(kept + flags)
+    return _spliced(kept, flags)
+
+
+def _spliced(kept: list[Flag], new: list[Flag]) -> list[Flag]:
+    """`sort_flags(kept + new)` for `kept` in that order already: a few new flags are put
+    in place one by one (a clinic group has tens of thousands of flags to sort again)."""
+    if len(new) > _SPLICED_AT_MOST:
+        return sort_flags(kept + new)
+    for flag in sorted(new, key=_flag_order):
+        kept.insert(bisect.bisect_right(kept, _flag_order(flag), key=_flag_order), flag)
+    return kept
+
+
+_SPLICED_AT_MOST = 200
 
 
 # -- evaluation --------------------------------------------------------------------------
@@ -579,15 +595,17 @@ def _unsorted_flags(
 
 
 def sort_flags(flags: Iterable[Flag]) -> list[Flag]:
-    return sorted(
-        flags,
-        key=lambda f: (
-            _SEVERITY_ORDER[f.severity],
-            _RULE_ORDER[f.rule],
-            f.product,
-            f.lot or "",
-            f.treatment or "",
-        ),
+    return sorted(flags, key=_flag_order)
+
+
+def _flag_order(f: Flag) -> tuple[int, int, str, str, str]:
+    """Most severe first, then by rule, product, lot and treatment."""
+    return (
+        _SEVERITY_ORDER[f.severity],
+        _RULE_ORDER[f.rule],
+        f.product,
+        f.lot or "",
+        f.treatment or "",
     )
 
 

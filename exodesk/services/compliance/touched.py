@@ -47,6 +47,13 @@ class Touched:
         return self.unknown or self.documents or bool(self.lot_ids)
 
 
+def joined(before: Touched | None, touched: Touched | None) -> Touched | None:
+    """What two writes touched together (None: not known, so everything)."""
+    if before is None or touched is None or touched.unknown or before.unknown:
+        return None
+    return Touched(before.lot_ids | touched.lot_ids, before.documents or touched.documents)
+
+
 def _lot_ids(obj: Any) -> list[int]:
     """The lot a record names now, and the one it named before this write (if it changed)."""
     state = inspect(obj)

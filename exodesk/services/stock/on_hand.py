@@ -122,6 +122,24 @@ def iter_stock_on_hand(session: Session, *, include_empty: bool = False) -> Iter
         yield StockRow(product, lot, expiry, location, statuses[status], on_hand)
 
 
+def stock_by_lot(session: Session, lot_ids: Sequence[int] | None = None) -> dict[int, StockRow]:
+    """The rows of `stock_on_hand` by lot id (of every lot, or of these only; a lot with
+    nothing on hand, or void, is left out)."""
+    query = stock_query(lot_ids).add_columns(Lot.id).where(Lot.void_on.is_(None))
+    query = query.where(func.coalesce(query.selected_columns.on_hand, 0) > 0)
+    statuses = {s.value: s for s in LotStatus}
+    rows = session.connection().execute(query)
+    return {
+        lot_id: StockRow(product, lot, expiry, location, statuses[status], on_hand)
+        for product, lot, expiry, location, status, on_hand, _, lot_id in rows
+    }
+
+
+def stock_order(row: StockRow) -> tuple[dt.date, str, str]:
+    """The order of `stock_on_hand`: soonest expiry first, then product and lot."""
+    return row.expiry, row.product, row.lot
+
+
 def expiry_note(expiry: dt.date, today: dt.date) -> str:
     """What the stock list says beside a lot's expiry: "EXPIRED", "expires in N days" within
     the lot alert window, or nothing."""

@@ -5,7 +5,6 @@ write unless a reason for overriding them is given; the reason is kept."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -45,13 +44,13 @@ from exodesk.services.interchange.schema import (
     plain_message,
     reason_problem,
 )
+from exodesk.services.refs import highest_number
 from exodesk.services.search import contains_text
 from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
 from exodesk.services.stock.on_hand import stock_query
 from exodesk.services.stock.vials import close_used_vial, get_vial
 
 REF_PREFIX = "T-"
-_NUMBERED_REF = re.compile(r"^T-(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -225,7 +224,7 @@ def lots_for_treatment(session: Session, product: str, on: dt.date) -> list[LotC
 def next_treatment_ref(session: Session) -> str:
     """The next free numbered reference after the highest "T-<number>" held (T-0207 after
     T-0206), never one already taken."""
-    number = _highest_ref_number(session) + 1
+    number = highest_number(session, Treatment, REF_PREFIX) + 1
     while session.scalar(select(Treatment.id).where(Treatment.ref == _ref(number))) is not None:
         number += 1
     return _ref(number)
@@ -233,29 +232,6 @@ def next_treatment_ref(session: Session) -> str:
 
 def _ref(number: int) -> str:
     return f"{REF_PREFIX}{number:04d}"
-
-
-def _highest_ref_number(session: Session) -> int:
-    numbered = Treatment.ref.like(f"{REF_PREFIX}%")
-    # Among refs of one length, the greatest string is the greatest number when it is all
-    # digits; only when some other ref outranks it are all the refs read.
-    greatest = session.scalars(
-        select(func.max(Treatment.ref)).where(numbered).group_by(func.length(Treatment.ref))
-    )
-    numbers = []
-    for ref in greatest:
-        match = _NUMBERED_REF.match(ref or "")
-        if match is None:
-            return max(
-                (
-                    int(m.group(1))
-                    for ref in session.scalars(select(Treatment.ref).where(numbered))
-                    if (m := _NUMBERED_REF.match(ref))
-                ),
-                default=0,
-            )
-        numbers.append(int(match.group(1)))
-    return max(numbers, default=0)
 
 
 # -- findings ----------------------------------------------------------------------------
@@ -271,10 +247,12 @@ def _vocabulary(field: str, value: str | None, vocabulary: type[Route] | type[Zo
         raise InvalidInput([Problem(field, f"{value!r} is not one of: {allowed}")]) from None
 
 
-def findings_for(session: Session, draft: TreatmentDraft, today: dt.date) -> list[Flag]:
+def findings_for(
+    session: Session, draft: TreatmentDraft, today: dt.date, ref: str | None = None
+) -> list[Flag]:
     """The flags recording `draft` would raise or that concern its product and lot, most
-    severe first. Treatment flags name the reference the treatment would be given. With no
-    known lot, the product's own flags."""
+    severe first. Treatment flags name `ref`, the reference the treatment would be given (the
+    next free one when None). With no known lot, the product's own flags."""
     product_id = _product_id(session, draft.product)
     route = _vocabulary("route", draft.route, Route)
     zone = _vocabulary("zone", draft.zone, Zone)
@@ -283,7 +261,7 @@ def findings_for(session: Session, draft: TreatmentDraft, today: dt.date) -> lis
     if lot is None:
         return rules.evaluate(replace(facts, lots=[], treatments=[]), today)
     treatment = rules.TreatmentFacts(
-        next_treatment_ref(session),
+        ref or next_treatment_ref(session),
         draft.date,
         lot.id,
         route,
@@ -387,7 +365,7 @@ def record_treatment(
         draft.time,
         draft.reconstituted,
     )
-    findings = findings_for(session, clean, today)
+    findings = findings_for(session, clean, today, ref)
     ensure_not_overdrawn(session, lot.id, [Entry(record.date, -record.vials, ref)], lot=lot.code)
     blocks = [f for f in findings if f.severity is Severity.BLOCK]
     reason = (override_reason or "").strip() or None

@@ -46,7 +46,7 @@ from exodesk.services.audit.log import (
 from exodesk.services.audit.verify import Verification, verify_trail
 from exodesk.services.sheets.exports import audit_table
 from exodesk.ui.common import severity
-from exodesk.ui.common.background_pages import BackgroundPagedModel
+from exodesk.ui.common.background_pages import SEARCH_DELAY_MS, BackgroundPagedModel
 from exodesk.ui.common.date_field import DateField, qdate
 from exodesk.ui.common.file_dialogs import ask_save_file
 from exodesk.ui.common.icons import Icon, icon
@@ -60,7 +60,6 @@ from exodesk.ui.shell.context import AppContext
 
 PDF_LIMIT = 2000
 SHORT_VALUE = 60
-SEARCH_DELAY_MS = 250
 NO_DATE = QDate(2000, 1, 1)  # the date edits' minimum, shown as "any"
 NO_USER = ""  # the user filter's value for events with no user recorded
 

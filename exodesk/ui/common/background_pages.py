@@ -17,6 +17,7 @@ from exodesk.ui.common.table_models import Index, PagedRowTableModel, _display
 T = TypeVar("T")
 Shown = tuple[str, ...]  # a row's cells as the table shows them
 DISPLAY = Qt.ItemDataRole.DisplayRole
+SEARCH_DELAY_MS = 250  # a search starts when typing pauses this long (or on Enter)
 
 
 class Pages(Protocol[T]):
@@ -63,6 +64,11 @@ class BackgroundPagedModel(PagedRowTableModel[T]):
     def busy(self) -> bool:
         """Whether rows or the count are still coming (the first page or the count)."""
         return self._running or self._wanted is not None
+
+    @property
+    def question(self) -> Pages[T] | None:
+        """The question the rows answer (None before the first rows come)."""
+        return self._pages
 
     @property
     def answered(self) -> bool:

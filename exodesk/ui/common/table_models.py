@@ -152,14 +152,24 @@ class FlagTableModel(RowTableModel[Flag]):
     )
 
     def extra_data(self, record: Flag, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.BackgroundRole and column == 0 and record.is_open:
-            return QBrush(severity.BACKGROUND[record.severity])
-        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and record.is_open:
-            return QBrush(severity.TEXT_ON_BACKGROUND)
-        if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return severity.icon(record.severity)
-        if role == SORT_ROLE and column == 0:  # an overridden flag after the open ones
-            return SEVERITY_RANK[record.severity] * 2 + (0 if record.is_open else 1)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return record.message
-        return None
+        return flag_role_data(record, column, role)
+
+
+def flag_role_data(record: Flag, column: int, role: int) -> Any:
+    """A flag's colour, icon, sort value and tooltip, wherever flags are listed."""
+    if role == Qt.ItemDataRole.BackgroundRole and column == 0 and record.is_open:
+        return QBrush(severity.BACKGROUND[record.severity])
+    if role == Qt.ItemDataRole.ForegroundRole and column == 0 and record.is_open:
+        return QBrush(severity.TEXT_ON_BACKGROUND)
+    if role == Qt.ItemDataRole.DecorationRole and column == 0:
+        return severity.icon(record.severity)
+    if role == SORT_ROLE and column == 0:
+        return flag_rank(record)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return record.message
+    return None
+
+
+def flag_rank(flag: Flag) -> int:
+    """How flags sort by severity: blocks first, an overridden flag after the open ones."""
+    return SEVERITY_RANK[flag.severity] * 2 + (0 if flag.is_open else 1)

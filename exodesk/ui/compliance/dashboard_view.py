@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exodesk.models.enums import Severity
+from exodesk.models.enums import LotStatus, Severity
 from exodesk.models.vocabulary import (
     OPEN_VIALS_HEADING,
     PRINT_LABEL_ACTION,
@@ -36,7 +36,10 @@ from exodesk.models.vocabulary import (
     short_label,
 )
 from exodesk.services.compliance.dashboard import Dashboard, dashboard
+from exodesk.services.compliance.dashboard_stock import DashboardStock
+from exodesk.services.compliance.flag_list import FlagList
 from exodesk.services.compliance.rules import Flag
+from exodesk.services.compliance.touched import Touched, joined
 from exodesk.services.stock.vials import VialRow
 from exodesk.ui.common import severity
 from exodesk.ui.common.jobs import BackgroundRunner
@@ -45,6 +48,7 @@ from exodesk.ui.compliance.flags_view import FlagQuery, target_of
 from exodesk.ui.labels.print_label import print_vial_label
 from exodesk.ui.shell.changes import FLAG_INPUTS
 from exodesk.ui.shell.context import AppContext
+from exodesk.ui.stock.stock_view import StockQuery
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
 from exodesk.ui.treatments.vial_choice import (
     STATE_SEVERITY,
@@ -105,6 +109,27 @@ def _list() -> QListWidget:
     return widget
 
 
+# How many more rows a list leaves out, what they are, and what shows them all
+More = tuple[int, str, tuple[str, object]]
+
+
+def _add_more(widget: QListWidget, more: More | None, row: int | None = None) -> None:
+    """A last item, "… and 1,234 more lots expiring: see them all in Stock", that opens
+    them, when the list leaves some out (a Dashboard list holds LISTED_AT_MOST rows)."""
+    if more is None or more[0] <= 0:
+        return
+    count, what, target = more
+    item = QListWidgetItem(f"… and {count:,} more {what}")
+    font = item.font()
+    font.setItalic(True)
+    item.setFont(font)
+    item.setData(TARGET, target)
+    if row is None:
+        widget.addItem(item)
+    else:
+        widget.insertItem(row, item)
+
+
 def _box(title: str, *widgets: QWidget) -> QGroupBox:
     box = QGroupBox(title)
     layout = QVBoxLayout(box)
@@ -128,6 +153,12 @@ class DashboardView(QWidget):
         self._own_feed = feed is None
         self.feed = FlagFeed(ctx, self) if feed is None else feed
         self._wanted = False
+        # The lots on hand as last counted, and the lots touched since (None: count them
+        # all again); one build at a time, the flags of one asked for meanwhile kept for next
+        self._stock: DashboardStock | None = None
+        self._since: Touched | None = None
+        self._building = False
+        self._next: list[Flag] | None = None
         self.feed.ready.connect(self._flags_ready)
         self.feed.failed.connect(self._flags_failed)
 
@@ -201,6 +232,7 @@ class DashboardView(QWidget):
             self._build(self.feed.flags)
 
     def _flags_ready(self, flags: list[Flag]) -> None:
+        self._since = joined(self._since, self.feed.touched)
         if self._wanted:
             self._build(flags)
 
@@ -211,12 +243,26 @@ class DashboardView(QWidget):
 
     def _build(self, flags: list[Flag]) -> None:
         self._wanted = False
+        if self._building:
+            self._next = flags
+            return
         db, today = self.ctx.db, self.ctx.today()
+        known, since = self._stock, self._since
+        self._stock, self._since = None, Touched()  # the worker has it until it is back
+        listed = self.feed.listed
+        if listed is None or listed.flags is not flags:
+            listed = FlagList(flags)
 
-        def work() -> Dashboard:
+        def work() -> tuple[DashboardStock, Dashboard]:
             with db.read() as session:
-                return dashboard(session, today, flags=flags)
+                if known is None or since is None or known.today != today:
+                    stock = DashboardStock.read(session, today)
+                else:
+                    stock = known
+                    stock.read_again(session, since.lot_ids)
+                return stock, dashboard(session, today, flags=listed, stock=stock)
 
+        self._building = True
         self._runner.start("dashboard", work, self._show)
 
     def focus_search(self) -> None:
@@ -226,10 +272,18 @@ class DashboardView(QWidget):
         """Nothing to select on the dashboard."""
 
     def _show(self, result: Any) -> None:
+        self._building = False
         if isinstance(result, Exception):
+            self._since = None  # count every lot again next time
             self.updated.setText(f"Error: could not load the dashboard: {result}")
-            return
-        data: Dashboard = result
+        else:
+            self._stock, data = result
+            self._show_data(data)
+        if self._next is not None:
+            flags, self._next = self._next, None
+            self._build(flags)
+
+    def _show_data(self, data: Dashboard) -> None:
         self.data = data
         for sev, tile in self.tiles.items():
             tile.setText(
@@ -237,6 +291,7 @@ class DashboardView(QWidget):
                 f"{short_label(sev)}"
             )
             tile.setToolTip(f"{data.counts[sev]} {phrase(sev)} flag(s)")
+        listed_blocks = sum(f.severity is Severity.BLOCK for f in data.top_flags)
         self._fill(
             self.top_flags,
             [
@@ -251,6 +306,11 @@ class DashboardView(QWidget):
                 for f in data.top_flags
             ],
             "No flags: everything is in order.",
+            more=(
+                data.counts[Severity.BLOCK] - listed_blocks,
+                "open blocks: see them all in Flags",
+                ("flags", Severity.BLOCK),
+            ),
         )
         shown = len(data.top_flags)
         self.show_all_button.setText(
@@ -271,6 +331,11 @@ class DashboardView(QWidget):
                 for r in data.expiring
             ],
             "No lot in stock expires in the next 60 days.",
+            more=(
+                data.expiring_total - len(data.expiring),
+                "lots expiring: see them all in Stock",
+                ("stock", StockQuery(expiring=True)),
+            ),
         )
         self._fill(
             self.missing,
@@ -296,7 +361,9 @@ class DashboardView(QWidget):
 
     def _fill_todo(self, data: Dashboard) -> None:
         """One list in sections: a heading line per kind of work, then its items."""
-        sections: list[tuple[str, list[tuple[str, tuple[str, object], Severity | None]]]] = [
+        sections: list[
+            tuple[str, list[tuple[str, tuple[str, object], Severity | None]], More | None]
+        ] = [
             (
                 "Waiting for release (in quarantine)",
                 [
@@ -308,6 +375,11 @@ class DashboardView(QWidget):
                     )
                     for r in data.quarantined
                 ],
+                (
+                    data.quarantined_total - len(data.quarantined),
+                    "lots waiting for release: see them all in Stock",
+                    ("stock", StockQuery(status=LotStatus.QUARANTINE)),
+                ),
             ),
             (
                 "Certificates to check with the issuer",
@@ -321,6 +393,7 @@ class DashboardView(QWidget):
                     )
                     for c in data.certificates_to_check
                 ],
+                None,
             ),
             (
                 "Running low (at or below the reorder level)",
@@ -332,12 +405,14 @@ class DashboardView(QWidget):
                     )
                     for r in data.running_low
                 ],
+                None,
             ),
         ]
         self.todo.clear()
         self.vial_items = {}
-        for heading, items in sections:
-            head = QListWidgetItem(f"{heading}: {len(items) or 'none'}")
+        for heading, items, more in sections:
+            total = len(items) + (more[0] if more is not None else 0)
+            head = QListWidgetItem(f"{heading}: {f'{total:,}' if total else 'none'}")
             font = head.font()
             font.setBold(True)
             head.setFont(font)
@@ -349,6 +424,7 @@ class DashboardView(QWidget):
                 if sev is not None:
                     item.setIcon(severity.icon(sev))
                 self.todo.addItem(item)
+            _add_more(self.todo, more)
         self._fill_vials(data.open_vials)
 
     # -- open vials --------------------------------------------------------------------
@@ -424,6 +500,7 @@ class DashboardView(QWidget):
         widget: QListWidget,
         items: list[tuple[str, tuple[str, object], Severity | None]],
         empty: str,
+        more: More | None = None,
     ) -> None:
         widget.clear()
         if not items:
@@ -437,6 +514,7 @@ class DashboardView(QWidget):
             if sev is not None:
                 item.setIcon(severity.icon(sev))
             widget.addItem(item)
+        _add_more(widget, more)
 
     def _open(self, item: QListWidgetItem) -> None:
         target = item.data(TARGET)

@@ -9,7 +9,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from exodesk.services.compliance import rules
-from exodesk.services.compliance.touched import Touched
+from exodesk.services.compliance.flag_list import FlagList
+from exodesk.services.compliance.touched import Touched, joined
 from exodesk.ui.common.jobs import BackgroundRunner
 from exodesk.ui.shell.context import AppContext
 from exodesk.ui.shell.operations import take_touched
@@ -28,6 +29,9 @@ class FlagFeed(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.flags: list[rules.Flag] | None = None
+        self.listed: FlagList | None = None  # `flags`, counted and ready to search
+        # What the latest flags were worked out again for (None: the whole clinic)
+        self.touched: Touched | None = None
         self.computing = False
         self._runner = BackgroundRunner(self)
         self._flags_day: dt.date | None = None  # the day `flags` were worked out for
@@ -40,19 +44,21 @@ class FlagFeed(QObject):
         if not touches:
             self._since = None  # asked without a write of ours (a refresh): check in full
         for touched in touches:
-            self._since = _joined(self._since, touched)
+            self._since = joined(self._since, touched)
         previous, since = self.flags, self._since
         if previous is None or today != self._flags_day:
             since = None
 
-        def work() -> list[rules.Flag]:
+        def work() -> tuple[dt.date, FlagList, Touched | None]:
             with db.read() as session:
                 if previous is None or since is None:
-                    return rules.check(session, today)
-                return rules.recheck(session, today, previous, since)
+                    flags = rules.check(session, today)
+                else:
+                    flags = rules.recheck(session, today, previous, since)
+            return today, FlagList(flags), since
 
         self.computing = True
-        self._runner.start("flags", lambda: (today, work()), self._done)
+        self._runner.start("flags", work, self._done)
 
     def _done(self, result: Any) -> None:
         self.computing = False
@@ -60,13 +66,7 @@ class FlagFeed(QObject):
             self._since = None  # the next one checks in full
             self.failed.emit(str(result))
             return
-        self._flags_day, flags = result
+        self._flags_day, listed, self.touched = result
         self._since = Touched()
-        self.flags = flags
-        self.ready.emit(flags)
-
-
-def _joined(before: Touched | None, touched: Touched) -> Touched | None:
-    if before is None or touched.unknown:
-        return None
-    return Touched(before.lot_ids | touched.lot_ids, before.documents or touched.documents)
+        self.flags, self.listed = listed.flags, listed
+        self.ready.emit(listed.flags)

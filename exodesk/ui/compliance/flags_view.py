@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -31,52 +32,78 @@ from exodesk.models.vocabulary import (
     rule_title,
     short_label,
 )
-from exodesk.services.compliance.rules import RULES, Flag, open_counts
+from exodesk.services.compliance.flag_list import FlagList
+from exodesk.services.compliance.rules import RULES, Flag
 from exodesk.services.sheets.exports import flags_table
 from exodesk.ui.common import severity
-from exodesk.ui.common.table_models import SORT_ROLE, FlagTableModel
+from exodesk.ui.common.background_pages import SEARCH_DELAY_MS, BackgroundPagedModel
+from exodesk.ui.common.table_models import FlagTableModel, flag_rank, flag_role_data
 from exodesk.ui.common.widgets import enum_data, read_only_table
 from exodesk.ui.sheets.export import ask_table_file, write_table
 from exodesk.ui.shell.changes import Changes
 from exodesk.ui.shell.context import AppContext
 
-Index = QModelIndex | QPersistentModelIndex
 
+class FlagPages:
+    """One question to the flags: a severity, a rule, a text and an order. The flags are in
+    memory; choosing and sorting them runs on the model's worker thread, once."""
 
-class FlagFilter(QSortFilterProxyModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.severity: Severity | None = None
-        self.rule: str | None = None
-        self.text = ""
-        self.setSortRole(SORT_ROLE)
+    def __init__(
+        self,
+        listed: FlagList,
+        severity: Severity | None = None,
+        rule: str | None = None,
+        text: str = "",
+        order: tuple[int, Qt.SortOrder] | None = None,
+    ) -> None:
+        self.listed, self.severity, self.rule, self.text = listed, severity, rule, text
+        self.order = order
+        self._chosen: list[Flag] | None = None
+        self._position: dict[int, int] = {}
 
-    def set(self, severity: Severity | None, rule: str | None, text: str) -> None:
-        self.beginFilterChange()
-        self.severity, self.rule, self.text = severity, rule, text.strip().lower()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, FlagTableModel)
-        flag = model.row(source_row)
-        if self.severity is not None and flag.severity is not self.severity:
-            return False
-        if self.rule is not None and flag.rule != self.rule:
-            return False
-        if self.text:
-            haystack = " ".join(
-                (
-                    flag.product,
-                    flag.lot or "",
-                    flag.treatment or "",
-                    flag.rule,
-                    rule_title(flag.rule),
-                    flag.message,
+    def chosen(self) -> list[Flag]:
+        """Every flag the question selects, in its order."""
+        if self._chosen is None:
+            rows = self.listed.matching(self.severity, self.rule, self.text)
+            if self.order is not None and self.order[0] >= 0:
+                column, direction = self.order
+                rows = sorted(
+                    rows,
+                    key=sort_key(column),
+                    reverse=direction == Qt.SortOrder.DescendingOrder,
                 )
-            ).lower()
-            return self.text in haystack
-        return True
+            self._position = {id(f): i for i, f in enumerate(rows)}
+            self._chosen = rows
+        return self._chosen
+
+    def page(self, after: Flag | None, limit: int) -> Sequence[Flag]:
+        rows = self.chosen()
+        start = 0 if after is None else self._position[id(after)] + 1
+        return rows[start : start + limit]
+
+    def count(self) -> int:
+        return len(self.chosen())
+
+
+def sort_key(column: int) -> Callable[[Flag], Any]:
+    """How a column sorts: severity (an overridden flag after the open ones), else its words."""
+    if column == 0:
+        return flag_rank
+    value = FlagTableModel.columns[column].value
+    return lambda f: str(value(f) or "").casefold()
+
+
+class FlagPageModel(BackgroundPagedModel[Flag]):
+    """The Flags view's rows, a page at a time; a click on a heading asks for a new order."""
+
+    columns = FlagTableModel.columns
+    sort_requested = Signal(int, Qt.SortOrder)
+
+    def extra_data(self, record: Flag, column: int, role: int) -> Any:
+        return flag_role_data(record, column, role)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_requested.emit(column, order)
 
 
 @dataclass(frozen=True)
@@ -97,6 +124,9 @@ def target_of(flag: Flag) -> tuple[str, object]:
 
 
 class FlagsView(QWidget):
+    """The flags arrive from the window's FlagFeed (`set_flags`); each search, filter and
+    order is worked out off the UI thread and shown a page at a time."""
+
     title = "Flags"
     shows = Changes.NONE  # its flags come from the FlagFeed
     status_message = Signal(str)
@@ -104,9 +134,10 @@ class FlagsView(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.model = FlagTableModel()
-        self.proxy = FlagFilter()
-        self.proxy.setSourceModel(self.model)
+        self.listed = FlagList(())
+        self._order: tuple[int, Qt.SortOrder] | None = None
+        self._reselect: Flag | None = None
+        self.model = FlagPageModel()
 
         self.severity = QComboBox()
         self.severity.addItem("All severities", None)
@@ -126,9 +157,9 @@ class FlagsView(QWidget):
         bar.addWidget(self.severity)
         bar.addWidget(self.rule)
 
-        self.table = read_only_table(self.proxy)
+        self.table = read_only_table(self.model)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -169,20 +200,37 @@ class FlagsView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(split, 1)
 
-        self.search.textChanged.connect(self._refilter)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._refilter)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self._refilter)
         self.severity.currentIndexChanged.connect(self._refilter)
         self.rule.currentIndexChanged.connect(self._refilter)
+        self.model.sort_requested.connect(self._sort)
+        self.model.modelReset.connect(self._after_reset)
+        self.model.counted.connect(lambda _total: self._show_summary())
+        self.model.failed.connect(self._failed)
         self.table.selectionModel().selectionChanged.connect(self._show_detail)
         # Enter and double-click: a lot's or a treatment's card, else the record's view
         self.table.activated.connect(lambda _index: self.open_selected())
         self.open_button.clicked.connect(self.open_selected)
         self.export_button.clicked.connect(self._ask_export)
+        self._show_summary()
+        self._show_detail()
 
     def reload(self) -> None:
         """Flags arrive through set_flags (the window computes them once per change)."""
 
-    def set_flags(self, flags: Sequence[Flag]) -> None:
-        self.model.set_rows(flags)
+    @property
+    def busy(self) -> bool:
+        """Whether a search waits for typing to pause, or the flags shown are coming."""
+        return self._search_timer.isActive() or self.model.busy
+
+    def set_flags(self, flags: FlagList | Sequence[Flag]) -> None:
+        """Show these flags (the same search, filter and order; the selection kept)."""
+        self.listed = flags if isinstance(flags, FlagList) else FlagList(flags)
         self._refilter()
 
     def focus_search(self) -> None:
@@ -215,7 +263,7 @@ class FlagsView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
-        return self.model.row(self.proxy.mapToSource(rows[0]).row())
+        return self.model.row(rows[0].row())
 
     def open_selected(self) -> None:
         flag = self.selected()
@@ -223,11 +271,9 @@ class FlagsView(QWidget):
             self.ctx.bus.open_requested.emit(*target_of(flag))
 
     def shown_flags(self) -> list[Flag]:
-        """The flags the filter shows, in the table's order."""
-        return [
-            self.model.row(self.proxy.mapToSource(self.proxy.index(i, 0)).row())
-            for i in range(self.proxy.rowCount())
-        ]
+        """Every flag the search and filters select, in the table's order (loaded or not)."""
+        pages = self.model.question
+        return list(pages.chosen()) if isinstance(pages, FlagPages) else []
 
     def export(self, path: Path) -> int:
         """Write the flags shown, as .xlsx or CSV by the file's suffix; returns how many."""
@@ -246,14 +292,48 @@ class FlagsView(QWidget):
         self.summary.setToolTip(said)
         self.status_message.emit(said)
 
+    def _sort(self, column: int, order: Qt.SortOrder) -> None:
+        self._order = (column, order)
+        self._refilter()
+
     def _refilter(self) -> None:
-        self.proxy.set(
-            enum_data(self.severity, Severity), self.rule.currentData(), self.search.text()
+        """Ask again: the flags listed, by the filters, search and order shown."""
+        self._search_timer.stop()
+        if self._reselect is None:
+            self._reselect = self.selected()
+        self.model.load(
+            FlagPages(
+                self.listed,
+                enum_data(self.severity, Severity),
+                self.rule.currentData(),
+                self.search.text(),
+                self._order,
+            )
         )
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
-        blocks = open_counts(self.model.row(i) for i in range(total))[Severity.BLOCK]
-        self.summary.setText(f"{shown} of {total} flag(s) shown · {blocks} open block(s)")
+
+    def _after_reset(self) -> None:
+        reselect, self._reselect = self._reselect, None
+        if reselect is not None:
+            loaded = (self.model.row(i) for i in range(self.model.rowCount()))
+            row = next((i for i, f in enumerate(loaded) if f == reselect), None)
+            if row is not None:
+                self.table.selectRow(row)
+        self._show_summary()
         self._show_detail()
+
+    def _show_summary(self) -> None:
+        total = len(self.listed)
+        shown = self.model.total if self.model.answered else total
+        more = "+" if self.model.counting else ""
+        blocks = self.listed.open_counts[Severity.BLOCK]
+        self.summary.setText(
+            f"{shown:,}{more} of {total:,} flag(s) shown · {blocks:,} open block(s)"
+        )
+
+    def _failed(self, message: str) -> None:
+        said = f"Could not list the flags: {message}"
+        self.summary.setText(said)
+        self.status_message.emit(said)
 
     def _show_detail(self) -> None:
         flag = self.selected()

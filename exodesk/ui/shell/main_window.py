@@ -29,6 +29,7 @@ from exodesk.models.vocabulary import phrase, rule_title, short_label
 from exodesk.services.accounts.users import Permission, needs_text
 from exodesk.services.audit.anchors import ANCHOR_EXPORT, record_anchor
 from exodesk.services.compliance import rules
+from exodesk.services.compliance.flag_list import FlagList
 from exodesk.services.errors import ExoDeskError
 from exodesk.services.interchange.export import dumps, export_document
 from exodesk.services.interchange.importer import ImportSummary, import_bytes
@@ -141,6 +142,7 @@ OPENS_IN = {
     "rule": "Flags",
     "flags": "Flags",  # a Severity or a FlagQuery: the Flags view filtered
     "location": "Stock",
+    "stock": "Stock",  # a StockQuery: the Stock view filtered
     "count": "Counts",
 }
 
@@ -432,8 +434,9 @@ class MainWindow(QMainWindow):
 
     def _flags_ready(self, result: list[rules.Flag]) -> None:
         self.flags = result
-        self.flag_view.set_flags(self.flags)
-        counts = rules.open_counts(self.flags)  # overridden flags are listed, not counted
+        listed = self.flag_feed.listed or FlagList(result)
+        self.flag_view.set_flags(listed)
+        counts = listed.open_counts  # overridden flags are listed, not counted
         parts = [
             f"<span style='background:{severity.BACKGROUND[s].name()}; color:#1a1a1a'>"
             f"&nbsp;{counts[s]} {short_label(s)}&nbsp;</span>"
@@ -596,7 +599,7 @@ class MainWindow(QMainWindow):
             )
 
     def flags_report(self) -> str:
-        rows = [self.flag_view.model.row(i) for i in range(self.flag_view.model.rowCount())]
+        rows = self.flag_view.listed.flags  # every flag, whatever the view's filters
         return report_html(
             "Compliance flags",
             [

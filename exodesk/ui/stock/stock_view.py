@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -251,6 +252,14 @@ class StockPageModel(QAbstractTableModel):
         return None
 
 
+@dataclass(frozen=True)
+class StockQuery:
+    """What the Stock view is asked to show (`open_requested("stock", StockQuery(...))`)."""
+
+    status: LotStatus | None = None
+    expiring: bool = False
+
+
 class StockView(QWidget):
     title = "Stock"
     shows = Changes.STOCK | Changes.PRODUCTS
@@ -362,12 +371,31 @@ class StockView(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
-    def select(self, key: tuple[str, str]) -> None:
-        """Show one lot: search for it, then select its row once loaded."""
+    def select(self, key: tuple[str, str] | StockQuery) -> None:
+        """Show one lot (product, lot): search for it, then select its row once loaded; or
+        the lots a StockQuery asks for."""
+        if isinstance(key, StockQuery):
+            self.show_query(key)
+            return
         product, lot = key
         self._pending_select = (product, lot)
         self.show_empty.setChecked(True)
         self.search.setText(lot)
+        self._apply_filter()
+
+    def show_query(self, query: StockQuery) -> None:
+        """Every lot with stock of this status (None: any) and, if asked, expiring soon."""
+        widgets: tuple[QWidget, ...] = (self.search, self.status_filter, self.location_filter)
+        widgets += (self.show_empty, self.expiring_only)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.search.clear()
+        self.status_filter.setCurrentIndex(max(0, self.status_filter.findData(query.status)))
+        self.location_filter.setCurrentIndex(0)
+        self.show_empty.setChecked(False)
+        self.expiring_only.setChecked(query.expiring)
+        for widget in widgets:
+            widget.blockSignals(False)
         self._apply_filter()
 
     def show_location(self, name: str) -> None:

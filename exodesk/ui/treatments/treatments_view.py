@@ -44,7 +44,7 @@ from exodesk.services.treatments.corrections import may_void_treatment
 from exodesk.services.treatments.listing import count_matching, is_listed, treatments_page
 from exodesk.services.treatments.recording import TreatmentRow, list_treatments
 from exodesk.ui.common import severity
-from exodesk.ui.common.background_pages import BackgroundPagedModel
+from exodesk.ui.common.background_pages import SEARCH_DELAY_MS, BackgroundPagedModel
 from exodesk.ui.common.table_models import Column
 from exodesk.ui.common.voids import Entry, install_context_menu, void_role_data
 from exodesk.ui.common.widgets import read_only_table
@@ -61,7 +61,6 @@ from exodesk.ui.treatments.treatment_card import (
 from exodesk.ui.treatments.treatment_dialog import TreatmentDialog
 from exodesk.ui.treatments.vial_choice import duration_words
 
-SEARCH_DELAY_MS = 250
 # The widest value each column usually holds (the icon's room in "Overridden"), the time aside
 COLUMN_SAMPLES = (
     "2026-11-22",

@@ -6,6 +6,7 @@ findings overridden), voided, a lot received, a lot's status changed, a document
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from exodesk.db import Database, open_database
 from exodesk.models import DocumentKind, LotStatus
 from exodesk.services.catalogue.documents import DocumentDraft, register_document
 from exodesk.services.compliance import rules
+from exodesk.services.compliance.dashboard_stock import DashboardStock
 from exodesk.services.compliance.touched import Touched, TouchWatch
 from exodesk.services.session import Session
 from exodesk.services.stock.lots import change_lot_status
@@ -60,6 +62,17 @@ def a_lot(db: Database) -> tuple[str, str]:
     with db.read() as session:
         row = next(r for r in stock_on_hand(session) if r.on_hand >= 3)
     return row.product, row.lot
+
+
+def _counts(stock: DashboardStock) -> tuple[Any, ...]:
+    return (
+        stock.rows,
+        dict(stock.locations),
+        +stock.usable,
+        stock.expiring,
+        stock.quarantined,
+        stock.first_expiring(3),
+    )
 
 
 def test_check_agrees_with_evaluating_every_fact(db: Database) -> None:
@@ -119,6 +132,8 @@ def test_incremental_flags_match_a_full_check_after_each_kind_of_write(
             today=TODAY,
         ),
     ]
+    with db.read() as session:
+        stock = DashboardStock.read(session, TODAY)
     for step in steps:
         touched = written(db, step)
         assert touched.anything
@@ -126,6 +141,9 @@ def test_incremental_flags_match_a_full_check_after_each_kind_of_write(
             assert not touched.unknown, step
         flags = rechecked(db, flags, touched)
         assert flags == full(db)
+        with db.read() as session:  # the Dashboard's counts of the lots, lot by lot too
+            stock.read_again(session, touched.lot_ids)
+            assert _counts(stock) == _counts(DashboardStock.read(session, TODAY)), step
     assert {f.treatment for f in flags} >= {recorded[1]}
     assert recorded[0] not in {f.treatment for f in flags}  # voided: no flag of it is left
 
@@ -144,3 +162,23 @@ def test_a_write_not_followed_record_by_record_means_a_full_check(db: Database) 
     assert touched.unknown
     assert rechecked(db, flags, touched) == full(db)
     assert rechecked(db, flags, Touched()) == flags  # nothing touched: nothing changes
+
+
+@pytest.mark.parametrize("new_count", [0, 1, 7, 250])
+def test_new_flags_are_put_in_place_as_a_full_sort_would(new_count: int) -> None:
+    """A few new flags go in one by one, many are sorted with the rest: the same order as
+    sorting everything, equal keys included (the kept ones first)."""
+    chance = random.Random(new_count)
+    names = ["Alpha", "Beta", "Gamma"]
+    rule_ids = list(rules.RULES)
+
+    def some_flag(i: int) -> rules.Flag:
+        rule = chance.choice(rule_ids)
+        lot = chance.choice([None, "L1", "L2"])
+        return rules.Flag(
+            rule, rules.RULES[rule], chance.choice(names), lot, chance.choice([None, "T-1"]), f"{i}"
+        )
+
+    kept = rules.sort_flags(some_flag(i) for i in range(600))
+    new = [some_flag(1000 + i) for i in range(new_count)]
+    assert rules._spliced(list(kept), new) == rules.sort_flags(kept + new)

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from background_loads import loaded
 from pytestqt.qtbot import QtBot
 from shots import save_shot
 
@@ -49,6 +50,7 @@ def test_the_flags_view_shows_who_when_and_why(qtbot: QtBot, ctx: Any, tmp_path:
     view.resize(1024, 768)
     view.show()
     view.set_flags([OPEN, DONE])
+    loaded(qtbot, view)
     assert view.summary.text() == "2 of 2 flag(s) shown · 1 open block(s)"
     assert view.model.index(1, 0).data() == "BLOCK (overridden)"
     view.table.selectRow(1)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from background_loads import loaded
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
@@ -45,16 +46,18 @@ def test_the_flags_view_names_rules_by_title(qtbot: QtBot, ctx: Any) -> None:
     qtbot.addWidget(view)
     flags = _flags(ctx)
     view.set_flags(flags)
+    loaded(qtbot, view)
 
     filter_items = {
         view.rule.itemData(i): view.rule.itemText(i) for i in range(1, view.rule.count())
     }
     assert filter_items == {rule: rule_title(rule) for rule in rules.RULES}
 
-    shown = [view.proxy.index(r, 1).data() for r in range(view.proxy.rowCount())]
+    shown = [view.model.index(r, 1).data() for r in range(view.model.rowCount())]
     assert shown == [rule_title(f.rule) for f in flags]
 
     view.rule.setCurrentIndex(view.rule.findData("route_outside_intended_use"))
+    loaded(qtbot, view)
     view.table.selectRow(0)
     detail = view.detail.text()
     assert "Used outside its intended routes" in detail
@@ -63,7 +66,8 @@ def test_the_flags_view_names_rules_by_title(qtbot: QtBot, ctx: Any) -> None:
 
     view.rule.setCurrentIndex(0)
     qtbot.keyClicks(view.search, "intended routes")
-    found = {view.proxy.index(r, 1).data() for r in range(view.proxy.rowCount())}
+    loaded(qtbot, view)
+    found = {view.model.index(r, 1).data() for r in range(view.model.rowCount())}
     assert found == {"Used outside its intended routes"}
 
 

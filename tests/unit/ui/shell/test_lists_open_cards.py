@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from background_loads import loaded
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
@@ -51,6 +52,7 @@ def test_enter_on_a_flag_opens_the_treatments_card(window: MainWindow, qtbot: Qt
     window.show_view("Flags")
     view = window.flag_view
     view.rule.setCurrentIndex(view.rule.findData("used_after_expiry"))
+    loaded(qtbot, view)
     view.table.selectRow(0)
     flag = view.selected()
     assert flag is not None and flag.treatment is not None
@@ -65,17 +67,17 @@ def test_enter_on_a_flag_opens_the_treatments_card(window: MainWindow, qtbot: Qt
 def test_double_click_on_a_lots_flag_opens_the_lots_card(window: MainWindow, qtbot: QtBot) -> None:
     window.show_view("Flags")
     view = window.flag_view
+    loaded(qtbot, view)
     row = next(
         r
-        for r in range(view.proxy.rowCount())
-        if view.model.row(view.proxy.mapToSource(view.proxy.index(r, 0)).row()).treatment is None
-        and view.model.row(view.proxy.mapToSource(view.proxy.index(r, 0)).row()).lot is not None
+        for r in range(view.model.rowCount())
+        if view.model.row(r).treatment is None and view.model.row(r).lot is not None
     )
     view.table.selectRow(row)
     flag = view.selected()
     assert flag is not None
-    view.table.scrollTo(view.proxy.index(row, 0))
-    rect = view.table.visualRect(view.proxy.index(row, 0))
+    view.table.scrollTo(view.model.index(row, 0))
+    rect = view.table.visualRect(view.model.index(row, 0))
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     card = open_card(LotCardDialog)
