@@ -641,6 +641,15 @@ def _stored_ledger(
 # -- writing ----------------------------------------------------------------------------
 
 
+def _each_converted(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """`convert` of each value (None stays None), worked out once per distinct value."""
+    done: dict[Any, Any] = {None: None}
+    try:
+        return [done[v] if v in done else done.setdefault(v, convert(v)) for v in values]
+    except TypeError:  # an unhashable value (a list for a JSON column): one by one
+        return [None if v is None else convert(v) for v in values]
+
+
 @functools.lru_cache(maxsize=8192)
 def _day(text: str | None) -> dt.date | None:
     return iso_day(text) if text else None
@@ -706,22 +715,21 @@ class _Writer:
         conn = self.session.connection()
         dialect = conn.dialect
         names = list(rows[0])
-        procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
         quote = dialect.identifier_preparer.quote
         sql = (
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
             f"VALUES ({', '.join('?' for _ in names)})"
         )
-        conn.exec_driver_sql(
-            sql,
-            [
-                tuple(
-                    v if p is None or v is None else p(v)
-                    for p, v in zip(procs, [r[n] for n in names], strict=True)
-                )
-                for r in rows
-            ],
-        )
+        # Column by column, each distinct value put in the database's terms once (a file's
+        # dates, kinds and time stamps repeat across a million rows)
+        columns = []
+        for name in names:
+            values = [r[name] for r in rows]
+            convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if convert is not None:
+                values = _each_converted(values, convert)
+            columns.append(values)
+        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
     def insert_ids(self, model: Any, rows: list[Rec], *key: str) -> dict[tuple[Any, ...], int]:
         """Insert the rows; the id of each new row by its values of `key` (a unique key)."""

@@ -40,3 +40,41 @@ def test_automatic_collection_is_off_and_the_timer_collects(
         qtbot.waitUntil(lambda: gone() is None, timeout=5_000)
     finally:
         collector.stop()
+
+
+def test_a_full_collection_waits_until_a_quarter_more_objects_are_long_lived(
+    monkeypatch: pytest.MonkeyPatch, low_thresholds: None
+) -> None:
+    """As Python's own collector: a large heap (a clinic group's flags) is walked in full
+    only once the objects that became long-lived since the last full walk are a quarter of
+    those it kept, not every tenth younger collection."""
+    kept = [_Node() for _ in range(40_000)]  # long-lived, as the flags are
+    collector = UiThreadCollector()
+    collector._timer.stop()  # driven by hand here, as the timer would
+    done: list[int] = []
+    real = gc.collect
+
+    def collect(generation: int = 2) -> int:
+        done.append(generation)
+        return real(generation)
+
+    def run(rounds: int, keep: list[object], each: int) -> None:
+        for _ in range(rounds):
+            keep.extend(_Node() for _ in range(each))
+            collector.collect_due()
+
+    monkeypatch.setattr(gc, "collect", collect)
+    try:
+        collector._pending = 1 + collector._long_lived  # due: a first full walk
+        survivors: list[object] = []
+        run(400, survivors, 6)
+        assert 2 in done
+        assert collector._long_lived >= len(kept)
+        done.clear()
+        run(400, survivors, 6)  # a few survivors each time: younger collections only
+        assert 1 in done and 2 not in done
+        # half as many again as the last full walk kept: one more full walk
+        run(400, survivors, collector._long_lived // 2 // 400 + 1)
+        assert 2 in done
+    finally:
+        collector.stop()
