@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exodesk import file_check
+from exodesk.db_identity import APPLICATION_ID
 from exodesk.files import (
     copy_atomically,
     move_into_place,
@@ -25,8 +26,6 @@ from exodesk.models.enums import BackupKind
 
 KEEP_DAILY = 14
 KEEP_MONTHLY = 12
-# `PRAGMA application_id` of every ExoDesk SQLite database: b"ExoD" as a 32-bit integer.
-APPLICATION_ID = int.from_bytes(b"ExoD", "big")
 DOCUMENT_FILES = "exodesk_backup_document_file"  # the documents' files inside a backup
 # A stored file's place in the store: <first two hex digits>/<sha256><suffix>
 STORED_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z0-9]{1,8})?")

@@ -4,14 +4,11 @@ timeout and transactions that really begin (SQLAlchemy's documented pysqlite BEG
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,20 +19,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from exodesk import file_check
 from exodesk.backup import (
-    APPLICATION_ID,
     BackupError,
     latest_backup,
     newest_copy,
     pre_migration_backup,
 )
+from exodesk.db_identity import (
+    APPLICATION_ID,
+    MIGRATIONS_DIR,
+    head_revision,
+    is_url,
+    our_revisions,
+    resolve_target,
+)
 from exodesk.files import disk_full_message, folder_writable, sqlite_read_only_query
 from exodesk.services.audit.guards import put_back_guards
-from exodesk.settings import default_database_path
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS_DIR = Path(str(files("exodesk") / "migrations"))
 BUSY_TIMEOUT_MS = int(os.environ.get("EXODESK_BUSY_TIMEOUT_MS", "10000"))
 NETWORK_FILESYSTEMS = {
     "cifs",
@@ -137,16 +139,6 @@ def explain_database_error(exc: BaseException, where: str = "the database") -> s
     return None
 
 
-def resolve_target(target: str | None) -> str:
-    """--db, then EXODESK_DB, then the per-user data folder."""
-    if target:
-        return target
-    env = os.environ.get("EXODESK_DB")
-    if env:
-        return env
-    return str(default_database_path())
-
-
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 NOT_A_TARGET = (
     "give a database file (clinic.sqlite) or a PostgreSQL URL "
@@ -154,12 +146,8 @@ NOT_A_TARGET = (
 )
 
 
-def _is_url(target: str) -> bool:
-    return "://" in target
-
-
 def target_url(target: str) -> URL:
-    if _is_url(target):
+    if is_url(target):
         try:
             url = make_url(target)
         except ArgumentError:
@@ -263,39 +251,6 @@ def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
-
-
-_REVISION = re.compile(r'^(revision|down_revision)\s*=\s*(?:"([0-9A-Za-z_]+)"|None)\s*$', re.M)
-
-
-@functools.cache
-def _migrations() -> dict[str, str | None]:
-    """Each migration's revision and the one it revises, read from the scripts' own
-    `revision = "…"` / `down_revision = "…"` lines: every command opens a database, and
-    importing Alembic to learn the newest revision would cost each a good part of a second
-    (tests/migrations checks this against Alembic's own reading)."""
-    graph: dict[str, str | None] = {}
-    for script in sorted((MIGRATIONS_DIR / "versions").glob("[0-9]*.py")):
-        found = {m[1]: m[2] or None for m in _REVISION.finditer(script.read_text("utf-8"))}
-        revision = found.get("revision")
-        if revision is not None:
-            graph[revision] = found.get("down_revision")
-    return graph
-
-
-@functools.cache
-def head_revision() -> str:
-    """The newest migration's id: the one no other migration revises."""
-    graph = _migrations()
-    heads = set(graph) - {down for down in graph.values() if down is not None}
-    assert len(heads) == 1, f"the migrations have {len(heads)} heads: {sorted(heads)}"
-    return heads.pop()
-
-
-@functools.cache
-def our_revisions() -> frozenset[str]:
-    """Every revision id of ExoDesk's migrations (exodesk/migrations/versions)."""
-    return frozenset(_migrations())
 
 
 def _not_ours(where: str, why: str) -> DatabaseRefused:

@@ -29,14 +29,14 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from exodesk.backup import (
-    APPLICATION_ID,
     DOCUMENT_FILES,
     STORED_FILE,
     BackupError,
     check_copy,
     online_copy,
 )
-from exodesk.db import Database, make_engine, our_revisions, upgrade
+from exodesk.db import Database, make_engine, upgrade
+from exodesk.db_identity import APPLICATION_ID, our_revisions
 from exodesk.files import move_into_place, temporary_beside
 from exodesk.services.audit.anchors import RESTORE, record_anchor
 from exodesk.services.restoring import record_restore

@@ -63,6 +63,14 @@ def _main(argv: Sequence[str] | None) -> int:
             return command.target_runner()(target, args)
         except Exception as exc:
             return report(exc, command, args, target or "the database")
+    quick = command.quick_runner()
+    if quick is not None:
+        try:
+            answered = quick(target, args)
+        except Exception as exc:
+            return report(exc, command, args, target or "the database")
+        if answered is not None:
+            return answered
     return _run_on_database(command, target, args)
 
 

@@ -12,10 +12,10 @@ from exodesk.cli.failures import EXIT_DATABASE, EXIT_INVALID, EXIT_OK, Failure, 
 from exodesk.db import (
     Database,
     open_database,
-    resolve_target,
     sqlite_file,
     target_url,
 )
+from exodesk.db_identity import resolve_target
 from exodesk.restore import Current, restore_database
 from exodesk.services.accounts import users
 from exodesk.services.audit.anchors import ANCHOR_BACKUP, record_anchor

@@ -73,6 +73,7 @@ _STOCK = (
         a.trace_arguments,
         run="exodesk.cli.stock:run_trace",
         as_json=True,
+        quick="exodesk.cli.quick_trace:quick_trace",
     ),
 )
 

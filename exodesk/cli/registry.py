@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 RunOnDatabase = Callable[["Database", argparse.Namespace], int]
 RunOnTarget = Callable[[str | None, argparse.Namespace], int]
+# Tried before opening the database: an exit code, or None to open it as usual
+QuickRun = Callable[[str | None, argparse.Namespace], int | None]
 NothingToDo = Callable[["Database", argparse.Namespace], bool]
 AddArguments = Callable[[argparse.ArgumentParser], None]
 
@@ -52,7 +54,8 @@ class Command:
     signed-in account. `refusal` is what a refusal adds ("nothing was written");
     `lists_problems`: invalid input is printed one problem a line, then a summary naming
     `args.file`. `nothing_to_do` ("module:function"), asked before signing in, ends the
-    command with exit 0."""
+    command with exit 0. `quick` ("module:function", given the target and the arguments) is
+    tried before the database is opened: its exit code, or None to open it as usual."""
 
     path: tuple[str, ...]
     help: str
@@ -66,6 +69,7 @@ class Command:
     refusal: str | None = None
     lists_problems: bool = False
     nothing_to_do: str | None = None
+    quick: str | None = None
 
     def __post_init__(self) -> None:
         if (self.run is None) == (self.run_on_target is None):
@@ -82,6 +86,9 @@ class Command:
     def target_runner(self) -> RunOnTarget:
         assert self.run_on_target is not None
         return cast(RunOnTarget, resolve(self.run_on_target))
+
+    def quick_runner(self) -> QuickRun | None:
+        return None if self.quick is None else cast(QuickRun, resolve(self.quick))
 
     def nothing_to_do_check(self) -> NothingToDo | None:
         if self.nothing_to_do is None:

@@ -6,6 +6,7 @@ import argparse
 
 from exodesk.cli.failures import EXIT_OK
 from exodesk.cli.options import print_json, today
+from exodesk.cli.trace_output import show_trace
 from exodesk.db import Database
 from exodesk.services.stock.on_hand import expiry_note, iter_stock_on_hand, stock_on_hand
 from exodesk.services.treatments.trace import trace_lot
@@ -46,20 +47,4 @@ def run_stock(db: Database, args: argparse.Namespace) -> int:
 def run_trace(db: Database, args: argparse.Namespace) -> int:
     with db.read() as session:
         rows = trace_lot(session, args.product, args.lot)
-    if args.json:
-        print_json([r.as_json() for r in rows])
-        return EXIT_OK
-    patients = len({r.patient for r in rows})
-    print(f"Lot {args.lot} of {args.product}: {len(rows)} treatment(s), {patients} patient(s)")
-    if rows:
-        print()
-        print(
-            format_table(
-                ["ref", "date", "patient", "practitioner", "route", "zone", "vials"],
-                [
-                    [r.ref, r.date, r.patient, r.practitioner, r.route, r.zone, r.vials]
-                    for r in rows
-                ],
-            )
-        )
-    return EXIT_OK
+    return show_trace(args, rows)

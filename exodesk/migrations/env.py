@@ -15,7 +15,8 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from exodesk.db import make_engine, resolve_target
+        from exodesk.db import make_engine
+        from exodesk.db_identity import resolve_target
 
         engine = make_engine(resolve_target(context.get_x_argument(as_dictionary=True).get("db")))
         with engine.connect() as connection:

@@ -8,7 +8,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from exodesk.db import alembic_config, head_revision, open_database
+from exodesk.db import alembic_config, open_database
+from exodesk.db_identity import head_revision
 from exodesk.models import Base
 
 
@@ -93,7 +94,8 @@ def test_the_revisions_read_from_the_scripts_are_alembics() -> None:
     """Opening reads the newest revision from the scripts' own lines, without Alembic."""
     from alembic.script import ScriptDirectory
 
-    from exodesk.db import alembic_config, head_revision, our_revisions
+    from exodesk.db import alembic_config
+    from exodesk.db_identity import head_revision, our_revisions
 
     scripts = ScriptDirectory.from_config(alembic_config())
     assert head_revision() == scripts.get_current_head()

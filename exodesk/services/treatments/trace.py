@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import asdict, dataclass
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exodesk.models import Lot, Product, Treatment
 from exodesk.services.errors import NotFound
+from exodesk.services.treatments.trace_rows import TraceRow
+
+__all__ = ["TraceRow", "UnknownLot", "trace_lot"]
 
 
 class UnknownLot(NotFound):
@@ -18,22 +17,6 @@ class UnknownLot(NotFound):
         super().__init__(f"no lot {lot!r} of product {product!r} in this database")
         self.product = product
         self.lot = lot
-
-
-@dataclass(frozen=True)
-class TraceRow:
-    ref: str
-    date: dt.date
-    patient: str
-    practitioner: str
-    route: str
-    zone: str | None
-    vials: int
-
-    def as_json(self) -> dict[str, Any]:
-        row = asdict(self)
-        row["date"] = self.date.isoformat()
-        return row
 
 
 def trace_lot(session: Session, product: str, lot: str) -> list[TraceRow]:

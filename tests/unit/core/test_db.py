@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from exodesk.db import DatabaseRefused, open_database, resolve_target
+from exodesk.db import DatabaseRefused, open_database
+from exodesk.db_identity import resolve_target
 from exodesk.models import Location
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from exodesk.cli import main
-from exodesk.db import APPLICATION_ID, DatabaseRefused, head_revision, open_database
+from exodesk.db import DatabaseRefused, open_database
+from exodesk.db_identity import APPLICATION_ID, head_revision
 
 
 def _application_id(path: Path) -> int:
