@@ -11,8 +11,9 @@ from exodesk.models.base import Base
 
 
 class StockCount(Base):
-    """A count of one location (or all). Movements with an id above `movement_watermark`
-    were recorded after it was opened; closing reconciles against them."""
+    """A count of one location (or all). Movements with an id above `movement_watermark`,
+    and treatments above `treatment_watermark`, were recorded after it was opened; closing
+    reconciles against them."""
 
     __tablename__ = "stock_count"
 
@@ -22,6 +23,7 @@ class StockCount(Base):
     opened_at: Mapped[dt.datetime]
     opened_by: Mapped[str | None] = mapped_column(String(200))
     movement_watermark: Mapped[int]
+    treatment_watermark: Mapped[int]
     closed_at: Mapped[dt.datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(200))
     close_reason: Mapped[str | None] = mapped_column(Text)

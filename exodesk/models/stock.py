@@ -49,7 +49,8 @@ class Treatment(Voidable, Base):
 
 
 class Movement(Voidable, Base):
-    """One row of the stock ledger. Stock on hand of a lot is the sum of its quantities."""
+    """One row of the stock ledger. A lot's stock on hand is the sum of its quantities less
+    the vials of its treatments (a treatment is its own use line: `ledger.counted_uses`)."""
 
     __tablename__ = "movement"
     __table_args__ = (
@@ -83,9 +84,6 @@ class Movement(Voidable, Base):
     reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[LotStatus | None] = mapped_column(EnumText(LotStatus))
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
-    treatment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("treatment.id", ondelete="CASCADE"), unique=True
-    )
     recorded_at: Mapped[dt.datetime]
     recorded_by: Mapped[str | None] = mapped_column(String(200))
 

@@ -84,9 +84,12 @@ def raw_sql(db: Path, *statements: str) -> None:
 def test_stock_edited_behind_exodesks_back_is_named(demo_db: Path) -> None:
     with sqlite3.connect(demo_db) as raw:
         lot_id, product, code, on_hand = raw.execute(
-            "SELECT l.id, p.name, l.code, sum(m.quantity) FROM lot l JOIN product p "
-            "ON p.id = l.product_id JOIN movement m ON m.lot_id = l.id "
-            "GROUP BY l.id HAVING sum(m.quantity) > 0 ORDER BY l.id LIMIT 1"
+            "SELECT * FROM (SELECT l.id, p.name, l.code, "
+            "(SELECT sum(quantity) FROM movement m WHERE m.lot_id = l.id AND m.void_on IS NULL)"
+            " - (SELECT coalesce(sum(vials), 0) FROM treatment t WHERE t.lot_id = l.id "
+            "AND t.void_on IS NULL) AS on_hand "
+            "FROM lot l JOIN product p ON p.id = l.product_id) WHERE on_hand > 0 "
+            "ORDER BY id LIMIT 1"
         ).fetchone()
     raw.close()
     raw_sql(

@@ -437,7 +437,6 @@ class Replay:
         received: Counter[int] = Counter()
         latest_status: dict[int, tuple[dt.date, int, str | None]] = {}
         latest_location: dict[int, tuple[dt.date, int, str | None]] = {}
-        uses: dict[int, int] = {}
         seen_movements: set[str] = set()
         unknown_slots: dict[int, Counter[str]] = {}
         for row in _batched(
@@ -451,16 +450,13 @@ class Replay:
                 Movement.date,
                 Movement.status,
                 Movement.location_id,
-                Movement.treatment_id,
                 Movement.void_on,
             ),
             Movement.id,
         ):
-            mid, lot_id, ref, kind, quantity, day, status, location_id, treatment_id, void_on = row
+            mid, lot_id, ref, kind, quantity, day, status, location_id, void_on = row
             kind = str(kind)
             void = void_on is not None
-            if treatment_id is not None:
-                uses[treatment_id] = uses.get(treatment_id, 0) + quantity
             if not void:  # void movements count nowhere; only that they are void is checked
                 on_hand[lot_id] += quantity
             if void:
@@ -518,7 +514,7 @@ class Replay:
                     f"movement {ref} ({said.kind.replace('_', ' ')} of {said.quantity}, lot "
                     f"{said.lot.key}): in the audit trail, but missing from the tables",
                 )
-        self._compare_treatments(session, out, key_of, uses)
+        self._compare_treatments(session, out, key_of, on_hand)
         seen_lots: set[str] = set()
         for lot_id, (expiry, initial, location) in lots.items():
             key = key_of[lot_id]
@@ -579,10 +575,12 @@ class Replay:
             differs("received", received, said.received)
 
     def _compare_treatments(
-        self, session: Session, out: _Findings, key_of: dict[int, str], uses: dict[int, int]
+        self, session: Session, out: _Findings, key_of: dict[int, str], on_hand: Counter[int]
     ) -> None:
+        """Compare the treatments, and count each one that is not void in its lot's
+        `on_hand` (a treatment is its own use of the lot)."""
         seen: set[str] = set()
-        for tid, ref, lot_id, vials, void_on in _batched(
+        for _tid, ref, lot_id, vials, void_on in _batched(
             session,
             select(
                 Treatment.id, Treatment.ref, Treatment.lot_id, Treatment.vials, Treatment.void_on
@@ -591,13 +589,8 @@ class Replay:
         ):
             seen.add(ref)
             where = key_of.get(lot_id, f"lot id {lot_id}")
-            if uses.get(tid) != -vials:
-                taken = -uses[tid] if tid in uses else "no"
-                out.add(
-                    "treatment",
-                    f"treatment {ref}: {vials} vial(s) in the tables, but its stock movement "
-                    f"takes {taken} vial(s)",
-                )
+            if void_on is None:
+                on_hand[lot_id] -= vials
             said = self.treatments.get(ref)
             if said is None or not said.present:
                 out.add(

@@ -22,6 +22,7 @@ from exodesk.models import (
     RegulatoryClass,
     Severity,
     SourceType,
+    Treatment,
 )
 from exodesk.services.catalogue.products import ProductRow
 from exodesk.services.compliance import rules
@@ -55,11 +56,17 @@ def _lot_rule_query(today: dt.date, lot_days: int) -> Select[int, Any, Any, Any]
         )
     )
     # on hand only for the lots whose expiry makes it matter (the CASE asks it last)
-    on_hand = (
+    moved = (
         select(func.coalesce(func.sum(Movement.quantity), 0))
         .where(Movement.lot_id == Lot.id, Movement.void_on.is_(None))
         .scalar_subquery()
     )
+    used = (
+        select(func.coalesce(func.sum(Treatment.vials), 0))
+        .where(Treatment.lot_id == Lot.id, Treatment.void_on.is_(None))
+        .scalar_subquery()
+    )
+    on_hand = moved - used
     expired = case((Lot.expiry >= today, 0), (on_hand > 0, 1), else_=0)
     expiring = case((Lot.expiry < today, 0), (Lot.expiry > horizon, 0), (on_hand > 0, 1), else_=0)
     return (

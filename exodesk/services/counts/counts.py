@@ -33,6 +33,7 @@ from exodesk.services.errors import Conflict, InvalidInput, NotFound, Problem
 from exodesk.services.interchange.json_input import control_problem
 from exodesk.services.interchange.schema import MAX_VIALS
 from exodesk.services.refs import next_movement_refs
+from exodesk.services.stock.ledger import counted_movements, counted_uses
 from exodesk.services.stock.lots import movement_change
 from exodesk.services.stock.on_hand import stock_query
 
@@ -212,13 +213,13 @@ def start_count(session: Session, *, location: str | None, today: dt.date, user:
         location_id = session.scalar(select(Location.id).where(Location.name == location))
         if location_id is None:
             raise InvalidInput([Problem("location", f"unknown location {location!r}")])
-    watermark = session.scalar(select(func.coalesce(func.max(Movement.id), 0))) or 0
     count = StockCount(
         location_id=location_id,
         count_date=today,
         opened_at=utc_now(),
         opened_by=user,
-        movement_watermark=watermark,
+        movement_watermark=session.scalar(select(func.coalesce(func.max(Movement.id), 0))) or 0,
+        treatment_watermark=session.scalar(select(func.coalesce(func.max(Treatment.id), 0))) or 0,
     )
     session.add(count)
     session.flush()
@@ -403,20 +404,29 @@ def record_count(
 # -- closing -----------------------------------------------------------------------------
 
 
-def _sums(session: Session, lot_ids: Sequence[int], condition: object) -> dict[int, int]:
+def _sums(
+    session: Session, lot_ids: Sequence[int], count: StockCount, *, since: bool
+) -> dict[int, int]:
+    """Per lot, the ledger lines that count recorded since the count opened (or before)."""
     sums: dict[int, int] = defaultdict(int)
     for start in range(0, len(lot_ids), 500):
         chunk = lot_ids[start : start + 500]
-        for lot_id, total in session.execute(
-            select(Movement.lot_id, func.sum(Movement.quantity))
-            .where(
-                Movement.lot_id.in_(chunk),
-                condition,  # type: ignore[arg-type]
-                Movement.void_on.is_(None),  # void movements count nowhere
-            )
-            .group_by(Movement.lot_id)
-        ):
-            sums[lot_id] = int(total or 0)
+        moves = counted_movements(chunk).where(
+            (Movement.id > count.movement_watermark)
+            if since
+            else (Movement.id <= count.movement_watermark)
+        )
+        uses = counted_uses(chunk).where(
+            (Treatment.id > count.treatment_watermark)
+            if since
+            else (Treatment.id <= count.treatment_watermark)
+        )
+        for query in (moves, uses):
+            part = query.subquery()
+            for lot_id, total in session.execute(
+                select(part.c.lot_id, func.sum(part.c.quantity)).group_by(part.c.lot_id)
+            ):
+                sums[lot_id] += int(total or 0)
     return sums
 
 
@@ -457,8 +467,8 @@ def reconcile(session: Session, count: StockCount) -> list[Reconciled]:
         )
     ]
     lot_ids = [line.lot_id for line, _, _ in counted]
-    since = _sums(session, lot_ids, Movement.id > count.movement_watermark)
-    before = _sums(session, lot_ids, Movement.id <= count.movement_watermark)
+    since = _sums(session, lot_ids, count, since=True)
+    before = _sums(session, lot_ids, count, since=False)
     voided = _voided_since(session, count, lot_ids)
     return [
         Reconciled(
@@ -503,11 +513,11 @@ def _voided_since(session: Session, count: StockCount, lot_ids: Sequence[int]) -
         ]
     for refs in _chunks(keys["treatment"]):
         rows += [
-            (lot_id, quantity)
-            for lot_id, quantity in session.execute(
-                select(Movement.lot_id, Movement.quantity)
-                .join(Treatment, Treatment.id == Movement.treatment_id)
-                .where(old, Treatment.ref.in_(refs))
+            (lot_id, -vials)
+            for lot_id, vials in session.execute(
+                select(Treatment.lot_id, Treatment.vials).where(
+                    Treatment.id <= count.treatment_watermark, Treatment.ref.in_(refs)
+                )
             )
         ]
     lots = {

@@ -49,7 +49,7 @@ from exodesk.services.interchange.schema import (
     stream_records,
 )
 from exodesk.services.register.bodies import clinic_body_records
-from exodesk.services.stock.ledger import Entry, first_overdraw
+from exodesk.services.stock.ledger import Entry, counted_lines, first_overdraw
 from exodesk.services.stock.voiding import VoidMark, mark_void, void_change
 
 Rec = dict[str, Any]
@@ -547,7 +547,8 @@ class _Planner:
         stored = _stored_ledger(
             self.session,
             touched & self.lot_keys,
-            skip=set(self.voids["movements"]) | set(self.voids["treatments"]),
+            skip_movements=set(self.voids["movements"]),
+            skip_treatments=set(self.voids["treatments"]),
         )
         for key in sorted(touched):
             entries = [
@@ -602,11 +603,14 @@ def _stored_counting(session: Session, keys: set[LotKey]) -> dict[LotKey, list[s
 
 
 def _stored_ledger(
-    session: Session, keys: set[LotKey], skip: set[Hashable] | None = None
+    session: Session,
+    keys: set[LotKey],
+    *,
+    skip_movements: set[Hashable],
+    skip_treatments: set[Hashable],
 ) -> dict[LotKey, list[Entry]]:
     """The stored ledger lines that count of these lots, leaving out the movements and the
-    treatments' uses whose refs are in `skip` (the import voids them)."""
-    skip = skip or set()
+    treatments whose refs are to skip (the import voids them)."""
     if not keys:
         return {}
     lots = {
@@ -619,20 +623,19 @@ def _stored_ledger(
     ledger: dict[LotKey, list[Entry]] = defaultdict(list)
     ids = list(lots)
     for chunk in [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]:
+        lines = counted_lines(chunk)
         rows = session.execute(
             select(
-                Movement.lot_id,
-                Movement.date,
-                Movement.quantity,
-                Movement.kind,
-                Movement.ref,
-                Treatment.ref,
-            )
-            .outerjoin(Treatment, Treatment.id == Movement.treatment_id)
-            .where(Movement.lot_id.in_(chunk), Movement.quantity != 0, Movement.void_on.is_(None))
+                lines.c.lot_id,
+                lines.c.date,
+                lines.c.quantity,
+                lines.c.kind,
+                lines.c.ref,
+                lines.c.movement_id,
+            ).where(lines.c.quantity != 0)
         )
-        for lot_id, date, quantity, kind, ref, treatment in rows:
-            if ref in skip or treatment in skip:
+        for lot_id, date, quantity, kind, ref, movement_id in rows:
+            if ref in (skip_treatments if movement_id is None else skip_movements):
                 continue
             ledger[lots[lot_id]].append(Entry(date, quantity, f"stored {kind.value}"))
     return ledger
@@ -866,7 +869,7 @@ class _Writer:
     def _write_treatments(self, new: _Picked) -> None:
         times: dict[str, dt.time] = {}
         for rows in new.chunks():
-            ids = self.insert_ids(
+            self.insert(
                 Treatment,
                 [
                     {
@@ -889,22 +892,6 @@ class _Writer:
                             else None
                         ),
                         **_override_columns(r.get("override")),
-                        **_void_columns(r.get("void")),
-                        **self.stamp(),
-                    }
-                    for r in rows
-                ],
-                "ref",
-            )
-            self.insert(
-                Movement,
-                [
-                    {
-                        "lot_id": self.lot_ids[(r["product"], r["lot"])],
-                        "date": _day(r["date"]),
-                        "kind": MovementKind.USE,
-                        "quantity": -r["vials"],
-                        "treatment_id": ids[(r["ref"],)],
                         **_void_columns(r.get("void")),
                         **self.stamp(),
                     }
@@ -959,11 +946,7 @@ class _Writer:
                     self.changes.append(void_change("lot", f"{key[0]} / {key[1]}", mark))
                 elif section == "treatments":
                     treatment = session.scalars(select(Treatment).where(Treatment.ref == key)).one()
-                    mark_void(treatment, mark)
-                    for m in session.scalars(
-                        select(Movement).where(Movement.treatment_id == treatment.id)
-                    ):
-                        mark_void(m, mark)
+                    mark_void(treatment, mark)  # and with it its use of the lot
                     self.changes.append(void_change("treatment", str(key), mark))
                 elif section == "movements":
                     movement = session.scalars(select(Movement).where(Movement.ref == key)).one()

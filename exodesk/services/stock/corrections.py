@@ -40,7 +40,7 @@ from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, write_audit
 from exodesk.services.errors import Conflict, InvalidInput, Problem
 from exodesk.services.refs import next_movement_ref
-from exodesk.services.stock.ledger import Entry, Overdraw, first_overdraw
+from exodesk.services.stock.ledger import Overdraw, first_overdraw, lot_ledger
 from exodesk.services.stock.lots import (
     LotLine,
     change_lot_status,
@@ -433,17 +433,7 @@ def correct_lot_in_place(
         ledger_changed = True
     if ledger_changed:
         session.flush()
-        ledger = [
-            Entry(day, quantity, kind.value)
-            for day, quantity, kind in session.execute(
-                select(Movement.date, Movement.quantity, Movement.kind).where(
-                    Movement.lot_id == found.id,
-                    Movement.quantity != 0,
-                    Movement.void_on.is_(None),
-                )
-            )
-        ]
-        overdraw = first_overdraw(ledger)
+        overdraw = first_overdraw(lot_ledger(session, found.id))
         if overdraw is not None:
             raise ReceiptBelowUses(lot, draft.quantity, overdraw)
     location = draft.location or None

@@ -1,15 +1,21 @@
-"""The stock ledger rule: a lot's stock on hand never goes below zero, at any date."""
+"""The stock ledger and its rule: a lot's stock on hand never goes below zero, at any date.
+
+The ledger of a lot is its movements (receipts, waste, adjustments, ...) and, for each of
+its treatments, the vials it used: a treatment is its own "use" line, dated and voided with
+it, so no second row per treatment is stored."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
-from exodesk.models import Movement
+from exodesk.models import Movement, MovementKind, Treatment
+from exodesk.models.base import EnumText
 from exodesk.services.errors import Conflict
 
 
@@ -52,14 +58,54 @@ class Overdrawn(Conflict):
         self.overdraw = overdraw
 
 
-def lot_ledger(session: Session, lot_id: int) -> list[Entry]:
-    """The lot's ledger lines that count (void movements count nowhere)."""
+def counted_movements(lot_ids: Sequence[int] | None = None) -> Select[*tuple[Any, ...]]:
+    """The movements that count (not void), as ledger lines: movement_id, lot_id, date,
+    quantity, kind and ref."""
+    query = select(
+        Movement.id.label("movement_id"),
+        Movement.lot_id.label("lot_id"),
+        Movement.date.label("date"),
+        Movement.quantity.label("quantity"),
+        Movement.kind.label("kind"),
+        Movement.ref.label("ref"),
+    ).where(Movement.void_on.is_(None))
+    return query if lot_ids is None else query.where(Movement.lot_id.in_(lot_ids))
+
+
+def counted_uses(lot_ids: Sequence[int] | None = None) -> Select[*tuple[Any, ...]]:
+    """The treatments that count (not void), as ledger lines of the vials they used, with the
+    columns of `counted_movements` (no movement id; the ref is the treatment's)."""
+    query = select(
+        null().cast(Integer).label("movement_id"),
+        Treatment.lot_id.label("lot_id"),
+        Treatment.date.label("date"),
+        (-Treatment.vials).label("quantity"),
+        literal_column(f"'{MovementKind.USE.value}'", EnumText(MovementKind)).label("kind"),
+        Treatment.ref.label("ref"),
+    ).where(Treatment.void_on.is_(None))
+    return query if lot_ids is None else query.where(Treatment.lot_id.in_(lot_ids))
+
+
+def counted_lines(lot_ids: Sequence[int] | None = None) -> Any:
+    """Every ledger line that counts, movements and uses (of these lots only), as a
+    subquery with the columns of `counted_movements`."""
+    return union_all(counted_movements(lot_ids), counted_uses(lot_ids)).subquery("ledger")
+
+
+def lot_ledger(session: Session, lot_id: int, *, leaving_out: int | None = None) -> list[Entry]:
+    """The lot's ledger lines that count, without movement `leaving_out` (void movements
+    and void treatments count nowhere)."""
+    lines = counted_lines([lot_id])
     rows = session.execute(
-        select(Movement.date, Movement.quantity, Movement.kind).where(
-            Movement.lot_id == lot_id, Movement.quantity != 0, Movement.void_on.is_(None)
+        select(lines.c.movement_id, lines.c.date, lines.c.quantity, lines.c.kind).where(
+            lines.c.quantity != 0
         )
     )
-    return [Entry(day, quantity, kind.value) for day, quantity, kind in rows]
+    return [
+        Entry(day, quantity, kind.value)
+        for mid, day, quantity, kind in rows
+        if mid is None or mid != leaving_out
+    ]
 
 
 def ensure_not_overdrawn(session: Session, lot_id: int, new: Iterable[Entry], lot: str) -> None:

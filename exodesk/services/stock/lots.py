@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from exodesk.models import (
@@ -35,7 +35,7 @@ from exodesk.services.interchange.schema import reason_problem
 from exodesk.services.refs import next_movement_ref
 from exodesk.services.search import contains_text
 from exodesk.services.stock.ledger import Entry, ensure_not_overdrawn
-from exodesk.services.stock.on_hand import stock_query
+from exodesk.services.stock.on_hand import on_hand_totals, stock_query
 
 SORT_KEYS = ("product", "lot", "expiry", "location", "status", "on_hand")
 
@@ -137,12 +137,7 @@ def _reason(reason: str) -> str:
 
 
 def _on_hand(session: Session, lot_id: int) -> int:
-    total = session.scalar(
-        select(func.sum(Movement.quantity)).where(
-            Movement.lot_id == lot_id, Movement.void_on.is_(None)
-        )
-    )
-    return int(total or 0)
+    return on_hand_totals(session, [lot_id]).get(lot_id, 0)
 
 
 def _movement(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from exodesk.models import Location, Lot, LotStatus, Movement, MovementKind, Product
+from exodesk.services.stock.ledger import counted_lines, counted_movements, counted_uses
 from exodesk.settings import LOT_EXPIRING_DAYS
 
 
@@ -46,25 +48,32 @@ def _latest(kind: MovementKind, column: Any) -> Any:
 
 
 def on_hand_by_lot(lot_ids: Sequence[int] | None = None) -> Any:
-    """Each lot's stock on hand: the sum of its movements that are not void."""
-    query = select(Movement.lot_id, func.sum(Movement.quantity).label("on_hand")).where(
-        Movement.void_on.is_(None)
+    """Each lot's stock on hand: the sum of its ledger lines that count (movements and
+    treatments that are not void)."""
+    lines = counted_lines(lot_ids)
+    return (
+        select(lines.c.lot_id, func.sum(lines.c.quantity).label("on_hand"))
+        .group_by(lines.c.lot_id)
+        .subquery()
     )
-    if lot_ids is not None:
-        query = query.where(Movement.lot_id.in_(lot_ids))
-    return query.group_by(Movement.lot_id).subquery()
 
 
 def on_hand_totals(session: Session, lot_ids: Sequence[int] | None = None) -> dict[int, int]:
-    """Each lot's stock on hand (lots with no movement that counts are left out)."""
+    """Each lot's stock on hand (lots with no ledger line that counts are left out)."""
+    totals: dict[int, int] = defaultdict(int)
     if lot_ids is not None:
-        totals = on_hand_by_lot(lot_ids)
-        return {lot_id: int(on_hand) for lot_id, on_hand in session.execute(select(totals))}
-    # Grouped by `lot_id + 0`, not `lot_id`, so that SQLite reads the table straight through
-    # rather than row by row in the order of the lot index: about twice as fast for them all.
-    lot = (Movement.lot_id + literal_column("0")).label("lot_id")
-    query = select(lot, func.sum(Movement.quantity)).where(Movement.void_on.is_(None)).group_by(lot)
-    return {lot_id: int(on_hand) for lot_id, on_hand in session.execute(query)}
+        queries = [counted_movements(lot_ids), counted_uses(lot_ids)]
+    else:
+        # Grouped by `lot_id + 0`, not `lot_id`, so that SQLite reads each table straight
+        # through rather than row by row in the order of its lot index: about twice as fast.
+        queries = [counted_movements(), counted_uses()]
+    for query in queries:
+        part = query.subquery()
+        lot = part.c.lot_id if lot_ids is not None else (part.c.lot_id + literal_column("0"))
+        summed = select(lot, func.sum(part.c.quantity)).group_by(lot)
+        for lot_id, on_hand in session.execute(summed):
+            totals[lot_id] += int(on_hand)
+    return dict(totals)
 
 
 def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:

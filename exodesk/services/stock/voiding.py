@@ -22,7 +22,7 @@ from exodesk.models.vocabulary import phrase
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.trail import Change, write_audit
 from exodesk.services.errors import Conflict, InvalidInput, NotFound, Problem
-from exodesk.services.stock.ledger import Entry, Overdrawn, first_overdraw
+from exodesk.services.stock.ledger import Overdrawn, first_overdraw, lot_ledger
 
 MAX_REASON = 2000
 UNKNOWN_USER = "unknown"
@@ -104,23 +104,11 @@ def void_change(record: str, key: str, mark: VoidMark) -> Change:
     return Change(record, key, AuditAction.UPDATE, field="void", old=None, new=mark.as_json())
 
 
-def counted_ledger(session: Session, lot_id: int, *, leaving_out: int | None = None) -> list[Entry]:
-    """The lot's ledger lines that count (not void), without movement `leaving_out`."""
-    query = select(Movement.id, Movement.date, Movement.quantity, Movement.kind).where(
-        Movement.lot_id == lot_id, Movement.quantity != 0, Movement.void_on.is_(None)
-    )
-    return [
-        Entry(day, quantity, kind.value)
-        for mid, day, quantity, kind in session.execute(query)
-        if mid != leaving_out
-    ]
-
-
 def ensure_void_keeps_stock(session: Session, movement: Movement, lot: str) -> None:
     """Overdrawn when taking `movement` out of the ledger would take the lot below zero."""
     if movement.quantity <= 0:
         return
-    overdraw = first_overdraw(counted_ledger(session, movement.lot_id, leaving_out=movement.id))
+    overdraw = first_overdraw(lot_ledger(session, movement.lot_id, leaving_out=movement.id))
     if overdraw is not None:
         raise Overdrawn(lot, overdraw)
 

@@ -129,9 +129,7 @@ def _lot_row(session: Session, product: str, lot: str) -> Lot:
     return found
 
 
-def _detail(m: Movement, location: str | None, patient: str | None) -> str:
-    if m.kind is MovementKind.USE:
-        return patient or ""
+def _detail(m: Movement, location: str | None) -> str:
     if m.kind is MovementKind.STATUS_CHANGE and m.status is not None:
         return f"{m.status.value}: {m.reason or ''}".strip(": ")
     if m.kind is MovementKind.TRANSFER:
@@ -139,28 +137,58 @@ def _detail(m: Movement, location: str | None, patient: str | None) -> str:
     return m.reason or ""
 
 
+# A history line's place: by date, then in the order recorded; on one date and moment (an
+# import records everything at once) stock movements come before the treatments using it.
+_Placed = tuple[tuple[dt.date, dt.datetime, int, int], HistoryLine]
+
+
+def _movement_lines(session: Session, lot: Lot) -> list[_Placed]:
+    return [
+        (
+            (m.date, m.recorded_at, 0, m.id),
+            HistoryLine(
+                m.date,
+                m.kind,
+                m.quantity,
+                m.ref,
+                _detail(m, location),
+                m.recorded_by,
+                void_mark(m),
+            ),
+        )
+        for m, location in session.execute(
+            select(Movement, Location.name)
+            .outerjoin(Location, Location.id == Movement.location_id)
+            .where(Movement.lot_id == lot.id)
+        )
+    ]
+
+
+def _use_lines(session: Session, lot: Lot) -> list[_Placed]:
+    """Each treatment of the lot as the line of its use (void with it)."""
+    return [
+        (
+            (t.date, t.recorded_at, 1, t.id),
+            HistoryLine(
+                t.date,
+                MovementKind.USE,
+                -t.vials,
+                t.ref,
+                t.patient,
+                t.recorded_by,
+                void_mark(t),
+                t.ref,
+            ),
+        )
+        for t in session.scalars(select(Treatment).where(Treatment.lot_id == lot.id))
+    ]
+
+
 def lot_card(session: Session, product: str, lot: str, today: dt.date) -> LotCard:
     """The lot's card as of `today` (UnknownLot when there is no such lot)."""
     found = _lot_row(session, product, lot)
-    history = [
-        HistoryLine(
-            m.date,
-            m.kind,
-            m.quantity,
-            treatment_ref if m.kind is MovementKind.USE else m.ref,
-            _detail(m, location, patient),
-            m.recorded_by,
-            void_mark(m),
-            treatment_ref,
-        )
-        for m, location, treatment_ref, patient in session.execute(
-            select(Movement, Location.name, Treatment.ref, Treatment.patient)
-            .outerjoin(Location, Location.id == Movement.location_id)
-            .outerjoin(Treatment, Treatment.id == Movement.treatment_id)
-            .where(Movement.lot_id == found.id)
-            .order_by(Movement.date, Movement.id)
-        )
-    ]
+    placed = _movement_lines(session, found) + _use_lines(session, found)
+    history = [line for _, line in sorted(placed, key=lambda p: p[0])]
     counts = [
         CountLineInfo(
             count.id,

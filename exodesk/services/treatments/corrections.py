@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exodesk.models import AuditAction, Lot, Movement, Product, Role, Treatment
+from exodesk.models import AuditAction, Lot, Product, Role, Treatment
 from exodesk.services.accounts.users import (
     ROLE_PERMISSIONS,
     Permission,
@@ -97,9 +97,7 @@ def _treatment(session: Session, ref: str) -> Treatment:
 
 
 def _void(session: Session, treatment: Treatment, mark: VoidMark) -> None:
-    mark_void(treatment, mark)
-    for use in session.scalars(select(Movement).where(Movement.treatment_id == treatment.id)):
-        mark_void(use, mark)
+    mark_void(treatment, mark)  # its use of the lot is void with it (`ledger.counted_uses`)
     session.flush()
 
 

@@ -16,8 +16,6 @@ from exodesk.models import (
     AuditAction,
     Lot,
     LotStatus,
-    Movement,
-    MovementKind,
     Product,
     Role,
     Route,
@@ -395,19 +393,7 @@ def record_treatment(
         recorded_at=now,
         recorded_by=user,
     )
-    session.add(treatment)
-    session.flush()
-    session.add(
-        Movement(
-            lot_id=lot.id,
-            date=record.date,
-            kind=MovementKind.USE,
-            quantity=-record.vials,
-            treatment_id=treatment.id,
-            recorded_at=now,
-            recorded_by=user,
-        )
-    )
+    session.add(treatment)  # its use of the lot: `ledger.counted_uses`
     session.flush()
     changes = [Change("treatment", ref, AuditAction.CREATE, new=record.model_dump(mode="json"))]
     if blocks:

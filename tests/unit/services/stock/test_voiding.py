@@ -32,7 +32,7 @@ from sample_files import (
 from sqlalchemy import select
 
 from exodesk.db import Database, open_database
-from exodesk.models import AuditEvent, LotStatus, Movement, Role, Treatment
+from exodesk.models import AuditEvent, LotStatus, MovementKind, Role, Treatment
 from exodesk.services.accounts import users
 from exodesk.services.audit.guards import SQLITE_GUARDS
 from exodesk.services.compliance import rules
@@ -123,12 +123,11 @@ def test_a_void_treatment_counts_nowhere(db: Database) -> None:
         assert [r.ref for r in trace_lot(s, PRODUCT, LOT)] == ["T-0002"]
         rows = {r.ref: r for r in list_treatments(s)}
         assert rows["T-0001"].void and not rows["T-0002"].void
-        use = s.scalars(
-            select(Movement)
-            .join(Treatment, Treatment.id == Movement.treatment_id)
-            .where(Treatment.ref == "T-0001")
-        ).one()
-        assert use.void_on == TODAY
+        card = lot_card(s, PRODUCT, LOT, TODAY)
+        use = next(h for h in card.history if h.treatment == "T-0001")
+        assert use.kind is MovementKind.USE and use.quantity == -1
+        assert use.void is not None and use.void.on == TODAY and not use.counts
+        assert card.on_hand == 10 - 2 - 1
         board = dashboard(s, TODAY)
         assert sum(loc.vials for loc in board.by_location) == 7 + 8
     assert serious(check(db)) == []

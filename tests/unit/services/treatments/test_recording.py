@@ -29,10 +29,10 @@ from sqlalchemy import func, select
 
 from exodesk.cli import main
 from exodesk.db import Database, open_database
-from exodesk.models import AuditEvent, Movement, MovementKind, Severity, Treatment
+from exodesk.models import AuditEvent, Movement, Severity, Treatment
 from exodesk.services.errors import InvalidInput
 from exodesk.services.interchange.importer import import_bytes
-from exodesk.services.stock.ledger import Overdrawn
+from exodesk.services.stock.ledger import Overdrawn, lot_ledger
 from exodesk.services.treatments.recording import (
     Blocked,
     LotChoice,
@@ -264,13 +264,14 @@ def test_override_with_a_reason_writes_treatment_use_reason_and_audit(load: Load
     assert recorded.overridden == ("periorbital_not_approved",)
     with db.read() as session:
         saved = session.scalars(select(Treatment)).one()
-        use = session.scalars(select(Movement).where(Movement.kind == MovementKind.USE)).one()
+        ledger = lot_ledger(session, saved.lot_id)
         audit = session.scalars(
             select(AuditEvent).where(AuditEvent.record_key == "T-0001").order_by(AuditEvent.id)
         ).all()
     assert (saved.patient, saved.recorded_by) == ("P-0777", "dr.a")
     assert saved.override_reason == "Patient consented; IFU revision pending"
-    assert (use.quantity, use.date, use.treatment_id) == (-1, TODAY, saved.id)
+    # the treatment is its own use line in the lot's ledger
+    assert [(e.date, e.quantity) for e in ledger if e.label == "use"] == [(TODAY, -1)]
     assert [(a.record, a.field, a.user) for a in audit] == [
         ("treatment", None, "dr.a"),
         ("treatment", "overridden_blocks", "dr.a"),

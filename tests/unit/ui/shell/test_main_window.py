@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from background_loads import loaded
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -63,6 +64,7 @@ def test_a_flag_opens_its_product(window: MainWindow, qtbot: QtBot) -> None:
     window.show_view("Flags")
     view = window.flag_view
     view.rule.setCurrentIndex(view.rule.findData("class_unknown"))
+    loaded(qtbot, view)  # the filter is worked out off the UI thread
     view.table.selectRow(0)
     view.open_selected()
     assert window.current_name() == "Products"
