@@ -53,6 +53,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _UNSHOWABLE = re.compile(f"{_CONTROL.pattern}|{_SURROGATE.pattern}")
 
 
+def has_unshowable(text: str) -> bool:
+    """Whether `text` holds a character `control_problem` may refuse."""
+    return _UNSHOWABLE.search(text) is not None
+
+
 def control_problem(text: str) -> str | None:
     """Why `text` cannot be stored or shown (a lone surrogate; a C0/C1 control, line or
     bidi-override character a terminal may act on), or None."""
