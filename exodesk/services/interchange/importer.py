@@ -145,6 +145,14 @@ class _Picked:
         for start in range(0, len(self.indices), _WRITE_CHUNK):
             yield [rec(i) for i in self.indices[start : start + _WRITE_CHUNK]]
 
+    def column_chunks(self) -> Iterator[dict[str, list[Any]]]:
+        """The records a chunk at a time, as columns: field name -> its values in order."""
+        rows, fields = self.section.rows, self.section.fields or ()
+        for start in range(0, len(self.indices), _WRITE_CHUNK):
+            picked = [rows[i] for i in self.indices[start : start + _WRITE_CHUNK]]
+            values = zip(*picked, strict=True)
+            yield {name: list(column) for name, column in zip(fields, values, strict=True)}
+
 
 class _File:
     """A validated file: its clinic and its sections."""
@@ -251,10 +259,14 @@ def _show(value: Any) -> str:
     return shown(value)
 
 
+_NO_OVERRIDE: Rec = {"override_by": None, "override_reason": None, "override_rules": None}
+_COUNTS: Rec = {"void_on": None, "void_by": None, "void_reason": None}
+
+
 def _override_columns(override: Rec | None) -> Rec:
     """A file treatment's `override` as the treatment's columns (all null when none)."""
     if override is None:
-        return {"override_by": None, "override_reason": None, "override_rules": None}
+        return _NO_OVERRIDE
     return {
         "override_by": override["by"],
         "override_reason": override["reason"],
@@ -661,7 +673,7 @@ def _day(text: str | None) -> dt.date | None:
 def _void_columns(void: Rec | None) -> Rec:
     """A file record's `void` as the record's columns (all null when it counts)."""
     if void is None:
-        return {"void_on": None, "void_by": None, "void_reason": None}
+        return _COUNTS
     return {"void_on": _day(void["on"]), "void_by": void["by"], "void_reason": void["reason"]}
 
 
@@ -709,15 +721,22 @@ class _Writer:
         return {"recorded_at": self.now, "recorded_by": self.user}
 
     def insert(self, model: Any, rows: list[Rec]) -> None:
-        if not rows:
+        if rows:
+            self.insert_columns(model, {name: [r[name] for r in rows] for name in rows[0]})
+
+    def insert_columns(self, model: Any, columns: dict[str, list[Any]]) -> None:
+        """Insert rows given column by column (each list holds one column's values)."""
+        names = list(columns)
+        if not names or not columns[names[0]]:
             return
         if not self.sqlite:
+            together = zip(*columns.values(), strict=True)
+            rows = [dict(zip(names, row, strict=True)) for row in together]
             insert_rows(self.session, model, rows)
             return
         table = _table(model)
         conn = self.session.connection()
         dialect = conn.dialect
-        names = list(rows[0])
         quote = dialect.identifier_preparer.quote
         sql = (
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
@@ -725,14 +744,14 @@ class _Writer:
         )
         # Column by column, each distinct value put in the database's terms once (a file's
         # dates, kinds and time stamps repeat across a million rows)
-        columns = []
+        converted = []
         for name in names:
-            values = [r[name] for r in rows]
+            values = columns[name]
             convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
             if convert is not None:
                 values = _each_converted(values, convert)
-            columns.append(values)
-        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+            converted.append(values)
+        conn.exec_driver_sql(sql, list(zip(*converted, strict=True)))
 
     def insert_ids(self, model: Any, rows: list[Rec], *key: str) -> dict[tuple[Any, ...], int]:
         """Insert the rows; the id of each new row by its values of `key` (a unique key)."""
@@ -868,36 +887,32 @@ class _Writer:
 
     def _write_treatments(self, new: _Picked) -> None:
         times: dict[str, dt.time] = {}
-        for rows in new.chunks():
-            self.insert(
-                Treatment,
-                [
-                    {
-                        "ref": r["ref"],
-                        "date": _day(r["date"]),
-                        "lot_id": self.lot_ids[(r["product"], r["lot"])],
-                        "patient": r["patient"],
-                        "practitioner": r["practitioner"],
-                        "route": r["route"],
-                        "zone": r["zone"],
-                        "vials": r["vials"],
-                        "time": (
-                            times.setdefault(r["time"], dt.time.fromisoformat(r["time"]))
-                            if r["time"]
-                            else None
-                        ),
-                        "reconstituted": (
-                            dt.datetime.fromisoformat(r["reconstituted"])
-                            if r["reconstituted"]
-                            else None
-                        ),
-                        **_override_columns(r.get("override")),
-                        **_void_columns(r.get("void")),
-                        **self.stamp(),
-                    }
-                    for r in rows
+        lot_ids = self.lot_ids
+        for c in new.column_chunks():
+            n = len(c["ref"])
+            overrides = [_override_columns(o) for o in c["override"]]
+            voids = [_void_columns(v) for v in c["void"]]
+            columns = {
+                "ref": c["ref"],
+                "date": [_day(d) for d in c["date"]],
+                "lot_id": [lot_ids[key] for key in zip(c["product"], c["lot"], strict=True)],
+                "patient": c["patient"],
+                "practitioner": c["practitioner"],
+                "route": c["route"],
+                "zone": c["zone"],
+                "vials": c["vials"],
+                "time": [
+                    times.setdefault(t, dt.time.fromisoformat(t)) if t else None for t in c["time"]
                 ],
-            )
+                "reconstituted": [
+                    dt.datetime.fromisoformat(r) if r else None for r in c["reconstituted"]
+                ],
+                **{k: [o[k] for o in overrides] for k in overrides[0]},
+                **{k: [v[k] for v in voids] for k in voids[0]},
+                "recorded_at": [self.now] * n,
+                "recorded_by": [self.user] * n,
+            }
+            self.insert_columns(Treatment, columns)
 
     def _write_movements(self, new: _Picked) -> None:
         for rows in new.chunks():
