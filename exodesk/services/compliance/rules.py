@@ -242,6 +242,14 @@ def load_snapshot(
     return _load(session, with_treatments=with_treatments, product_id=product_id)
 
 
+def lot_snapshot(session: Session, lot_id: int) -> Snapshot:
+    """The facts about one lot and its product, without its treatments: what the flags of a
+    treatment about to be recorded from it read (`flags_for_use`)."""
+    facts = _load(session, with_treatments=False, of_lots=(lot_id,))
+    owners = {lot.product_id for lot in facts.lots}
+    return replace(facts, products=[p for p in facts.products if p.id in owners])
+
+
 def product_snapshot(session: Session) -> Snapshot:
     """Every product and the documents about products (all but the certificates of
     analysis), with no lots: what the product rules read (the Products view's figures)."""

@@ -254,10 +254,16 @@ def findings_for(
     product_id = _product_id(session, draft.product)
     route = _vocabulary("route", draft.route, Route)
     zone = _vocabulary("zone", draft.zone, Zone)
-    facts = rules.load_snapshot(session, with_treatments=False, product_id=product_id)
-    lot = next((lot for lot in facts.lots if lot.code == draft.lot), None)
-    if lot is None:
+    lot_id = session.scalar(
+        select(Lot.id).where(
+            Lot.product_id == product_id, Lot.code == draft.lot, Lot.void_on.is_(None)
+        )
+    )
+    if lot_id is None:
+        facts = rules.load_snapshot(session, with_treatments=False, product_id=product_id)
         return rules.evaluate(replace(facts, lots=[], treatments=[]), today)
+    facts = rules.lot_snapshot(session, lot_id)  # the lot and its product only: it is quick
+    (lot,) = facts.lots
     treatment = rules.TreatmentFacts(
         ref or next_treatment_ref(session),
         draft.date,
