@@ -154,10 +154,11 @@ def dashboard(
     )
     missing_for = {rule: what for rule in rules.RULES if (what := missing_document(rule))}
     missing: dict[str, list[str]] = defaultdict(list)
-    for flag in listed.flags:
-        what = missing_for.get(flag.rule)
-        if what and what not in missing[flag.product]:
-            missing[flag.product].append(what)
+    # each (product, document) once, in the order the flags first name it
+    for product, what in dict.fromkeys(
+        (f.product, what) for f in listed.flags if (what := missing_for.get(f.rule))
+    ):
+        missing[product].append(what)
     return Dashboard(
         today=today,
         counts=dict(counts),

@@ -30,6 +30,8 @@ class DashboardStock:
         self.usable: Counter[str] = Counter()  # released, unexpired vials per product
         self.expiring: dict[int, StockRow] = {}  # expiring by the horizon (or expired)
         self.quarantined: dict[int, StockRow] = {}
+        # the first of each list as last worked out, until a lot comes into it or leaves it
+        self._first: dict[str, tuple[int, list[StockRow]]] = {}
 
     @classmethod
     def read(cls, session: Session, today: dt.date) -> DashboardStock:
@@ -51,10 +53,17 @@ class DashboardStock:
                 self._count_in(lot_id, row)
 
     def first_expiring(self, limit: int) -> list[StockRow]:
-        return heapq.nsmallest(limit, self.expiring.values(), key=stock_order)
+        return self._first_of("expiring", self.expiring, limit)
 
     def first_quarantined(self, limit: int) -> list[StockRow]:
-        return heapq.nsmallest(limit, self.quarantined.values(), key=stock_order)
+        return self._first_of("quarantined", self.quarantined, limit)
+
+    def _first_of(self, name: str, rows: dict[int, StockRow], limit: int) -> list[StockRow]:
+        known = self._first.get(name)
+        if known is None or known[0] != limit:
+            known = limit, heapq.nsmallest(limit, rows.values(), key=stock_order)
+            self._first[name] = known
+        return list(known[1])
 
     def _count_in(self, lot_id: int, row: StockRow) -> None:
         self.rows[lot_id] = row
@@ -63,8 +72,10 @@ class DashboardStock:
         place[1] += row.on_hand
         if row.expiry <= self.horizon:
             self.expiring[lot_id] = row
+            self._first.pop("expiring", None)
         if row.status is LotStatus.QUARANTINE:
             self.quarantined[lot_id] = row
+            self._first.pop("quarantined", None)
         elif row.status is LotStatus.RELEASED and row.expiry >= self.today:
             self.usable[row.product] += row.on_hand
 
@@ -78,8 +89,10 @@ class DashboardStock:
         place[1] -= row.on_hand
         if place[0] == 0:
             del self.locations[where]
-        self.expiring.pop(lot_id, None)
-        self.quarantined.pop(lot_id, None)
+        if self.expiring.pop(lot_id, None) is not None:
+            self._first.pop("expiring", None)
+        if self.quarantined.pop(lot_id, None) is not None:
+            self._first.pop("quarantined", None)
         if row.status is LotStatus.RELEASED and row.expiry >= self.today:
             self.usable[row.product] -= row.on_hand
             if self.usable[row.product] == 0:
