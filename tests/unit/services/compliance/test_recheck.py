@@ -71,7 +71,8 @@ def _counts(stock: DashboardStock) -> tuple[Any, ...]:
         +stock.usable,
         stock.expiring,
         stock.quarantined,
-        stock.first_expiring(3),
+        stock.first_expiring(3),  # kept between reads until a lot comes in or leaves
+        stock.first_quarantined(3),
     )
 
 
