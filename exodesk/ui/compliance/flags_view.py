@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -135,6 +136,7 @@ class FlagsView(QWidget):
         super().__init__()
         self.ctx = ctx
         self.listed = FlagList(())
+        self._stale = False  # new flags came while another view was on screen
         self._order: tuple[int, Qt.SortOrder] | None = None
         self._reselect: Flag | None = None
         self.model = FlagPageModel()
@@ -231,7 +233,18 @@ class FlagsView(QWidget):
     def set_flags(self, flags: FlagList | Sequence[Flag]) -> None:
         """Show these flags (the same search, filter and order; the selection kept)."""
         self.listed = flags if isinstance(flags, FlagList) else FlagList(flags)
+        if self.window().isVisible() and not self.isVisible():
+            # another view is on screen: list them when this one is shown, so that working
+            # out tens of thousands of flags does not slow the view that is (a Dashboard
+            # being brought up to date after a treatment)
+            self._stale = True
+            return
         self._refilter()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._refilter()
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -272,7 +285,7 @@ class FlagsView(QWidget):
 
     def shown_flags(self) -> list[Flag]:
         """Every flag the search and filters select, in the table's order (loaded or not)."""
-        pages = self.model.question
+        pages = self._question() if self._stale else self.model.question
         return list(pages.chosen()) if isinstance(pages, FlagPages) else []
 
     def export(self, path: Path) -> int:
@@ -299,16 +312,19 @@ class FlagsView(QWidget):
     def _refilter(self) -> None:
         """Ask again: the flags listed, by the filters, search and order shown."""
         self._search_timer.stop()
+        self._stale = False
         if self._reselect is None:
             self._reselect = self.selected()
-        self.model.load(
-            FlagPages(
-                self.listed,
-                enum_data(self.severity, Severity),
-                self.rule.currentData(),
-                self.search.text(),
-                self._order,
-            )
+        self.model.load(self._question())
+
+    def _question(self) -> FlagPages:
+        """The flags listed, by the filters, search and order shown."""
+        return FlagPages(
+            self.listed,
+            enum_data(self.severity, Severity),
+            self.rule.currentData(),
+            self.search.text(),
+            self._order,
         )
 
     def _after_reset(self) -> None:

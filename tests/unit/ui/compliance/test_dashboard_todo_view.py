@@ -33,7 +33,7 @@ def _window(qtbot: QtBot, ctx: Any) -> MainWindow:
     qtbot.waitExposed(window)
     window.show_view("Dashboard")
     qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=30_000)
-    qtbot.waitUntil(lambda: window.flag_view.model.rowCount() > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.flag_view.listed) > 0, timeout=30_000)
     return window
 
 
