@@ -260,7 +260,7 @@ def _show(value: Any) -> str:
 
 
 _NO_OVERRIDE: Rec = {"override_by": None, "override_reason": None, "override_rules": None}
-_COUNTS: Rec = {"void_on": None, "void_by": None, "void_reason": None}
+_NOT_VOID: Rec = {"void_on": None, "void_by": None, "void_reason": None}
 
 
 def _override_columns(override: Rec | None) -> Rec:
@@ -673,7 +673,7 @@ def _day(text: str | None) -> dt.date | None:
 def _void_columns(void: Rec | None) -> Rec:
     """A file record's `void` as the record's columns (all null when it counts)."""
     if void is None:
-        return _COUNTS
+        return _NOT_VOID
     return {"void_on": _day(void["on"]), "void_by": void["by"], "void_reason": void["reason"]}
 
 
@@ -909,8 +909,7 @@ class _Writer:
                 ],
                 **{k: [o[k] for o in overrides] for k in overrides[0]},
                 **{k: [v[k] for v in voids] for k in voids[0]},
-                "recorded_at": [self.now] * n,
-                "recorded_by": [self.user] * n,
+                **{k: [v] * n for k, v in self.stamp().items()},
             }
             self.insert_columns(Treatment, columns)
 

@@ -104,7 +104,7 @@ def lot_ledger(session: Session, lot_id: int, *, leaving_out: int | None = None)
     return [
         Entry(day, quantity, kind.value)
         for mid, day, quantity, kind in rows
-        if mid is None or mid != leaving_out
+        if leaving_out is None or mid != leaving_out
     ]
 
 

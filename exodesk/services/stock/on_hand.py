@@ -61,14 +61,10 @@ def on_hand_by_lot(lot_ids: Sequence[int] | None = None) -> Any:
 def on_hand_totals(session: Session, lot_ids: Sequence[int] | None = None) -> dict[int, int]:
     """Each lot's stock on hand (lots with no ledger line that counts are left out)."""
     totals: dict[int, int] = defaultdict(int)
-    if lot_ids is not None:
-        queries = [counted_movements(lot_ids), counted_uses(lot_ids)]
-    else:
-        # Grouped by `lot_id + 0`, not `lot_id`, so that SQLite reads each table straight
-        # through rather than row by row in the order of its lot index: about twice as fast.
-        queries = [counted_movements(), counted_uses()]
-    for query in queries:
+    for query in (counted_movements(lot_ids), counted_uses(lot_ids)):
         part = query.subquery()
+        # For every lot, grouped by `lot_id + 0`, not `lot_id`, so that SQLite reads each
+        # table straight through rather than in the order of its lot index: twice as fast.
         lot = part.c.lot_id if lot_ids is not None else (part.c.lot_id + literal_column("0"))
         summed = select(lot, func.sum(part.c.quantity)).group_by(lot)
         for lot_id, on_hand in session.execute(summed):
