@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import and_, insert, not_, or_, select
@@ -27,21 +28,42 @@ def file_sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def keep_file(session: Session, raw: bytes, *, name: str, at: dt.datetime) -> str:
+class PackedFile:
+    """An imported file's SHA-256, and the file compressed for keeping. A large file is
+    compressed on a thread of its own, started here (zlib lets go of the interpreter while it
+    works), so the other core does it while the file is read and checked."""
+
+    IN_BACKGROUND_FROM = 1 << 20  # bytes
+
+    def __init__(self, raw: bytes, sha256: str | None = None) -> None:
+        self.raw = raw
+        self.sha256 = sha256 or file_sha256(raw)
+        self._packing: Future[bytes] | None = None
+        if len(raw) >= self.IN_BACKGROUND_FROM:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="compress")
+            self._packing = pool.submit(zlib.compress, raw, ZLIB_LEVEL)
+            pool.shutdown(wait=False)
+
+    def content(self) -> bytes:
+        if self._packing is not None:
+            return self._packing.result()
+        return zlib.compress(self.raw, ZLIB_LEVEL)
+
+
+def keep_file(session: Session, file: PackedFile, *, name: str, at: dt.datetime) -> str:
     """Store the imported file compressed; return its SHA-256 (for the import's event)."""
-    sha = file_sha256(raw)
     session.execute(
         insert(ImportedFile),
         {
-            "sha256": sha,
+            "sha256": file.sha256,
             "name": name[:300],
-            "size": len(raw),
+            "size": len(file.raw),
             "compression": COMPRESSION,
-            "content": zlib.compress(raw, ZLIB_LEVEL),
+            "content": file.content(),
             "imported_at": at,
         },
     )
-    return sha
+    return file.sha256
 
 
 def import_change(

@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,21 +34,23 @@ from exodesk.models import (
 from exodesk.models.enums import FILE_MOVEMENT_KINDS
 from exodesk.services.accounts.users import Permission, require
 from exodesk.services.audit.imports import (
+    PackedFile,
     file_sha256,
     import_change,
     keep_file,
     records_unchanged_since,
 )
 from exodesk.services.audit.trail import Change, utc_now, write_audit
-from exodesk.services.bulk import insert_returning, insert_rows
+from exodesk.services.bulk import indexes_set_aside, insert_returning, insert_rows
 from exodesk.services.errors import InvalidInput, Problem
 from exodesk.services.interchange import export
 from exodesk.services.interchange.json_input import NotPlain, shown
 from exodesk.services.interchange.schema import (
     LIST_SECTIONS,
+    TREATMENT_FIELDS,
     InterchangeFile,
     parse_interchange,
-    stream_records,
+    stream_values,
 )
 from exodesk.services.register.bodies import clinic_body_records
 from exodesk.services.stock.ledger import Entry, counted_lines, first_overdraw
@@ -89,16 +93,28 @@ class _Section:
         self._repeating: list[int] = []
 
     def add(self, rec: Rec) -> None:
+        self.add_values(tuple(rec), rec.values())
+
+    def add_values(self, fields: tuple[str, ...], values: Iterable[Any]) -> None:
+        """Add a record given as its values, in the order of `fields` (the section's)."""
         if self.fields is None:
-            self.fields = tuple(rec)
-            self._repeating = [j for j, k in enumerate(self.fields) if k not in _UNIQUE_FIELDS]
-        values = list(rec.values())
-        shared = self._shared
+            self.fields = fields
+            self._repeating = [j for j, k in enumerate(fields) if k not in _UNIQUE_FIELDS]
+        assert fields == self.fields
+        row = list(values)
+        shared = self._shared.setdefault
         for j in self._repeating:
-            v = values[j]
+            v = row[j]
             if v.__class__ is str:
-                values[j] = shared.setdefault(v, v)
-        self.rows.append(tuple(values))
+                row[j] = shared(v, v)
+        self.rows.append(tuple(row))
+
+    def getter(self, *names: str) -> Callable[[tuple[Any, ...]], Any]:
+        """A row's value of one field (or a tuple of the values of several), by name."""
+        fields = self.fields or ()
+        if any(name not in fields for name in names):
+            return lambda row: None if len(names) == 1 else (None,) * len(names)
+        return operator.itemgetter(*(fields.index(name) for name in names))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -165,8 +181,11 @@ class _File:
     def streamed(cls, text: str) -> _File:
         """Read a plainly valid file a record at a time (raises NotPlain otherwise)."""
         file = cls()
-        for section, rec in stream_records(text):
-            if section == "clinic":
+        treatments = file.sections["treatments"]
+        for section, rec in stream_values(text):
+            if isinstance(rec, tuple):
+                treatments.add_values(TREATMENT_FIELDS, rec)
+            elif section == "clinic":
                 file.clinic = rec
             elif rec is not None:
                 file.sections[section].add(rec)
@@ -213,17 +232,19 @@ def import_bytes(
     """Import a file's bytes. A plainly valid file is read a record at a time; anything else
     is read whole by `parse_interchange`, which names every problem."""
     require(session, user, Permission.IMPORT)
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+    sha = file_sha256(data)
     if isinstance(raw, bytes):
-        held = records_unchanged_since(session, file_sha256(raw))
+        held = records_unchanged_since(session, sha)
         if held is not None:  # this very file again, and nothing it wrote changed since
             added = dict.fromkeys((*SECTIONS, "clinic"), 0)
             return ImportSummary(added, {s: held.get(s, 0) for s in SECTIONS})
+    packed = PackedFile(data, sha)  # compressed meanwhile, for keeping
     try:
         file = _File.streamed(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     except (NotPlain, UnicodeDecodeError):
         file = _File.of(parse_interchange(raw))
-    data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
-    return _import(session, file, data, user=user, source=source)
+    return _import(session, file, packed, user=user, source=source)
 
 
 def import_document(
@@ -231,11 +252,11 @@ def import_document(
 ) -> ImportSummary:
     require(session, user, Permission.IMPORT)
     data = json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=1).encode()
-    return _import(session, _File.of(doc), data, user=user, source=source)
+    return _import(session, _File.of(doc), PackedFile(data), user=user, source=source)
 
 
 def _import(
-    session: Session, file: _File, data: bytes, *, user: str | None, source: str
+    session: Session, file: _File, data: PackedFile, *, user: str | None, source: str
 ) -> ImportSummary:
     planner = _Planner(session, file)
     new = planner.plan()
@@ -301,15 +322,13 @@ class _Planner:
         doc, new = self.doc, _New()
         new.clinic = self._clinic()
         new.locations = self._sift(
-            "locations", doc.locations, lambda r: r["name"], self._stored_by_name("locations")
+            "locations", doc.locations, ("name",), self._stored_by_name("locations")
         )
         new.products = self._sift(
-            "products", doc.products, lambda r: r["name"], self._stored_by_name("products")
+            "products", doc.products, ("name",), self._stored_by_name("products")
         )
         self._check_gtins(new.products)
-        new.lots = self._sift(
-            "lots", doc.lots, lambda r: (r["product"], r["lot"]), self._stored_lots()
-        )
+        new.lots = self._sift("lots", doc.lots, ("product", "lot"), self._stored_lots())
         known_products = self.product_names | {r["name"] for _, r in new.products}
         known_locations = self.location_names | {r["name"] for _, r in new.locations}
         known_lots = self.lot_keys | {(r["product"], r["lot"]) for _, r in new.lots}
@@ -318,29 +337,25 @@ class _Planner:
             if rec["location"] is not None and rec["location"] not in known_locations:
                 self.error(f"lots[{i}].location", f"unknown location {_show(rec['location'])}")
         new.documents = self._sift(
-            "documents",
-            doc.documents,
-            lambda r: (r["kind"], r["number"]),
-            self._stored_documents(),
+            "documents", doc.documents, ("kind", "number"), self._stored_documents()
         )
         for i, rec in new.documents:
             self._check_document_refs(i, rec, known_products, known_lots)
         new.treatments = self._sift(
-            "treatments", doc.treatments, lambda r: r["ref"], self._stored_by_ref(Treatment)
+            "treatments", doc.treatments, ("ref",), self._stored_by_ref(Treatment)
         )
-        for i, rec in new.treatments:
-            self._need_lot(f"treatments[{i}]", rec, known_products, known_lots)
+        self._need_lots("treatments", new.treatments, known_products, known_lots)
         new.movements = self._sift(
-            "movements", doc.movements, lambda r: r["ref"], self._stored_by_ref(Movement)
+            "movements", doc.movements, ("ref",), self._stored_by_ref(Movement)
         )
+        self._need_lots("movements", new.movements, known_products, known_lots)
         for i, rec in new.movements:
-            self._need_lot(f"movements[{i}]", rec, known_products, known_lots)
             if rec["location"] is not None and rec["location"] not in known_locations:
                 self.error(f"movements[{i}].location", f"unknown location {_show(rec['location'])}")
         new.bodies = self._sift(
             "bodies",
             doc.bodies,
-            lambda r: r["number"],
+            ("number",),
             {r["number"]: r for r in clinic_body_records(self.session)} if doc.bodies else {},
         )
         self._check_void_lots(new)
@@ -402,23 +417,25 @@ class _Planner:
         self,
         section: str,
         items: _Section,
-        key: Callable[[Rec], Hashable],
+        key_fields: tuple[str, ...],
         stored: dict[Hashable, Rec],
     ) -> _Picked:
-        """New records of a section; identical repeats are skipped, differing ones refused."""
+        """New records of a section; identical repeats are skipped, differing ones refused.
+        A record's key is its value of one key field, or a tuple of its values of several."""
         first_in_file: dict[Hashable, int] = {}
         new = _Picked(items)
-        for i, rec in enumerate(items):
-            k = key(rec)
+        key = items.getter(*key_fields)
+        first = first_in_file.setdefault
+        for i, row in enumerate(items.rows):
+            k = key(row)
             if k in stored:
                 prior, where = stored[k], "the stored record"
-            elif k in first_in_file:
-                j = first_in_file[k]
+            elif (j := first(k, i)) != i:
                 prior, where = items.rec(j), f"{section}[{j}]"
             else:
-                first_in_file[k] = i
                 new.indices.append(i)
                 continue
+            rec = items.rec(i)
             differs = _differing_field(prior, rec)
             if differs == "void" and where == "the stored record":
                 if self._void_difference(section, i, k, prior, rec):
@@ -508,6 +525,13 @@ class _Planner:
         self.error(path, f"unknown product {_show(name)}")
         return False
 
+    def _need_lots(self, section: str, new: _Picked, products: set[str], lots: set[LotKey]) -> None:
+        """Each new record of the section names a known lot (or is refused, naming why)."""
+        key, rows = new.section.getter("product", "lot"), new.section.rows
+        for i in new.indices:
+            if key(rows[i]) not in lots:
+                self._need_lot(f"{section}[{i}]", new.section.rec(i), products, lots)
+
     def _need_lot(self, path: str, rec: Rec, products: set[str], lots: set[LotKey]) -> None:
         if self._need_product(f"{path}.product", rec["product"], products) and (
             (rec["product"], rec["lot"]) not in lots
@@ -528,53 +552,111 @@ class _Planner:
             )
 
     def _check_ledger(self, new: _New) -> None:
-        # per lot, (date, quantity, section, index in the file): an Entry is made only for
-        # the lots checked, one lot at a time (a file can hold a million treatments)
-        lines: dict[LotKey, list[tuple[dt.date, int, str, int]]] = defaultdict(list)
-        for i, rec in new.lots:
-            if rec["void"] is not None:
-                continue
-            received = _day(rec["received"])
-            lines[(rec["product"], rec["lot"])].append(
-                (received or RECEIPT_DATE_UNKNOWN, rec["quantity"], "lots", i)
-            )
-        for i, rec in new.treatments:
-            if rec["void"] is not None:
-                continue  # void records count nowhere
-            lines[(rec["product"], rec["lot"])].append(
-                (_day(rec["date"]) or RECEIPT_DATE_UNKNOWN, -rec["vials"], "treatments", i)
-            )
-        for i, rec in new.movements:
+        """No lot the file takes vials from goes below zero on any day. A lot whose vials in
+        by its first day out cover every vial that ever goes out cannot go below zero (a
+        million treatments: nearly every lot); only the others are walked day by day."""
+        lines = _LedgerLines()
+        for _, rec in new.lots:
+            if rec["void"] is None:
+                received = rec["received"] or _UNKNOWN_DAY
+                lines.add((rec["product"], rec["lot"]), received, rec["quantity"])
+        treatments, rows = new.treatments.section, new.treatments.section.rows
+        key, values = (
+            treatments.getter("product", "lot"),
+            treatments.getter("date", "vials", "void"),
+        )
+        for i in new.treatments.indices:
+            day, vials, void = values(rows[i])
+            if void is None:  # void records count nowhere
+                lines.add(key(rows[i]), day, -vials)
+        for _, rec in new.movements:
             if rec["quantity"] and rec["void"] is None:
-                lines[(rec["product"], rec["lot"])].append(
-                    (_day(rec["date"]) or RECEIPT_DATE_UNKNOWN, rec["quantity"], "movements", i)
-                )
-        touched = {k for k, found in lines.items() if any(q < 0 for _, q, _, _ in found)}
+                lines.add((rec["product"], rec["lot"]), rec["date"], rec["quantity"])
         voided = {
             (r["product"], r["lot"])
             for r in self.doc.movements
             if r["ref"] in self.voids["movements"] and r["quantity"] > 0
         }
-        touched |= voided
+        touched = set(lines.first_out) | voided
         stored = _stored_ledger(
             self.session,
             touched & self.lot_keys,
             skip_movements=set(self.voids["movements"]),
             skip_treatments=set(self.voids["treatments"]),
         )
-        for key in sorted(touched):
-            entries = [
-                Entry(on, quantity, f"{section}[{i}].{_LEDGER_FIELD[section]}")
-                for on, quantity, section, i in lines.get(key, [])
-            ] + stored.get(key, [])
-            overdraw = first_overdraw(entries)
+        for k, entries in stored.items():
+            for e in entries:
+                lines.add(k, e.date.isoformat(), e.quantity)
+        to_walk = sorted(k for k in touched if not lines.covered(k))
+        if to_walk:
+            self._walk_ledgers(new, to_walk, stored)
+
+    def _walk_ledgers(
+        self, new: _New, keys: list[LotKey], stored: dict[LotKey, list[Entry]]
+    ) -> None:
+        """Walk these lots' ledgers day by day; refuse the first line that takes each below
+        zero."""
+        walked = set(keys)
+        entries: dict[LotKey, list[Entry]] = defaultdict(list)
+        for section, picked, sign in (
+            ("lots", new.lots, 1),
+            ("treatments", new.treatments, -1),
+            ("movements", new.movements, 1),
+        ):
+            get = picked.section.getter("product", "lot")
+            quantity = _LEDGER_FIELD[section]
+            day_field = "received" if section == "lots" else "date"
+            for i in picked.indices:
+                k = get(picked.section.rows[i])
+                if k not in walked:
+                    continue
+                rec = picked.section.rec(i)
+                if rec["void"] is not None or not rec[quantity]:
+                    continue
+                on = _day(rec[day_field]) or RECEIPT_DATE_UNKNOWN
+                entries[k].append(Entry(on, sign * rec[quantity], f"{section}[{i}].{quantity}"))
+        for k in keys:
+            overdraw = first_overdraw(entries[k] + stored.get(k, []))
             if overdraw is not None:
                 e = overdraw.entry
                 self.error(
                     e.label,
-                    f"takes lot {_show(key[1])} of {_show(key[0])} below zero on "
+                    f"takes lot {_show(k[1])} of {_show(k[0])} below zero on "
                     f"{e.date.isoformat()} (stock on hand would be {overdraw.balance})",
                 )
+
+
+_UNKNOWN_DAY = RECEIPT_DATE_UNKNOWN.isoformat()
+
+
+class _LedgerLines:
+    """What is known of each lot's ledger without holding its lines: the vials that go out
+    in all, its first day out, and the days and quantities that come in (a few per lot).
+    Days are ISO text (YYYY-MM-DD), which sorts as the days do."""
+
+    def __init__(self) -> None:
+        self.out: dict[LotKey, int] = {}
+        self.first_out: dict[LotKey, str] = {}
+        self.ins: dict[LotKey, list[tuple[str, int]]] = defaultdict(list)
+
+    def add(self, key: LotKey, day: str, quantity: int) -> None:
+        if quantity >= 0:
+            self.ins[key].append((day, quantity))
+            return
+        self.out[key] = self.out.get(key, 0) - quantity
+        first = self.first_out.get(key)
+        if first is None or day < first:
+            self.first_out[key] = day
+
+    def covered(self, key: LotKey) -> bool:
+        """Whether what comes in by the first day out covers all that ever goes out: then
+        the stock on hand is never below zero (before that day nothing goes out; from it
+        on, at least that much is in and at most all of it is out)."""
+        first = self.first_out.get(key)
+        if first is None:
+            return True
+        came_in = sum(q for day, q in self.ins.get(key, ()) if day <= first)
+        return came_in >= self.out[key]
 
 
 _LEDGER_FIELD = {"lots": "quantity", "treatments": "vials", "movements": "quantity"}
@@ -768,7 +850,7 @@ class _Writer:
         return {_plain_key(r[k] for k in key): r["id"] for r in rows}
 
     def write(
-        self, new: _New, *, reason: str, data: bytes, source: str, records: dict[str, int]
+        self, new: _New, *, reason: str, data: PackedFile, source: str, records: dict[str, int]
     ) -> None:
         session = self.session
         if new.clinic is not None:
@@ -777,10 +859,18 @@ class _Writer:
         self.insert(Product, [r for _, r in new.products])
         self.location_ids = dict(session.execute(select(Location.name, Location.id)).all())
         self.product_ids = dict(session.execute(select(Product.name, Product.id)).all())
-        self.lot_ids = self._write_lots(new.lots)
-        self._write_documents(new.documents)
-        self._write_treatments(new.treatments)
-        self._write_movements(new.movements)
+        with ExitStack() as bulk:
+            for model, adding in (
+                (Lot, len(new.lots)),
+                (Movement, len(new.lots) + len(new.movements)),  # each lot's receipt too
+                (Document, len(new.documents)),
+                (Treatment, len(new.treatments)),
+            ):
+                bulk.enter_context(indexes_set_aside(session, model, adding))
+            self.lot_ids = self._write_lots(new.lots)
+            self._write_documents(new.documents)
+            self._write_treatments(new.treatments)
+            self._write_movements(new.movements)
         self._apply_voids(new.voids)
         self.insert(NotifiedBody, [r for _, r in new.bodies])
         added = {s: len(getattr(new, s)) for s in SECTIONS}
@@ -789,7 +879,7 @@ class _Writer:
             changes = _record_changes(new) + self.changes + _body_changes(new)
         else:
             sha = keep_file(session, data, name=source, at=self.now)
-            changes = [import_change(source, sha, len(data), added, records), *self.changes]
+            changes = [import_change(source, sha, len(data.raw), added, records), *self.changes]
         write_audit(session, changes, user=self.user, reason=reason, at=self.now)
 
     def _write_lots(self, new: _Picked) -> dict[LotKey, int]:
