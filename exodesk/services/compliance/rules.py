@@ -267,7 +267,9 @@ def _load(
     """`load_snapshot`; with `of_lots`, every product but only these lots (and their
     treatments), with the certificates of analysis of these lots and, when
     `product_documents`, the documents about products (all but certificates of analysis)."""
-    clinic = session.execute(
+    session.flush()
+    read = session.connection().execute  # Core rows: a third of the ORM's work per row
+    clinic = read(
         select(Clinic.market, Clinic.certificate_warning_days, Clinic.lot_warning_days)
         .order_by(Clinic.id)
         .limit(1)
@@ -322,7 +324,7 @@ def _load(
         for p in session.scalars(product_query)
     ]
     covers: dict[int, set[int]] = defaultdict(set)
-    for doc_id, covered in session.execute(cover_query):
+    for doc_id, covered in read(cover_query):
         covers[doc_id].add(covered)
     documents = [
         DocumentFacts(
@@ -336,7 +338,7 @@ def _load(
             named_body_number(body_number, issuer),
         )
         for doc_id, kind, number, status, expires, lot_id, issued, body_number, issuer in (
-            session.execute(document_query)
+            read(document_query)
         )
     ]
     totals = on_hand_totals(session, lot_ids)
@@ -355,17 +357,17 @@ def _load(
         treatment_query = treatment_query.where(Treatment.lot_id.in_(lot_ids))
     changes: dict[int, list[tuple[dt.date, LotStatus]]] = defaultdict(list)
     change_query = change_query.order_by(Movement.date, Movement.id)
-    for lot_id, day, status in session.execute(change_query):
+    for lot_id, day, status in read(change_query):
         if status is not None:
             changes[lot_id].append((day, status))
     lots = [
         LotFacts(
             lot_id, of_product, code, expiry, totals.get(lot_id, 0), status, tuple(changes[lot_id])
         )
-        for lot_id, of_product, code, expiry, status in session.execute(lot_query)
+        for lot_id, of_product, code, expiry, status in read(lot_query)
     ]
     treatments = (
-        [_treatment_facts(*row) for row in session.execute(treatment_query)]
+        [_treatment_facts(*row) for row in read(treatment_query)]
         if with_treatments
         else []
     )
@@ -440,7 +442,7 @@ def check(session: Session, today: dt.date) -> list[Flag]:
     return sort_flags(flags)
 
 
-_FACTS_AT_ONCE = 500  # treatments whose facts are read in one query
+_FACTS_AT_ONCE = 5000  # treatments whose facts are read in one query
 
 
 def streamed_treatment_flags(
@@ -491,9 +493,10 @@ def streamed_treatment_flags(
             suspects.append(treatment_id)
     lots = {lot.id: lot for lot in snapshot.lots}
     flags: list[Flag] = []
+    read = session.connection().execute
     for start in range(0, len(suspects), _FACTS_AT_ONCE):
         chosen = suspects[start : start + _FACTS_AT_ONCE]
-        for row in session.execute(_treatment_query().where(Treatment.id.in_(chosen))):
+        for row in read(_treatment_query().where(Treatment.id.in_(chosen))):
             lot = lots[row.lot_id]
             flags += treatment_flags(_treatment_facts(*row), lot, products[lot.product_id])
     return flags

@@ -60,6 +60,7 @@ def on_hand_by_lot(lot_ids: Sequence[int] | None = None) -> Any:
 
 def on_hand_totals(session: Session, lot_ids: Sequence[int] | None = None) -> dict[int, int]:
     """Each lot's stock on hand (lots with no ledger line that counts are left out)."""
+    session.flush()
     totals: dict[int, int] = defaultdict(int)
     for query in (counted_movements(lot_ids), counted_uses(lot_ids)):
         part = query.subquery()
@@ -67,7 +68,7 @@ def on_hand_totals(session: Session, lot_ids: Sequence[int] | None = None) -> di
         # table straight through rather than in the order of its lot index: twice as fast.
         lot = part.c.lot_id if lot_ids is not None else (part.c.lot_id + literal_column("0"))
         summed = select(lot, func.sum(part.c.quantity)).group_by(lot)
-        for lot_id, on_hand in session.execute(summed):
+        for lot_id, on_hand in session.connection().execute(summed):
             totals[lot_id] += int(on_hand)
     return dict(totals)
 
