@@ -367,9 +367,7 @@ def _load(
         for lot_id, of_product, code, expiry, status in read(lot_query)
     ]
     treatments = (
-        [_treatment_facts(*row) for row in read(treatment_query)]
-        if with_treatments
-        else []
+        [_treatment_facts(*row) for row in read(treatment_query)] if with_treatments else []
     )
     return Snapshot(
         market,

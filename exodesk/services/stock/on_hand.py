@@ -8,11 +8,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from exodesk.models import Location, Lot, LotStatus, Movement, MovementKind, Product
-from exodesk.services.stock.ledger import counted_lines, counted_movements, counted_uses
+from exodesk.models import Location, Lot, LotStatus, Movement, MovementKind, Product, Treatment
 from exodesk.settings import LOT_EXPIRING_DAYS
 
 
@@ -47,14 +46,22 @@ def _latest(kind: MovementKind, column: Any) -> Any:
     )
 
 
-def on_hand_by_lot(lot_ids: Sequence[int] | None = None) -> Any:
-    """Each lot's stock on hand: the sum of its ledger lines that count (movements and
-    treatments that are not void)."""
-    lines = counted_lines(lot_ids)
+def _summed_by_lot(lot_ids: Sequence[int] | None) -> tuple[Any, Any]:
+    """Each lot's movements that count, summed (`quantity`), and the vials its treatments that
+    count used (`vials`), as two tables worked out once per statement (materialised: a
+    million treatments are summed from `ix_treatment_lot_use` alone, in lot order)."""
+    moved = select(Movement.lot_id, func.sum(Movement.quantity).label("quantity")).where(
+        Movement.void_on.is_(None)
+    )
+    used = select(Treatment.lot_id, func.sum(Treatment.vials).label("vials")).where(
+        Treatment.void_on.is_(None)
+    )
+    if lot_ids is not None:
+        moved = moved.where(Movement.lot_id.in_(lot_ids))
+        used = used.where(Treatment.lot_id.in_(lot_ids))
     return (
-        select(lines.c.lot_id, func.sum(lines.c.quantity).label("on_hand"))
-        .group_by(lines.c.lot_id)
-        .subquery()
+        moved.group_by(Movement.lot_id).cte("moved").prefix_with("MATERIALIZED"),
+        used.group_by(Treatment.lot_id).cte("used").prefix_with("MATERIALIZED"),
     )
 
 
@@ -62,14 +69,9 @@ def on_hand_totals(session: Session, lot_ids: Sequence[int] | None = None) -> di
     """Each lot's stock on hand (lots with no ledger line that counts are left out)."""
     session.flush()
     totals: dict[int, int] = defaultdict(int)
-    for query in (counted_movements(lot_ids), counted_uses(lot_ids)):
-        part = query.subquery()
-        # For every lot, grouped by `lot_id + 0`, not `lot_id`, so that SQLite reads each
-        # table straight through rather than in the order of its lot index: twice as fast.
-        lot = part.c.lot_id if lot_ids is not None else (part.c.lot_id + literal_column("0"))
-        summed = select(lot, func.sum(part.c.quantity)).group_by(lot)
-        for lot_id, on_hand in session.connection().execute(summed):
-            totals[lot_id] += int(on_hand)
+    for summed, sign in zip(_summed_by_lot(lot_ids), (1, -1), strict=True):
+        for lot_id, quantity in session.connection().execute(select(summed)):
+            totals[lot_id] += sign * int(quantity)
     return dict(totals)
 
 
@@ -77,7 +79,7 @@ def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
     """Every lot (or only these) with its on-hand, current status and current location, as
     SQL columns, so views can sort, filter and page in the database. Void movements count
     nowhere; a void lot (on hand 0, its receipt void too) has `void_on` set."""
-    totals = on_hand_by_lot(lot_ids)
+    moved, used = _summed_by_lot(lot_ids)
     initial_location = aliased(Location)
     moved_to = aliased(Location)
     latest_location = (
@@ -101,12 +103,13 @@ def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
             func.coalesce(
                 _latest(MovementKind.STATUS_CHANGE, Movement.status), Lot.initial_status
             ).label("status"),
-            func.coalesce(totals.c.on_hand, 0).label("on_hand"),
+            (func.coalesce(moved.c.quantity, 0) - func.coalesce(used.c.vials, 0)).label("on_hand"),
             Lot.void_on.label("void_on"),
         )
         .join(Product, Product.id == Lot.product_id)
         .outerjoin(initial_location, initial_location.id == Lot.location_id)
-        .outerjoin(totals, totals.c.lot_id == Lot.id)
+        .outerjoin(moved, moved.c.lot_id == Lot.id)
+        .outerjoin(used, used.c.lot_id == Lot.id)
     )
     return query if lot_ids is None else query.where(Lot.id.in_(lot_ids))
 
