@@ -483,11 +483,14 @@ class _Planner:
             ("treatments", self.doc.treatments),
             ("movements", self.doc.movements),
         ):
-            for item in items:
-                key = (item["product"], item["lot"])
-                voided_here = item["void"] is not None or item["ref"] in self.voids[section]
-                if key in void_lots and not voided_here:
-                    still[key].append(item["ref"])
+            key_of, rest_of = items.getter("product", "lot"), items.getter("void", "ref")
+            for row in items.rows:
+                key = key_of(row)
+                if key not in void_lots:
+                    continue
+                void, ref = rest_of(row)
+                if void is None and ref not in self.voids[section]:
+                    still[key].append(ref)
         stored = _stored_counting(self.session, set(void_lots) & self.lot_keys)
         in_file = set(self.doc.treatments.column("ref")) | set(self.doc.movements.column("ref"))
         for key, refs in stored.items():
