@@ -46,7 +46,7 @@ def _latest(kind: MovementKind, column: Any) -> Any:
     )
 
 
-def _summed_by_lot(lot_ids: Sequence[int] | None) -> tuple[Any, Any]:
+def _summed_by_lot(lot_ids: Sequence[int] | None, product_id: int | None = None) -> tuple[Any, Any]:
     """Each lot's movements that count, summed (`quantity`), and the vials its treatments that
     count used (`vials`), as two tables worked out once per statement (materialised: a
     million treatments are summed from `ix_treatment_lot_use` alone, in lot order)."""
@@ -59,6 +59,10 @@ def _summed_by_lot(lot_ids: Sequence[int] | None) -> tuple[Any, Any]:
     if lot_ids is not None:
         moved = moved.where(Movement.lot_id.in_(lot_ids))
         used = used.where(Treatment.lot_id.in_(lot_ids))
+    if product_id is not None:
+        of_product = select(Lot.id).where(Lot.product_id == product_id)
+        moved = moved.where(Movement.lot_id.in_(of_product))
+        used = used.where(Treatment.lot_id.in_(of_product))
     return (
         moved.group_by(Movement.lot_id).cte("moved").prefix_with("MATERIALIZED"),
         used.group_by(Treatment.lot_id).cte("used").prefix_with("MATERIALIZED"),
@@ -75,11 +79,14 @@ def on_hand_totals(session: Session, lot_ids: Sequence[int] | None = None) -> di
     return dict(totals)
 
 
-def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
-    """Every lot (or only these) with its on-hand, current status and current location, as
-    SQL columns, so views can sort, filter and page in the database. Void movements count
-    nowhere; a void lot (on hand 0, its receipt void too) has `void_on` set."""
-    moved, used = _summed_by_lot(lot_ids)
+def stock_query(
+    lot_ids: Sequence[int] | None = None, *, product_id: int | None = None
+) -> Select[Any]:
+    """Every lot (or only these, or only those of one product) with its on-hand, current
+    status and current location, as SQL columns, so views can sort, filter and page in the
+    database. Void movements count nowhere; a void lot (on hand 0, its receipt void too) has
+    `void_on` set."""
+    moved, used = _summed_by_lot(lot_ids, product_id)
     initial_location = aliased(Location)
     moved_to = aliased(Location)
     latest_location = (
@@ -111,6 +118,8 @@ def stock_query(lot_ids: Sequence[int] | None = None) -> Select[Any]:
         .outerjoin(moved, moved.c.lot_id == Lot.id)
         .outerjoin(used, used.c.lot_id == Lot.id)
     )
+    if product_id is not None:
+        query = query.where(Lot.product_id == product_id)
     return query if lot_ids is None else query.where(Lot.id.in_(lot_ids))
 
 

@@ -5,6 +5,7 @@ write unless a reason for overriding them is given; the reason is kept."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,6 +17,8 @@ from exodesk.models import (
     AuditAction,
     Lot,
     LotStatus,
+    Movement,
+    MovementKind,
     Product,
     Role,
     Route,
@@ -34,7 +37,7 @@ from exodesk.services.accounts.users import Permission, accounts_exist, acting_r
 from exodesk.services.audit.trail import Change, utc_now, write_audit
 from exodesk.services.catalogue.products import UnknownProduct
 from exodesk.services.compliance import rules
-from exodesk.services.compliance.rules import Flag
+from exodesk.services.compliance.rules import Flag, LotFacts
 from exodesk.services.errors import Conflict, InvalidInput, Problem
 from exodesk.services.interchange.schema import (
     FieldProblem,
@@ -207,16 +210,32 @@ def lots_for_treatment(session: Session, product: str, on: dt.date) -> list[LotC
     """The lots of `product` usable on `on`, first expiry first out: stock on hand above
     zero, not expired on that day, and released on that day."""
     product_id = _product_id(session, product)
-    facts = rules.load_snapshot(session, with_treatments=False, product_id=product_id)
-    usable = [
-        lot.id
-        for lot in facts.lots
-        if lot.on_hand > 0 and lot.expiry >= on and lot.status_on(on) is LotStatus.RELEASED
+    query = stock_query(product_id=product_id).add_columns(Lot.id, Lot.initial_status)
+    on_hand = query.selected_columns.on_hand
+    query = query.where(Lot.void_on.is_(None), Lot.expiry >= on, on_hand > 0)
+    rows = session.execute(query.order_by(Lot.expiry, Lot.code)).all()
+    changes: dict[int, list[tuple[dt.date, LotStatus]]] = defaultdict(list)
+    for lot_id, day, status in session.execute(
+        select(Movement.lot_id, Movement.date, Movement.status)
+        .join(Lot, Lot.id == Movement.lot_id)
+        .where(
+            Lot.product_id == product_id,
+            Movement.kind == MovementKind.STATUS_CHANGE,
+            Movement.void_on.is_(None),
+            Movement.status.is_not(None),
+        )
+        .order_by(Movement.date, Movement.id)
+    ):
+        if status is not None:
+            changes[lot_id].append((day, status))
+    return [
+        LotChoice(r.lot, r.expiry, r.on_hand, r.location)
+        for r in rows
+        if LotFacts(
+            r.id, product_id, r.lot, r.expiry, r.on_hand, r.initial_status, tuple(changes[r.id])
+        ).status_on(on)
+        is LotStatus.RELEASED
     ]
-    if not usable:
-        return []
-    query = stock_query(usable).order_by(Lot.expiry, Lot.code)
-    return [LotChoice(r.lot, r.expiry, r.on_hand, r.location) for r in session.execute(query)]
 
 
 def next_treatment_ref(session: Session) -> str:
