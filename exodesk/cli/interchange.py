@@ -12,13 +12,13 @@ from exodesk.db import Database
 from exodesk.files import full_disk_named, move_into_place, temporary_beside
 from exodesk.services.audit.anchors import ANCHOR_EXPORT, record_anchor
 from exodesk.services.interchange.export import write_export
-from exodesk.services.interchange.importer import import_bytes
+from exodesk.services.interchange.importer import Handover, import_bytes
 
 
 def run_import(db: Database, args: argparse.Namespace) -> int:
     path: Path = args.file
     try:
-        raw = path.read_bytes()
+        raw = Handover(path.read_bytes())  # the import holds the file's only copy
     except OSError as exc:
         raise Failure(EXIT_INVALID, f"{path}: cannot read the file ({exc.strerror})") from None
     with db.write() as session:

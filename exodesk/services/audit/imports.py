@@ -36,18 +36,22 @@ class PackedFile:
     IN_BACKGROUND_FROM = 1 << 20  # bytes
 
     def __init__(self, raw: bytes, sha256: str | None = None) -> None:
-        self.raw = raw
+        self.size = len(raw)
         self.sha256 = sha256 or file_sha256(raw)
         self._packing: Future[bytes] | None = None
-        if len(raw) >= self.IN_BACKGROUND_FROM:
+        self._raw: bytes | None = raw
+        if self.size >= self.IN_BACKGROUND_FROM:
+            # the thread holds the bytes until it is done with them, and then lets them go
             pool = ThreadPoolExecutor(1, thread_name_prefix="compress")
             self._packing = pool.submit(zlib.compress, raw, ZLIB_LEVEL)
             pool.shutdown(wait=False)
+            self._raw = None
 
     def content(self) -> bytes:
         if self._packing is not None:
             return self._packing.result()
-        return zlib.compress(self.raw, ZLIB_LEVEL)
+        assert self._raw is not None
+        return zlib.compress(self._raw, ZLIB_LEVEL)
 
 
 def keep_file(session: Session, file: PackedFile, *, name: str, at: dt.datetime) -> str:
@@ -57,7 +61,7 @@ def keep_file(session: Session, file: PackedFile, *, name: str, at: dt.datetime)
         {
             "sha256": file.sha256,
             "name": name[:300],
-            "size": len(file.raw),
+            "size": file.size,
             "compression": COMPRESSION,
             "content": file.content(),
             "imported_at": at,

@@ -226,12 +226,29 @@ class _New:
     voids: dict[str, dict[Hashable, Rec]] = field(default_factory=dict)
 
 
+class Handover:
+    """A file's bytes handed over to an import, which then holds the only reference and lets
+    them go as soon as it has read them: a large file is held once, not twice (the caller's
+    copy and the decoded text), at the moment the import holds the most."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def take(self) -> bytes:
+        data, self._data = self._data, None
+        if data is None:
+            raise RuntimeError("these bytes were handed over already")
+        return data
+
+
 def import_bytes(
-    session: Session, raw: bytes | str, *, user: str | None, source: str
+    session: Session, raw: bytes | str | Handover, *, user: str | None, source: str
 ) -> ImportSummary:
     """Import a file's bytes. A plainly valid file is read a record at a time; anything else
     is read whole by `parse_interchange`, which names every problem."""
     require(session, user, Permission.IMPORT)
+    if isinstance(raw, Handover):
+        raw = raw.take()
     data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
     sha = file_sha256(data)
     if isinstance(raw, bytes):
@@ -241,9 +258,16 @@ def import_bytes(
             return ImportSummary(added, {s: held.get(s, 0) for s in SECTIONS})
     packed = PackedFile(data, sha)  # compressed meanwhile, for keeping
     try:
-        file = _File.streamed(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-    except (NotPlain, UnicodeDecodeError):
-        file = _File.of(parse_interchange(raw))
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        return _import(session, _File.of(parse_interchange(raw)), packed, user=user, source=source)
+    was_bytes = isinstance(raw, bytes)
+    del raw, data  # the text holds the file from here on
+    try:
+        file = _File.streamed(text)
+    except NotPlain:  # the very bytes again (a strict UTF-8 decoding encodes back exactly)
+        file = _File.of(parse_interchange(text.encode("utf-8") if was_bytes else text))
+    del text
     return _import(session, file, packed, user=user, source=source)
 
 
@@ -882,7 +906,7 @@ class _Writer:
             changes = _record_changes(new) + self.changes + _body_changes(new)
         else:
             sha = keep_file(session, data, name=source, at=self.now)
-            changes = [import_change(source, sha, len(data.raw), added, records), *self.changes]
+            changes = [import_change(source, sha, data.size, added, records), *self.changes]
         write_audit(session, changes, user=self.user, reason=reason, at=self.now)
 
     def _write_lots(self, new: _Picked) -> dict[LotKey, int]:

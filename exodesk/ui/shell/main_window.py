@@ -32,7 +32,7 @@ from exodesk.services.compliance import rules
 from exodesk.services.compliance.flag_list import FlagList
 from exodesk.services.errors import ExoDeskError
 from exodesk.services.interchange.export import dumps, export_document
-from exodesk.services.interchange.importer import ImportSummary, import_bytes
+from exodesk.services.interchange.importer import Handover, ImportSummary, import_bytes
 from exodesk.services.queries import clinic_summary
 from exodesk.ui.accounts.sign_in import IdleLock
 from exodesk.ui.admin.admin_dialog import AdministrationDialog
@@ -528,7 +528,7 @@ class MainWindow(QMainWindow):
     def import_path(self, path: Path) -> None:
         """Import `path` on a worker thread; the window stays live and says so meanwhile."""
         try:
-            raw = path.read_bytes()
+            raw = Handover(path.read_bytes())  # the import holds the file's only copy
         except OSError as exc:
             QMessageBox.warning(self, "Import", f"Cannot read {path}: {exc.strerror}")
             return
