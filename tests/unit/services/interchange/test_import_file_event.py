@@ -11,6 +11,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from file_imports import import_into
 from sample_files import Doc, base_document, lot, treatment
 from sqlalchemy import func, select
 
@@ -18,7 +19,6 @@ from exodesk.db import open_database
 from exodesk.models import AuditEvent, ImportedFile
 from exodesk.services.audit.verify import verify_trail
 from exodesk.services.interchange import importer
-from exodesk.services.interchange.importer import import_bytes
 
 
 def _document(treatments: int, first: int = 1) -> Doc:
@@ -26,15 +26,6 @@ def _document(treatments: int, first: int = 1) -> Doc:
     doc["lots"][0]["quantity"] = 1000
     doc["treatments"] = [treatment(f"T-{n:04d}") for n in range(first, first + treatments)]
     return doc
-
-
-def _import(db_path: Path, doc: Doc) -> importer.ImportSummary:
-    db = open_database(str(db_path))
-    try:
-        with db.write() as session:
-            return import_bytes(session, json.dumps(doc).encode(), user=None, source="clinic.json")
-    finally:
-        db.close()
 
 
 def _verify(db_path: Path) -> list[str]:
@@ -64,7 +55,7 @@ def one_event_per_import(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("one_event_per_import")
 def test_a_large_import_is_one_event_and_its_file_and_verifies(db_path: Path) -> None:
     doc = _document(20)
-    summary = _import(db_path, doc)
+    summary = import_into(db_path, doc)
     assert summary.added["treatments"] == 20
     assert _count(db_path, AuditEvent) == 1
     assert _count(db_path, ImportedFile) == 1
@@ -81,8 +72,8 @@ def test_a_large_import_is_one_event_and_its_file_and_verifies(db_path: Path) ->
 @pytest.mark.usefixtures("one_event_per_import")
 def test_the_same_file_again_adds_nothing_and_writes_nothing(db_path: Path) -> None:
     doc = _document(20)
-    _import(db_path, doc)
-    again = _import(db_path, doc)
+    import_into(db_path, doc)
+    again = import_into(db_path, doc)
     assert again.total_added == 0
     assert again.unchanged["treatments"] == 20
     assert _count(db_path, AuditEvent) == 1
@@ -94,7 +85,7 @@ def test_the_same_file_after_a_change_is_compared_record_by_record(db_path: Path
     from exodesk.services.errors import InvalidInput
 
     doc = _document(20)
-    _import(db_path, doc)
+    import_into(db_path, doc)
     with sqlite3.connect(db_path) as raw:  # a later write the trail records (its event)
         raw.execute(
             "INSERT INTO audit_event (at, user, action, record, record_key, reason, hash) "
@@ -103,13 +94,13 @@ def test_the_same_file_after_a_change_is_compared_record_by_record(db_path: Path
         raw.execute("UPDATE treatment SET vials = 2 WHERE ref = 'T-0003'")
     raw.close()
     with pytest.raises(InvalidInput) as refused:
-        _import(db_path, doc)
+        import_into(db_path, doc)
     assert refused.value.problems[0].field == "treatments[2].vials"
 
 
 @pytest.mark.usefixtures("one_event_per_import")
 def test_a_row_edited_after_a_large_import_is_named(db_path: Path) -> None:
-    _import(db_path, _document(20))
+    import_into(db_path, _document(20))
     with sqlite3.connect(db_path) as raw:
         raw.execute("UPDATE treatment SET vials = 3 WHERE ref = 'T-0007'")
         raw.execute("DELETE FROM treatment WHERE ref = 'T-0009'")
@@ -121,7 +112,7 @@ def test_a_row_edited_after_a_large_import_is_named(db_path: Path) -> None:
 
 @pytest.mark.usefixtures("one_event_per_import")
 def test_a_stored_file_changed_or_removed_is_named(db_path: Path) -> None:
-    _import(db_path, _document(20))
+    import_into(db_path, _document(20))
     forged = _document(21)
     with sqlite3.connect(db_path) as raw:
         raw.execute(
@@ -140,12 +131,12 @@ def test_per_record_events_then_one_event_per_import_verify_together(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A trail written by an older ExoDesk (an event per record) and then by this one."""
-    _import(db_path, _document(3))
+    import_into(db_path, _document(3))
     assert _count(db_path, ImportedFile) == 0
     monkeypatch.setattr(importer, "PER_RECORD_EVENTS_UP_TO", 5)
     bigger = _document(20)
     bigger["lots"].append(lot("PL002", quantity=5))
-    summary = _import(db_path, bigger)
+    summary = import_into(db_path, bigger)
     assert summary.added == {
         "locations": 0,
         "products": 0,

@@ -10,13 +10,14 @@ import zlib
 from pathlib import Path
 
 import pytest
+from file_imports import import_into
 from sample_files import base_document, treatment
 
 from exodesk.db import open_database
 from exodesk.services.audit.imports import PackedFile
 from exodesk.services.interchange import importer
 from exodesk.services.interchange.export import export_document
-from exodesk.services.interchange.importer import Handover, import_bytes
+from exodesk.services.interchange.importer import Handover
 
 
 def test_handed_over_bytes_are_taken_once() -> None:
@@ -27,10 +28,9 @@ def test_handed_over_bytes_are_taken_once() -> None:
 
 
 def _imported(db_path: Path, raw: bytes | Handover) -> dict[str, object]:
+    import_into(db_path, raw)
     db = open_database(str(db_path))
     try:
-        with db.write() as session:
-            import_bytes(session, raw, user=None, source="clinic.json")
         with db.read() as session:
             return export_document(session)
     finally:

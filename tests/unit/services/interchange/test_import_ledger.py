@@ -4,32 +4,22 @@ the rows, leaves exactly the indexes the migrations made, whether it lands or fa
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+from file_imports import import_into
 from sample_files import Doc, adjustment, base_document, day, treatment
 
 from exodesk.db import open_database
 from exodesk.services import bulk
 from exodesk.services.errors import InvalidInput
 from exodesk.services.interchange import importer
-from exodesk.services.interchange.importer import import_bytes
-
-
-def _import(db_path: Path, doc: Doc) -> importer.ImportSummary:
-    db = open_database(str(db_path))
-    try:
-        with db.write() as session:
-            return import_bytes(session, json.dumps(doc).encode(), user=None, source="clinic.json")
-    finally:
-        db.close()
 
 
 def _refused(db_path: Path, doc: Doc) -> list[str]:
     with pytest.raises(InvalidInput) as refused:
-        _import(db_path, doc)
+        import_into(db_path, doc)
     return [f"{p.field}: {p.message}" for p in refused.value.problems]
 
 
@@ -61,7 +51,7 @@ def test_the_same_vials_in_on_time_are_taken(db_path: Path) -> None:
         treatment("T-2", vials=4, date=day(-10)),
         adjustment("M-1", 5, date=day(-20)),
     )
-    assert _import(db_path, doc).added["treatments"] == 2
+    assert import_into(db_path, doc).added["treatments"] == 2
 
 
 def test_a_treatment_before_its_lot_was_received_is_refused(db_path: Path) -> None:
@@ -72,16 +62,16 @@ def test_a_treatment_before_its_lot_was_received_is_refused(db_path: Path) -> No
 
 
 def test_a_new_treatment_that_an_earlier_stored_one_overdraws_is_refused(db_path: Path) -> None:
-    _import(db_path, _with(treatment("T-1", vials=8, date=day(-10))))
+    import_into(db_path, _with(treatment("T-1", vials=8, date=day(-10))))
     later = _with(
         treatment("T-1", vials=8, date=day(-10)), treatment("T-2", vials=3, date=day(-50))
     )
     problems = _refused(db_path, later)
     assert len(problems) == 1
     assert "stock on hand would be -1" in problems[0]
-    assert _import(db_path, _with(treatment("T-1", vials=8, date=day(-10)))).added == dict.fromkeys(
-        (*importer.SECTIONS, "clinic"), 0
-    )
+    assert import_into(
+        db_path, _with(treatment("T-1", vials=8, date=day(-10)))
+    ).added == dict.fromkeys((*importer.SECTIONS, "clinic"), 0)
 
 
 def _indexes(db_path: Path) -> list[tuple[str, str]]:
@@ -111,7 +101,7 @@ def test_a_large_import_leaves_the_indexes_the_migrations_made(
 ) -> None:
     fresh = tmp_path / "fresh.sqlite"
     open_database(str(fresh)).close()
-    _import(db_path, _many(40))
+    import_into(db_path, _many(40))
     assert _indexes(db_path) == _indexes(fresh)
     with sqlite3.connect(db_path) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -134,7 +124,7 @@ def test_an_import_that_fails_while_writing_leaves_nothing_and_every_index(
 
     monkeypatch.setattr(importer._Writer, "_write_movements", broken)
     with pytest.raises(OSError, match="disk gone"):
-        _import(db_path, _many(40))
+        import_into(db_path, _many(40))
     assert _indexes(db_path) == before
     with sqlite3.connect(db_path) as raw:
         assert raw.execute("SELECT count(*) FROM treatment").fetchone() == (0,)
