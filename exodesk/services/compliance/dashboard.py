@@ -6,7 +6,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import compress, islice
+from operator import attrgetter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from exodesk.services.compliance.dashboard_stock import DashboardStock
 from exodesk.services.compliance.flag_list import FlagList
 from exodesk.services.stock.on_hand import StockRow
 from exodesk.services.stock.vials import VialRow, open_vials
+
+_RULE, _PRODUCT = attrgetter("rule"), attrgetter("product")
 
 
 @dataclass(frozen=True)
@@ -144,21 +147,21 @@ def dashboard(
     counts = listed.open_counts  # overridden flags: listed in Flags, not open
     # The first open blocks (the rule engine lists them first: found without reading every
     # flag), then, when there are fewer blocks than `top`, the first other open flags
-    block = Severity.BLOCK
-    blocks = list(
-        islice((f for f in listed.flags if f.is_open and f.severity is block), LISTED_AT_MOST)
-    )
+    block, flags = Severity.BLOCK, listed.flags
+    # most severe first: the blocks are the flags before the first that is not one
+    first_other = next((i for i, f in enumerate(flags) if f.severity is not block), len(flags))
+    blocks = list(islice((f for f in islice(flags, first_other) if f.is_open), LISTED_AT_MOST))
     wanted = max(0, top - counts[block])
-    others = list(
-        islice((f for f in listed.flags if f.is_open and f.severity is not block), wanted)
-    )
+    others = list(islice((f for f in islice(flags, first_other, None) if f.is_open), wanted))
     missing_for = {rule: what for rule in rules.RULES if (what := missing_document(rule))}
     missing: dict[str, list[str]] = defaultdict(list)
-    # each (product, document) once, in the order the flags first name it
-    for product, what in dict.fromkeys(
-        (f.product, what) for f in listed.flags if (what := missing_for.get(f.rule))
-    ):
-        missing[product].append(what)
+    # each (product, document) once, in the order the flags first name it (read without a
+    # Python step per flag: a clinic group has tens of thousands)
+    whats = list(map(missing_for.get, map(_RULE, listed.flags)))
+    named = compress(zip(map(_PRODUCT, listed.flags), whats, strict=True), whats)
+    for product, what in dict.fromkeys(named):
+        if what:
+            missing[product].append(what)
     return Dashboard(
         today=today,
         counts=dict(counts),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from exodesk.models.enums import Severity
 from exodesk.models.vocabulary import rule_title
-from exodesk.services.compliance.rules import Flag, open_counts
+from exodesk.services.compliance.rules import Flag, Rechecked, open_counts
 
 
 def search_text(flag: Flag) -> str:
@@ -28,10 +28,25 @@ def search_text(flag: Flag) -> str:
 class FlagList:
     """`flags` in the rule engine's order, with their open counts; `matching` selects."""
 
-    def __init__(self, flags: Sequence[Flag]) -> None:
+    def __init__(self, flags: Sequence[Flag], counts: dict[Severity, int] | None = None) -> None:
         self.flags: list[Flag] = list(flags)
-        self.open_counts: dict[Severity, int] = open_counts(self.flags)
+        self.open_counts: dict[Severity, int] = (
+            open_counts(self.flags) if counts is None else counts
+        )
         self._texts: list[str] | None = None
+
+    @classmethod
+    def after(cls, previous: FlagList, change: Rechecked) -> FlagList:
+        """The flags after a write, from those before (`previous`, what the recheck started
+        from): counted from the flags that went and came, not all of them again."""
+        if change.gone is None or change.new is None:
+            return cls(change.flags)
+        counts = dict(previous.open_counts)
+        for severity, n in open_counts(change.gone).items():
+            counts[severity] -= n
+        for severity, n in open_counts(change.new).items():
+            counts[severity] += n
+        return cls(change.flags, counts)
 
     def __len__(self) -> int:
         return len(self.flags)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
+from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
@@ -228,10 +230,18 @@ def open_flags(flags: Iterable[Flag]) -> list[Flag]:
 
 def open_counts(flags: Iterable[Flag]) -> dict[Severity, int]:
     """Open flags per severity (every severity present, 0 when none)."""
-    counts = dict.fromkeys(Severity, 0)
-    for flag in open_flags(flags):
-        counts[flag.severity] += 1
+    flags = flags if isinstance(flags, list) else list(flags)
+    # Counted without a Python step per flag (a clinic group has tens of thousands): all of
+    # them by their severity's identity (an Enum member hashes in Python, its id in C; each
+    # member is one object), less the few overridden
+    found = Counter(map(id, map(_SEVERITY, flags)))
+    counts = {s: found.get(id(s), 0) for s in Severity}
+    for flag in compress(flags, map(_OVERRIDDEN, flags)):
+        counts[flag.severity] -= 1
     return counts
+
+
+_SEVERITY, _OVERRIDDEN, _LOT = attrgetter("severity"), attrgetter("overridden"), attrgetter("lot")
 
 
 def load_snapshot(
@@ -517,10 +527,27 @@ def recheck(
     and what the write `touched`: only the flags of the touched lots, of their treatments
     and, when a document changed, of the products are worked out again and spliced in. With
     nothing known of the write (`touched` None or unknown), the full check."""
+    return recheck_change(session, today, previous, touched).flags
+
+
+@dataclass(frozen=True)
+class Rechecked:
+    """The flags after a write (`flags`); when they were worked out again from the ones
+    before only for what it touched, also the flags that went (`gone`) and came (`new`)."""
+
+    flags: list[Flag]
+    gone: list[Flag] | None = None
+    new: list[Flag] | None = None
+
+
+def recheck_change(
+    session: Session, today: dt.date, previous: list[Flag], touched: Touched | None
+) -> Rechecked:
+    """`recheck`, saying which flags went and which came when only part was worked out."""
     if touched is None or touched.unknown:
-        return check(session, today)
+        return Rechecked(check(session, today))
     if not touched.anything:
-        return list(previous)
+        return Rechecked(list(previous), [], [])
     snapshot = _load(session, of_lots=touched.lot_ids, product_documents=touched.documents)
     products = {p.id: p for p in snapshot.products}
     names = {p.id: p.name for p in snapshot.products}
@@ -531,18 +558,24 @@ def recheck(
             select(Lot.product_id, Lot.code).where(Lot.id.in_(list(touched.lot_ids)))
         )
     }
-    codes = {code for _, code in lot_keys}
-    kept = [
-        f
-        for f in previous
-        if not (f.lot is None and touched.documents)
-        and (f.lot not in codes or (f.product, f.lot) not in lot_keys)
+    codes: set[str | None] = {code for _, code in lot_keys}
+    if touched.documents:
+        codes.add(None)  # the product flags go too: worked out again below
+    # The few flags that go, found without a Python step per flag kept
+    named = list(map(codes.__contains__, map(_LOT, previous)))
+    gone = [
+        i
+        for i in compress(range(len(previous)), named)
+        if previous[i].lot is None or (previous[i].product, previous[i].lot) in lot_keys
     ]
+    kept = list(previous)
+    for i in reversed(gone):
+        del kept[i]
     if touched.documents:
         flags = _unsorted_flags(snapshot, today)
     else:
         flags = _unsorted_flags(replace(snapshot, products=[]), today, products)
-    return _spliced(kept, flags)
+    return Rechecked(_spliced(kept, list(flags)), [previous[i] for i in gone], flags)
 
 
 def _spliced(kept: list[Flag], new: list[Flag]) -> list[Flag]:

@@ -45,17 +45,16 @@ class FlagFeed(QObject):
             self._since = None  # asked without a write of ours (a refresh): check in full
         for touched in touches:
             self._since = joined(self._since, touched)
-        previous, since = self.flags, self._since
+        previous, since = self.listed, self._since
         if previous is None or today != self._flags_day:
             since = None
 
         def work() -> tuple[dt.date, FlagList, Touched | None]:
             with db.read() as session:
                 if previous is None or since is None:
-                    flags = rules.check(session, today)
-                else:
-                    flags = rules.recheck(session, today, previous, since)
-            return today, FlagList(flags), since
+                    return today, FlagList(rules.check(session, today)), since
+                change = rules.recheck_change(session, today, previous.flags, since)
+            return today, FlagList.after(previous, change), since
 
         self.computing = True
         self._runner.start("flags", work, self._done)
