@@ -156,11 +156,12 @@ def measure(db_path: Path, today: dt.date, views: list[str], cap: float, folder:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder / "cfg"))
     app = TimedApplication(sys.argv[:1])
     started = time.perf_counter()
-    from exodesk.app import freeze_startup_objects
+    from exodesk.app import freeze_startup_objects, set_up_application
     from exodesk.db import open_database
     from exodesk.ui.shell.context import AppContext
     from exodesk.ui.shell.main_window import MainWindow
 
+    set_up_application(app)  # as the application: its names, and garbage collected on the UI thread
     imported = time.perf_counter()
     db = open_database(str(db_path))
     opened = time.perf_counter()

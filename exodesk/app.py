@@ -139,7 +139,7 @@ def set_up_application(app: QApplication) -> None:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
     if app.findChild(UiThreadCollector) is None:
-        UiThreadCollector(app)  # garbage never collected on a worker thread
+        UiThreadCollector(app, freeze_survivors=True)  # never collected on a worker thread
 
 
 def run_gui(target: str | None) -> int:
@@ -156,6 +156,7 @@ def run_gui(target: str | None) -> int:
         QMessageBox.critical(None, APP_NAME, read_only_window_refusal(db))
         db.close()
         return 3
+    from exodesk.ui.common.collector import UiThreadCollector
     from exodesk.ui.shell.context import AppContext
     from exodesk.ui.shell.main_window import MainWindow
 
@@ -179,6 +180,9 @@ def run_gui(target: str | None) -> int:
     window = MainWindow(ctx)
     idle_lock = IdleLock(ctx, window)  # lock/idle_minutes without input: the lock screen
     window.idle_lock = idle_lock  # Administration › Lock now and Switch user
+    collector = app.findChild(UiThreadCollector)
+    if collector is not None:  # locked: nobody waits on a walk of every object
+        idle_lock.locked.connect(collector.walk_everything)
     window.show()
     if anchor_warning:  # after show(): a status message set before it is drawn over the labels
         window.statusBar().showMessage(anchor_warning, 15000)

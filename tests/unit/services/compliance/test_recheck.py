@@ -17,8 +17,8 @@ from exodesk.db import Database, open_database
 from exodesk.models import DocumentKind, LotStatus
 from exodesk.services.catalogue.documents import DocumentDraft, register_document
 from exodesk.services.compliance import rules
-from exodesk.services.compliance.flag_list import FlagList
 from exodesk.services.compliance.dashboard_stock import DashboardStock
+from exodesk.services.compliance.flag_list import FlagList
 from exodesk.services.compliance.touched import Touched, TouchWatch
 from exodesk.services.session import Session
 from exodesk.services.stock.lots import change_lot_status

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
+from exodesk.ui.common import collector as collector_module
 from exodesk.ui.common.collector import UiThreadCollector
 
 
@@ -76,5 +77,89 @@ def test_a_full_collection_waits_until_a_quarter_more_objects_are_long_lived(
         # half as many again as the last full walk kept: one more full walk
         run(400, survivors, collector._long_lived // 2 // 400 + 1)
         assert 2 in done
+    finally:
+        collector.stop()
+
+
+@pytest.fixture
+def unfrozen_after() -> Iterator[None]:
+    yield
+    gc.unfreeze()
+
+
+@pytest.mark.usefixtures("low_thresholds", "unfrozen_after")
+def test_in_the_window_what_a_full_collection_keeps_is_not_walked_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The window's collector freezes the survivors of each full collection: the next one
+    walks only what became long-lived since. A cycle of frozen objects that later turns to
+    garbage is freed by the walk of everything (when the window locks)."""
+    collector = UiThreadCollector(freeze_survivors=True)
+    collector._timer.stop()
+    try:
+        kept = [_Node() for _ in range(1_000)]
+        collector._pending = 1 + collector._long_lived  # due: a full walk
+        monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 11))  # past the oldest threshold
+        collector.collect_due()
+        monkeypatch.undo()
+        assert gc.get_objects(generation=2) == []  # every survivor frozen
+        assert gc.get_freeze_count() >= len(kept)
+        gone = weakref.ref(kept[0])
+        del kept  # garbage now, in cycles, among the frozen
+        gc.collect()
+        assert gone() is not None  # an ordinary collection leaves the frozen alone
+        collector.walk_everything()
+        assert gone() is None
+        assert gc.get_objects(generation=2) == []
+    finally:
+        collector.stop()
+
+
+@pytest.mark.usefixtures("low_thresholds")
+def test_elsewhere_nothing_is_frozen(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen = gc.get_freeze_count()
+    collector = UiThreadCollector()
+    collector._timer.stop()
+    try:
+        collector._pending = 1 + collector._long_lived
+        monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 11))  # a full walk is due
+        collector.collect_due()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        collector.stop()
+
+
+@pytest.mark.usefixtures("low_thresholds", "unfrozen_after")
+def test_in_the_window_a_workers_bulk_of_new_objects_is_frozen_not_walked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that has just built a clinic group's flags leaves hundreds of thousands of
+    young objects: walking them is 100-160 ms on the UI thread. The window's collector
+    freezes them instead; a handful of young objects are collected as ever."""
+    monkeypatch.setattr(collector_module, "BULK", 500)
+    collector = UiThreadCollector(freeze_survivors=True)
+    collector._timer.stop()
+    walked: list[int] = []
+    real = gc.collect
+
+    def collect(generation: int = 2) -> int:
+        walked.append(generation)
+        return real(generation)
+
+    try:
+        gc.collect()
+        monkeypatch.setattr(gc, "collect", collect)
+        frozen = gc.get_freeze_count()
+        few = [_Node() for _ in range(20)]
+        collector.collect_due()
+        assert walked and few
+        assert gc.get_freeze_count() == frozen
+        walked.clear()
+        frozen = gc.get_freeze_count()
+        bulk = [_Node() for _ in range(2_000)]  # a worker's data
+        collector.collect_due()
+        assert walked == []
+        assert gc.get_freeze_count() >= frozen + len(bulk)
+        assert gc.get_objects(generation=0) == []
     finally:
         collector.stop()
