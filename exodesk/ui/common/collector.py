@@ -14,7 +14,7 @@ In the window (`freeze_survivors`) no collection walks a clinic group's data mor
 - what a full collection keeps is frozen (`gc.freeze`), so the next one walks only what
   became long-lived since;
 - when a worker has just built more than BULK objects (the flags, the stock rows: data, not
-  windows), they are frozen as they are instead of being walked young.
+  windows), they are frozen as they are instead of being walked, young or old.
 A frozen object freed by its reference count goes as ever (data has no cycles); one that
 later ends in a cycle of garbage waits for `walk_everything`, which the window calls when it
 locks after being left idle."""
@@ -60,6 +60,10 @@ class UiThreadCollector(QObject):
         """Collect the oldest generation that is due, as the automatic collector would."""
         counts, thresholds = gc.get_count(), gc.get_threshold()
         if thresholds[2] and counts[2] > thresholds[2] and self._pending > self._long_lived // 4:
+            if self._freeze and len(gc.get_objects(generation=2)) > BULK:
+                gc.freeze()  # a worker's data, grown old a little at a time: not walked
+                self._long_lived, self._pending = self._kept(), 0
+                return
             self._full()
             return
         for generation in (1, 0):

@@ -163,3 +163,27 @@ def test_in_the_window_a_workers_bulk_of_new_objects_is_frozen_not_walked(
         assert gc.get_objects(generation=0) == []
     finally:
         collector.stop()
+
+
+@pytest.mark.usefixtures("low_thresholds", "unfrozen_after")
+def test_in_the_window_a_bulk_grown_old_a_little_at_a_time_is_frozen_not_walked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(collector_module, "BULK", 500)
+    collector = UiThreadCollector(freeze_survivors=True)
+    collector._timer.stop()
+    try:
+        gc.collect()
+        frozen = gc.get_freeze_count()
+        old = [_Node() for _ in range(2_000)]
+        gc.collect(1)  # grown old: in the oldest generation, not frozen yet
+        assert len(gc.get_objects(generation=2)) >= len(old)
+        walked: list[int] = []
+        monkeypatch.setattr(gc, "collect", lambda generation=2: walked.append(generation) or 0)
+        monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 11))  # a full walk is due
+        collector._pending = 1 + collector._long_lived
+        collector.collect_due()
+        assert walked == []
+        assert gc.get_freeze_count() >= frozen + len(old)
+    finally:
+        collector.stop()
