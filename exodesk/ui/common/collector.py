@@ -60,7 +60,7 @@ class UiThreadCollector(QObject):
         """Collect the oldest generation that is due, as the automatic collector would."""
         counts, thresholds = gc.get_count(), gc.get_threshold()
         if thresholds[2] and counts[2] > thresholds[2] and self._pending > self._long_lived // 4:
-            if self._freeze and len(gc.get_objects(generation=2)) > BULK:
+            if self._freeze and self._pending > BULK:
                 gc.freeze()  # a worker's data, grown old a little at a time: not walked
                 self._long_lived, self._pending = self._kept(), 0
                 return

@@ -181,7 +181,8 @@ def test_in_the_window_a_bulk_grown_old_a_little_at_a_time_is_frozen_not_walked(
         walked: list[int] = []
         monkeypatch.setattr(gc, "collect", lambda generation=2: walked.append(generation) or 0)
         monkeypatch.setattr(gc, "get_count", lambda: (0, 0, 11))  # a full walk is due
-        collector._pending = 1 + collector._long_lived
+        collector._pending = len(old)  # moved into the oldest generation since the last walk
+        collector._long_lived = 0
         collector.collect_due()
         assert walked == []
         assert gc.get_freeze_count() >= frozen + len(old)
