@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from exodesk.models import Location, Lot, LotStatus, Movement, MovementKind, Product, Treatment
+from exodesk.models import Location, Lot, LotStatus, Movement, MovementKind, Product
+from exodesk.services.stock.ledger import counted_movements, counted_uses
 from exodesk.settings import LOT_EXPIRING_DAYS
 
 
@@ -47,35 +48,32 @@ def _latest(kind: MovementKind, column: Any) -> Any:
 
 
 def _summed_by_lot(lot_ids: Sequence[int] | None, product_id: int | None = None) -> tuple[Any, Any]:
-    """Each lot's movements that count, summed (`quantity`), and the vials its treatments that
-    count used (`vials`), as two tables worked out once per statement (materialised: a
-    million treatments are summed from `ix_treatment_lot_use` alone, in lot order)."""
-    moved = select(Movement.lot_id, func.sum(Movement.quantity).label("quantity")).where(
-        Movement.void_on.is_(None)
+    """Each lot's movements that count and its treatments' uses that count (minus the vials
+    used), each summed as (lot_id, quantity): two tables worked out once per statement
+    (materialised: a million treatments are summed from `ix_treatment_lot_use` alone, in lot
+    order)."""
+    moved, used = (
+        _summed(name, lines, product_id)
+        for name, lines in (("moved", counted_movements(lot_ids)), ("used", counted_uses(lot_ids)))
     )
-    used = select(Treatment.lot_id, func.sum(Treatment.vials).label("vials")).where(
-        Treatment.void_on.is_(None)
-    )
-    if lot_ids is not None:
-        moved = moved.where(Movement.lot_id.in_(lot_ids))
-        used = used.where(Treatment.lot_id.in_(lot_ids))
+    return moved, used
+
+
+def _summed(name: str, lines: Select[Any], product_id: int | None) -> Any:
+    part = lines.subquery()
+    query = select(part.c.lot_id, func.sum(part.c.quantity).label("quantity"))
     if product_id is not None:
-        of_product = select(Lot.id).where(Lot.product_id == product_id)
-        moved = moved.where(Movement.lot_id.in_(of_product))
-        used = used.where(Treatment.lot_id.in_(of_product))
-    return (
-        moved.group_by(Movement.lot_id).cte("moved").prefix_with("MATERIALIZED"),
-        used.group_by(Treatment.lot_id).cte("used").prefix_with("MATERIALIZED"),
-    )
+        query = query.where(part.c.lot_id.in_(select(Lot.id).where(Lot.product_id == product_id)))
+    return query.group_by(part.c.lot_id).cte(name).prefix_with("MATERIALIZED")
 
 
 def on_hand_totals(session: Session, lot_ids: Sequence[int] | None = None) -> dict[int, int]:
     """Each lot's stock on hand (lots with no ledger line that counts are left out)."""
     session.flush()
     totals: dict[int, int] = defaultdict(int)
-    for summed, sign in zip(_summed_by_lot(lot_ids), (1, -1), strict=True):
+    for summed in _summed_by_lot(lot_ids):
         for lot_id, quantity in session.connection().execute(select(summed)):
-            totals[lot_id] += sign * int(quantity)
+            totals[lot_id] += int(quantity)
     return dict(totals)
 
 
@@ -110,7 +108,9 @@ def stock_query(
             func.coalesce(
                 _latest(MovementKind.STATUS_CHANGE, Movement.status), Lot.initial_status
             ).label("status"),
-            (func.coalesce(moved.c.quantity, 0) - func.coalesce(used.c.vials, 0)).label("on_hand"),
+            (func.coalesce(moved.c.quantity, 0) + func.coalesce(used.c.quantity, 0)).label(
+                "on_hand"
+            ),
             Lot.void_on.label("void_on"),
         )
         .join(Product, Product.id == Lot.product_id)
